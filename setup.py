@@ -1,0 +1,37 @@
+"""Build and install tcpsim.
+
+The fast primitives (Toeplitz hash, random streams; later the whole fast engine) are Cython sources in
+``cython_core/`` compiled into the private extension ``tcpsim._core``, the way uvloop and coverage.py keep
+their native parts inside the package.
+"""
+import re
+from pathlib import Path
+
+from Cython.Build import cythonize
+from setuptools import Extension, find_packages, setup
+
+HERE = Path(__file__).parent
+VERSION = re.search(r'__version__ = "([^"]+)"', (HERE / "tcpsim" / "__init__.py").read_text()).group(1)
+
+extensions = [
+    Extension("tcpsim._core", ["cython_core/_core.pyx"], extra_compile_args=["-O2"]),
+]
+
+setup(
+    name="tcpsim",
+    version=VERSION,
+    description="Discrete-event model of a multi-core FreeBSD 10 TCP stack under short-lived connections",
+    long_description=(HERE / "README.md").read_text() if (HERE / "README.md").exists() else "",
+    long_description_content_type="text/markdown",
+    python_requires=">=3.11",
+    packages=find_packages(include=["tcpsim", "tcpsim.*"]),
+    package_data={"tcpsim": ["data/*.toml"]},
+    ext_modules=cythonize(extensions, language_level=3, compiler_directives={"boundscheck": False, "wraparound": False}),
+    install_requires=["simpy>=4.1", "networkx>=3.0"],
+    extras_require={
+        "test": ["pytest>=7"],
+        "notebook": ["pandas>=2.0", "matplotlib>=3.7", "nbclient>=0.8", "jupyter"],
+    },
+    entry_points={"console_scripts": ["tcpsim = tcpsim.cli:console_main"]},
+    setup_requires=["Cython>=3.0"],
+)

@@ -1,0 +1,558 @@
+"""The reference engine: the model's declared paths interpreted step by step on SimPy.
+
+Time is integer nanoseconds. Every thread is a SimPy process pinned to one CPU (a priority resource it holds
+while running or spinning and gives up while it sleeps). The engine knows how to run a path, how to wait for
+a lock, how frames cross the link and the NIC, and how to account every nanosecond of every CPU; everything
+FreeBSD-specific comes from ``model`` (paths, locks, kernel actions, rwlock rules, costs).
+"""
+from __future__ import annotations
+
+from collections import defaultdict, deque
+
+import simpy
+
+from ..model import tcp
+from ..model.kernel_state import Connection, Kernel
+from ..model.rwlock import LockState, Waiter
+from ..model.steps import READ, WRITE, Acquire, Act, Release, TryAcquire, When, Work
+from ..observe.lockprof import LockProfile
+from ..rng import Stream
+from ..rss import RedirectionTable, hash_ipv4_tcp
+
+SPIN_FUNCTION = {("rw", WRITE): "__rw_wlock_hard", ("rw", READ): "__rw_rlock", ("mtx", WRITE): "__mtx_lock_sleep"}
+CATEGORIES = ("user", "system", "interrupt")
+
+
+class Thread:
+    """A kernel or application thread pinned to one CPU."""
+
+    def __init__(self, name, command, pid, pri, cpu, mode, kind):
+        self.name = name
+        self.command = command
+        self.pid = pid
+        self.pri = pri
+        self.cpu = cpu
+        self.mode = mode  # "interrupt" or "system": what its kernel time counts as
+        self.kind = kind
+        self.running = False
+        self.rlocks = 0  # read locks held (rwlock lets such a thread past writer preference)
+        self.held = []  # locks held, in acquisition order (to unwind an aborted path)
+        self.conn = None  # connection the current path works on
+        self.cpu_req = None
+        self.wake_ev = None
+        self.ready = deque()  # worker: connections with a readable event
+        self.busy = dict.fromkeys(CATEGORIES, 0)
+        self.account_as = self  # ixgbe que task: same process, other thread in the books
+
+
+class SimpyEngine:
+    name = "simpy"
+
+    def __init__(self, model):
+        self.m = model
+        self.env = simpy.Environment()
+        hw, k, run = model.hardware, model.kernel, model.run
+        self.w0 = int(run.warmup_s * 1e9)
+        self.w1 = self.w0 + int(run.duration_s * 1e9)
+        self.cost = {key: int(v) for key, v in model.costs.items() if isinstance(v, (int, float))}
+        self.kernel = Kernel(k.backlog, k.maxtcptw, int(k.msl_s * 1e9))
+        self.rng_arrival = Stream(run.seed, "arrivals")
+        self.rng_race = Stream(run.seed, "lock-race")
+        self.cpus = [simpy.PriorityResource(self.env, capacity=1) for _ in range(hw.cpus)]
+        self.cpu_time = [dict.fromkeys(CATEGORIES, 0) for _ in range(hw.cpus)]
+        self.cpu_cycles = [0] * hw.cpus
+        self.samples = [defaultdict(int) for _ in range(hw.cpus)]
+        self.sample_ns = max(1, int(model.costs["pmc_sample_cycles"] / model.costs["cpu_ghz"]))
+        self.lockprof = LockProfile()
+        self.global_locks = {n: LockState(d) for n, d in model.locks.items() if d.scope == "global"}
+        self.listen_lock = LockState(next(d for d in model.locks.values() if d.scope == "listen"))
+        self.inp_decl = next(d for d in model.locks.values() if d.scope == "connection")
+        bucket_decl = next((d for d in model.locks.values() if d.scope == "bucket"), None)
+        self.nbuckets = int(model.costs["syncache_buckets"])
+        self.buckets = [LockState(bucket_decl) for _ in range(self.nbuckets)] if bucket_decl else []
+        self.rss = RedirectionTable(hw.queues)
+        self.rings = [deque() for _ in range(hw.queues)]
+        self.ring_size = hw.rx_ring_descriptors
+        self.itr_ns = int(1e9 / hw.max_interrupt_rate)
+        self.link_ns_per_byte = 8.0 / hw.link_gbps  # ns per byte
+        self.link_free = {"in": 0, "out": 0}
+        self.link_bytes = {"in": 0, "out": 0}
+        c = model.clients
+        self.one_way = int(c.rtt_us * 500)
+        # counters
+        self.conns = {}
+        self.next_cid = 0
+        self.started = self.completed = self.failed = 0
+        self.window_started = self.window_completed = 0
+        self.latencies = []
+        self.drops = defaultdict(int)
+        self.segments_in = 0
+        self.threads = []
+        self._build_threads()
+
+    # --- threads ---------------------------------------------------------------------------------------------
+    def _build_threads(self):
+        m, env = self.m, self.env
+        hw = m.hardware
+        self.ithreads = []
+        for q in range(hw.queues):
+            cpu = hw.queue_cpus[q]
+            label = "ix0" if hw.queues == 1 else f"ix0:que {q}"
+            th = Thread(f"intr{{irq{263 + q}: {label}}}", f"intr{{irq{263 + q}: {label}}}", 12, -92, cpu, "interrupt", "ithread")
+            th.que = Thread(f"kernel{{ix0 que {q}}}", "kernel{ix0 que}", 0, -92, cpu, "system", "taskqueue")
+            th.intr_pending = False
+            th.last_intr = -self.itr_ns
+            self.ithreads.append(th)
+            self.threads += [th, th.que]
+            env.process(self._ithread(th, q))
+        self.acceptor = Thread("acceptor", "tcp_server{accept}", 1000, -21, m.app.accept_cpu, "system", "acceptor")
+        self.threads.append(self.acceptor)
+        env.process(self._acceptor(self.acceptor))
+        self.workers = []
+        for i, cpu in enumerate(m.app.worker_cpus):
+            th = Thread(f"worker{i}", f"tcp_server{{worker {i}}}", 1000, 52, cpu, "system", "worker")
+            self.workers.append(th)
+            self.threads.append(th)
+            env.process(self._worker(th))
+        self.rr = 0
+        self.callout = Thread("clock", "intr{swi4: clock}", 11, -88, m.kernel.timer_cpu, "system", "callout")
+        self.threads.append(self.callout)
+        env.process(self._slowtimo(self.callout))
+
+    def _on_cpu(self, th):
+        req = self.cpus[th.cpu].request(priority=th.pri)
+        yield req
+        th.cpu_req = req
+        th.running = True
+        cs = self.cost["context_switch"]
+        self._charge(th, self.env.now, cs, ("sched_switch",), False, base=("mi_switch",))
+        yield self.env.timeout(cs)
+
+    def _off_cpu(self, th):
+        th.running = False
+        # Spinners on locks this thread write-owns see a sleeping owner: they go to the turnstile.
+        for lock in th.held:
+            if lock.owner is th:
+                for w in list(lock.spinners):
+                    if not w.on_readers and not w.event.triggered:
+                        w.event.succeed("sleep")
+        if th.cpu_req is not None:
+            self.cpus[th.cpu].release(th.cpu_req)
+            th.cpu_req = None
+
+    def _sleep_for_work(self, th):
+        self._off_cpu(th)
+        th.wake_ev = self.env.event()
+        yield th.wake_ev
+        th.wake_ev = None
+        yield from self._on_cpu(th)
+
+    def _wake(self, th):
+        if th.wake_ev is not None and not th.wake_ev.triggered:
+            th.wake_ev.succeed()
+
+    # --- accounting ------------------------------------------------------------------------------------------
+    def _charge(self, th, start, dur, frames, user, base=()):
+        a = start if start > self.w0 else self.w0
+        b = start + dur
+        if b > self.w1:
+            b = self.w1
+        if b <= a:
+            return
+        d = b - a
+        cat = "user" if user else th.mode
+        acct = th.account_as
+        acct.busy[cat] += d
+        cpu = th.cpu
+        self.cpu_time[cpu][cat] += d
+        c = self.cpu_cycles[cpu]
+        n = (c + d) // self.sample_ns - c // self.sample_ns
+        self.cpu_cycles[cpu] = c + d
+        if n:
+            stack = frames if user else base + frames
+            self.samples[cpu][stack] += n
+
+    # --- paths -----------------------------------------------------------------------------------------------
+    def _run(self, th, name):
+        """Run one declared path; return False if an action aborted it (held locks are then released)."""
+        path = self.m.paths[name]
+        ok = yield from self._steps(th, path.steps, path.base)
+        return ok
+
+    def _steps(self, th, steps, base):
+        env = self.env
+        pend = 0
+        for step in steps:
+            cls = step.__class__
+            if cls is Work:
+                d = self.cost[step.cost]
+                if d:
+                    self._charge(th, env.now + pend, d, step.frames, step.user, base)
+                    pend += d
+                continue
+            if pend:
+                yield env.timeout(pend)
+                pend = 0
+            if cls is Acquire:
+                yield from self._acquire(th, self._resolve(th, step.lock), step.mode, step.site, base + step.frames)
+            elif cls is Release:
+                self._release(th, self._resolve(th, step.lock))
+            elif cls is Act:
+                if not self.kernel.act(step.name, step.arg, th, env.now, self):
+                    self._abort(th, step.abort_reason or step.name)
+                    return False
+            elif cls is TryAcquire:
+                lock = self._resolve(th, step.lock)
+                if lock.is_recursion(th, step.mode) or lock.can_grant(th, step.mode):
+                    yield from self._acquire(th, lock, step.mode, step.site, base + step.frames)
+                else:
+                    ok = yield from self._steps(th, step.on_fail, base)
+                    if not ok:
+                        return False
+            elif cls is When:
+                while self.kernel.holds(step.condition, th, env.now):
+                    ok = yield from self._steps(th, step.steps, base)
+                    if not ok:
+                        return False
+                    if not step.repeat:
+                        break
+        if pend:
+            yield env.timeout(pend)
+        return True
+
+    def _abort(self, th, reason):
+        for lock in reversed(list(th.held)):
+            self._release(th, lock)
+        self._count_drop(reason)
+
+    def _resolve(self, th, name):
+        decl = self.m.locks[name]
+        scope = decl.scope
+        if scope == "global":
+            return self.global_locks[name]
+        if scope == "connection":
+            return self._inp_lock(th.conn)
+        if scope == "listen":
+            return self.listen_lock
+        if scope == "bucket":
+            return self.buckets[th.conn.bucket]
+        if scope == "timewait":
+            return self._inp_lock(self.kernel.timewait_head())
+        raise KeyError(f"lock {name!r}: unknown scope {scope!r}")
+
+    def _inp_lock(self, conn):
+        if conn.inp_lock is None:
+            conn.inp_lock = LockState(self.inp_decl)
+        return conn.inp_lock
+
+    # --- locks -----------------------------------------------------------------------------------------------
+    def _acquire(self, th, lock, mode, site, stack):
+        env = self.env
+        if lock.is_recursion(th, mode):
+            lock.recurse(th, mode)  # recursion counts as one hold and is not profiled
+            th.held.append(lock)
+            return
+        if lock.can_grant(th, mode):
+            moved = lock.last_cpu not in (-1, th.cpu)
+            lock.grant(th, mode)
+            self._granted(th, lock, mode, site, env.now, False)
+            if moved:  # the lock word's cache line comes from another CPU; the hold has begun
+                d = self.cost["lock_line_transfer"]
+                self._charge(th, env.now, d, stack[-1:] + ("lock_cacheline",), False, stack[:-1])
+                yield env.timeout(d)
+            return
+        first = env.now
+        spin_frames = stack + (SPIN_FUNCTION[(lock.kind, mode)],)
+        while True:
+            w = Waiter(th, mode, env.event(), first, site, stack)
+            if lock.should_spin():
+                w.on_readers = mode == WRITE and lock.owner is None and lock.nreaders > 0 and not lock.in_transit
+                w.spin_start = env.now
+                lock.spinners.append(w)
+                if w.on_readers:
+                    self._bound_reader_spin(w)
+                outcome = yield w.event
+                self._charge(th, w.spin_start, env.now - w.spin_start, spin_frames, False)
+                if w in lock.spinners:
+                    lock.spinners.remove(w)
+                if outcome == "granted":
+                    self._granted(th, lock, mode, site, first, True)
+                    return
+                if outcome == "retry":
+                    if lock.can_grant(th, mode):
+                        break
+                    continue
+                # "sleep": the owner left its CPU; block on the turnstile instead
+            lock.sleepers.append(w)
+            w.spinning = False
+            w.event = env.event()
+            self._off_cpu(th)
+            yield w.event  # turnstile_broadcast: retry, no hand-off
+            yield from self._on_cpu(th)
+            if lock.can_grant(th, mode):
+                break
+        moved = lock.last_cpu not in (-1, th.cpu)
+        lock.grant(th, mode)
+        self._granted(th, lock, mode, site, first, True)
+        if moved:
+            d = self.cost["lock_line_transfer"]
+            self._charge(th, env.now, d, spin_frames, False)
+            yield env.timeout(d)
+
+    def _bound_reader_spin(self, w):
+        """A writer spins against readers for at most rowner_retries x rowner_loops, then sleeps."""
+        def expire(_):
+            if not w.event.triggered and w.on_readers:
+                w.event.succeed("sleep")
+        self.env.timeout(self.cost["rw_reader_spin"]).callbacks.append(expire)
+
+    def _granted(self, th, lock, mode, site, since, contested):
+        now = self.env.now
+        th.held.append(lock)
+        key = None
+        if self.w0 <= now < self.w1:
+            key = self.lockprof.acquired(site, lock.display, now - since if contested else 0, contested)
+        if mode == WRITE:
+            lock.hold_start = now
+            lock.hold_key = key
+        else:
+            lock.read_holds[th] = (now, key)
+
+    def _release(self, th, lock):
+        for i in range(len(th.held) - 1, -1, -1):
+            if th.held[i] is lock:
+                del th.held[i]
+                break
+        was_writer = lock.owner is th
+        if not lock.release(th):
+            return
+        now = self.env.now
+        if was_writer:
+            start, key = lock.hold_start, lock.hold_key
+            lock.hold_key = None
+        else:
+            start, key = lock.read_holds.pop(th)
+        if key is not None:
+            self.lockprof.released(key, now - start)
+        if lock.free():
+            self._lock_freed(lock)
+
+    def _lock_freed(self, lock):
+        for w in lock.turnstile_broadcast():
+            w.event.succeed("retry")
+        winners = lock.race(self.rng_race)
+        if not winners:
+            return
+        lock.in_transit = True
+        n = len(lock.spinners)
+        delay = self.cost["lock_line_transfer"] + self.cost["lock_handoff_per_spinner"] * (n - 1)
+        self.env.timeout(delay).callbacks.append(lambda _ev: self._handoff(lock, winners))
+
+    def _handoff(self, lock, winners):
+        lock.in_transit = False
+        for w in winners:
+            lock.spinners.remove(w)
+            lock.grant(w.thread, w.mode)
+            w.event.succeed("granted")
+        if lock.nreaders:
+            # Readers that arrived meanwhile may share; writers now spin against readers (WRITE_SPINNER).
+            for w in list(lock.spinners):
+                if w.mode == READ and lock.can_grant(w.thread, READ):
+                    lock.spinners.remove(w)
+                    lock.grant(w.thread, READ)
+                    w.event.succeed("granted")
+            for w in lock.spinners:
+                if w.mode == WRITE and not w.on_readers:
+                    w.on_readers = True
+                    self._bound_reader_spin(w)
+
+    # --- NIC, link and clients -------------------------------------------------------------------------------
+    def _at(self, t, fn, *args):
+        self.env.timeout(t - self.env.now).callbacks.append(lambda _ev: fn(*args))
+
+    def _wire(self, direction, now, nbytes):
+        """Serialise a frame on one direction of the link; return when its last bit has left."""
+        start = max(now, self.link_free[direction])
+        done = start + int(nbytes * self.link_ns_per_byte)
+        self.link_free[direction] = done
+        if self.w0 <= done < self.w1:
+            self.link_bytes[direction] += nbytes
+        return done
+
+    def _frame_bytes(self, seg):
+        c = self.m.clients
+        return tcp.frame_bytes(seg, c.request_bytes, c.response_bytes)
+
+    def client_send(self, conn, seg):
+        arrive = self._wire("in", self.env.now + self.one_way, self._frame_bytes(seg))
+        self._at(arrive, self._nic_rx, conn, seg)
+
+    def transmit(self, conn, seg):
+        """Inline transmit from the running context; the client answers after the other half of the RTT."""
+        done = self._wire("out", self.env.now, self._frame_bytes(seg))
+        self._at(done + self.one_way, self._client_receive, conn, seg)
+
+    def _nic_rx(self, conn, seg):
+        ring = self.rings[conn.queue]
+        if len(ring) >= self.ring_size:
+            self._count_drop("rx_ring_full")
+            self._client_dropped(conn, seg)
+            return
+        ring.append((conn, seg))
+        th = self.ithreads[conn.queue]
+        if not th.intr_pending:
+            th.intr_pending = True
+            # interrupt moderation: at most max_interrupt_rate interrupts per second per queue
+            self._at(max(self.env.now, th.last_intr + self.itr_ns), self._wake, th)
+
+    def _ithread(self, th, q):
+        ring = self.rings[q]
+        limit = self.m.hardware.rx_process_limit
+        while True:
+            yield from self._sleep_for_work(th)
+            th.last_intr = self.env.now
+            th.account_as = th
+            yield from self._run(th, "interrupt")
+            n = 0
+            while ring:
+                if n == limit:  # ixgbe defers the rest of the ring to the queue's taskqueue thread
+                    th.account_as = th.que
+                    th.mode = "system"
+                    n = 0
+                conn, seg = ring.popleft()
+                n += 1
+                yield from self._run(th, "rx_packet")
+                th.conn = conn
+                self.segments_in += 1
+                for name in tcp.paths_for(seg, conn.state):
+                    ok = yield from self._run(th, name)
+                    if not ok:
+                        self._client_dropped(conn, seg)
+                        break
+            th.mode = "interrupt"
+            th.account_as = th
+            th.intr_pending = False
+
+    def _acceptor(self, th):
+        kernel = self.kernel
+        while True:
+            if not kernel.accept_queue:
+                yield from self._sleep_for_work(th)
+                continue
+            yield from self._run(th, "accept")
+            conn = th.conn
+            worker = self.workers[self.rr % len(self.workers)]
+            self.rr += 1
+            yield from self._run(th, "handoff")
+            conn.worker = worker
+            if conn.data_ready:  # the knote fires at registration when data is already queued
+                self.data_ready(conn)
+
+    def wake_acceptor(self):
+        self._wake(self.acceptor)
+
+    def data_ready(self, conn):
+        w = conn.worker
+        if w is not None:
+            w.ready.append(conn)
+            self._wake(w)
+
+    def _worker(self, th):
+        while True:
+            if not th.ready:
+                yield from self._sleep_for_work(th)
+                continue
+            th.conn = th.ready.popleft()
+            for name in ("kevent", "recv", "send", "shutdown", "close"):
+                yield from self._run(th, name)
+
+    def _slowtimo(self, th):
+        period = int(self.m.kernel.slowtimo_ms * 1e6)
+        while True:
+            yield self.env.timeout(period)
+            yield from self._on_cpu(th)
+            yield from self._run(th, "slowtimo")
+            self._off_cpu(th)
+
+    # --- the client side --------------------------------------------------------------------------------------
+    def _new_connection(self):
+        c = self.m.clients
+        cid = self.next_cid
+        self.next_cid += 1
+        src = f"10.{(cid % c.addresses) >> 16 & 255}.{(cid % c.addresses) >> 8 & 255}.{cid % c.addresses & 255}"
+        sport = 1024 + (cid // c.addresses) % 64511
+        h = hash_ipv4_tcp(src, c.server_address, sport, c.server_port, key=self.m.hardware.rss_key)
+        conn = Connection(cid, src, sport, self.rss.queue_for(h), h % max(self.nbuckets, 1), self.env.now)
+        self.started += 1
+        if self.w0 <= self.env.now < self.w1:
+            self.window_started += 1
+        conn.syn_tries = 1
+        self.client_send(conn, tcp.SYN)
+        return conn
+
+    def _client_receive(self, conn, seg):
+        c = self.m.clients
+        if seg == tcp.SYNACK:
+            self.client_send(conn, tcp.HS_ACK)
+            self.client_send(conn, tcp.REQUEST)
+        elif seg == tcp.SERVER_FIN:
+            self.client_send(conn, tcp.RESP_ACK)
+            self.client_send(conn, tcp.CLIENT_FIN)
+        elif seg == tcp.FINAL_ACK and not conn.outcome:
+            conn.outcome = "completed"
+            conn.t_done = self.env.now
+            self.completed += 1
+            if self.w0 <= self.env.now < self.w1:
+                self.window_completed += 1
+                self.latencies.append(conn.t_done - conn.t_start)
+            self._client_done(conn)
+        del c
+
+    def _client_dropped(self, conn, seg):
+        """The client's TCP notices a lost segment by timeout and retransmits it (pure ACKs are not resent)."""
+        c = self.m.clients
+        if seg == tcp.SYN:
+            if conn.syn_tries > c.max_syn_retries:
+                conn.outcome = "syn_timeout"
+                self.failed += 1
+                self._count_drop("connection_syn_timeout")
+                self._client_done(conn)
+                return
+            delay = int(c.syn_rto_ms * 1e6) << (conn.syn_tries - 1)
+            conn.syn_tries += 1
+        elif seg in (tcp.REQUEST, tcp.CLIENT_FIN):
+            delay = int(c.rto_ms * 1e6) << min(conn.rto_tries, 6)
+            conn.rto_tries += 1
+        else:
+            return
+        self._at(self.env.now + delay, self.client_send, conn, seg)
+
+    def _client_done(self, conn):
+        c = self.m.clients
+        if c.mode == "closed":
+            self._at(self.env.now + int(c.think_us * 1000), self._new_connection)
+
+    def _open_loop(self):
+        rate = self.m.clients.rate
+        while True:
+            yield self.env.timeout(max(1, int(self.rng_arrival.expovariate(rate) * 1e9)))
+            self._new_connection()
+
+    def _count_drop(self, reason):
+        if self.w0 <= self.env.now < self.w1:
+            self.drops[reason] += 1
+
+    # --- run -------------------------------------------------------------------------------------------------
+    def run(self):
+        m = self.m
+        if m.kernel.timewait_prefill:
+            self.kernel.prefill_timewait(0, int(m.kernel.slowtimo_ms * 1e6), lambda cid: Connection(cid, "", 0, 0, 0, 0))
+        c = m.clients
+        if c.mode == "closed":
+            for i in range(c.concurrency):
+                # stagger the first connections over one RTT so the clients do not move in lockstep
+                self._at(int(i * 2 * self.one_way / max(c.concurrency, 1)), self._new_connection)
+        else:
+            self.env.process(self._open_loop())
+        self.env.run(until=self.w1)
+        return self

@@ -1,0 +1,105 @@
+"""Kernel data structures the paths act on, and the meaning of every ``Act`` and ``When`` name.
+
+Engine-independent: an engine calls ``act``/``holds`` with the running thread's context and gives the kernel
+a small ``io`` object for the effects that cross into the engine (transmit a segment, wake a thread).
+"""
+from __future__ import annotations
+
+from collections import deque
+
+
+class Connection:
+    """One client connection as the server kernel and the client model see it."""
+
+    __slots__ = (
+        "cid", "src", "sport", "queue", "bucket", "state", "t_start", "t_done", "syn_tries", "rto_tries",
+        "data_ready", "worker", "inp_lock", "got_fin", "outcome", "tw_expire",
+    )
+
+    def __init__(self, cid: int, src: str, sport: int, queue: int, bucket: int, t_start: int):
+        self.cid = cid
+        self.src = src
+        self.sport = sport
+        self.queue = queue
+        self.bucket = bucket
+        self.state = "CLOSED"
+        self.t_start = t_start
+        self.t_done = -1
+        self.syn_tries = 0
+        self.rto_tries = 0
+        self.data_ready = False
+        self.worker = None
+        self.inp_lock = None
+        self.got_fin = False
+        self.outcome = ""  # "", "completed" or a drop reason
+        self.tw_expire = 0
+
+
+class Kernel:
+    """Listen queue, TIME-WAIT list and their limits (``kernel`` section of a scenario)."""
+
+    def __init__(self, backlog: int, maxtcptw: int, msl_ns: int):
+        self.accept_queue: deque = deque()
+        self.backlog = backlog
+        self.maxtcptw = maxtcptw
+        self.two_msl_ns = 2 * msl_ns
+        self.timewait: deque = deque()  # oldest first; each a Connection in TIME_WAIT
+        self.counters = {"tw_recycled": 0, "tw_expired": 0, "listen_queue_overflow": 0}
+
+    def prefill_timewait(self, now: int, spread_ns: int, make_conn) -> None:
+        """Start as a machine that has served this load for a while: the TIME-WAIT list already at maxtcptw.
+
+        The entries entered TIME-WAIT evenly over the last ``spread_ns``, so none expires during a short run
+        and, as on the test bed, every new TIME-WAIT recycles the oldest entry inline.
+        """
+        n = self.maxtcptw
+        for i in range(n):
+            c = make_conn(-1 - i)
+            c.state = "TIME_WAIT"
+            c.tw_expire = now - spread_ns + (spread_ns * i) // max(n, 1) + self.two_msl_ns
+            self.timewait.append(c)
+
+    # --- conditions (When) ---------------------------------------------------------------------------------
+    def holds(self, condition: str, ctx, now: int) -> bool:
+        if condition == "timewait_full":
+            return len(self.timewait) >= self.maxtcptw and bool(self.timewait)
+        if condition == "timewait_expired":
+            return bool(self.timewait) and self.timewait[0].tw_expire <= now
+        raise KeyError(f"unknown condition {condition!r}")
+
+    def timewait_head(self):
+        return self.timewait[0] if self.timewait else None
+
+    # --- actions (Act) ---------------------------------------------------------------------------------------
+    def act(self, name: str, arg: str, ctx, now: int, io) -> bool:
+        """Apply one action; return False to abort the path."""
+        conn = ctx.conn
+        if name == "state":
+            conn.state = arg
+        elif name == "send":
+            io.transmit(conn, arg)
+        elif name == "listen_queue_check":
+            # sonewconn refuses a new socket when so_qlen > 3 * so_qlimit / 2.
+            if len(self.accept_queue) > 3 * self.backlog // 2:
+                self.counters["listen_queue_overflow"] += 1
+                return False
+        elif name == "accept_enqueue":
+            self.accept_queue.append(conn)
+        elif name == "wake_acceptor":
+            io.wake_acceptor()
+        elif name == "accept_dequeue":
+            ctx.conn = self.accept_queue.popleft()
+        elif name == "rcv_data":
+            conn.data_ready = True
+            io.data_ready(conn)
+        elif name == "timewait_insert":
+            conn.tw_expire = now + self.two_msl_ns
+            self.timewait.append(conn)
+        elif name == "tw_close_oldest":
+            old = self.timewait.popleft()
+            old.state = "CLOSED"
+            key = "tw_expired" if old.tw_expire <= now else "tw_recycled"
+            self.counters[key] += 1
+        else:
+            raise KeyError(f"unknown action {name!r}")
+        return True

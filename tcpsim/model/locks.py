@@ -1,0 +1,39 @@
+"""Lock declarations: the kernel locks the paths use, named as FreeBSD's lock profiler prints them.
+
+``scope`` says how a path's lock name resolves to a lock object at run time:
+``global`` (one object), ``connection`` (the connection's own inpcb lock), ``listen`` (the listen socket's
+inpcb lock, shared by every SYN and handshake ACK), ``bucket`` (the syncache hash bucket of the connection),
+``timewait`` (the inpcb lock of the TIME-WAIT entry being recycled).
+Facts: ``shared/reference/freebsd10-locking.md`` (locks table and lock order).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class LockDecl:
+    name: str  # name used in paths
+    kind: str  # "rw" or "mtx"
+    display: str  # as LOCK_PROFILING prints it: "rw:tcp"
+    scope: str
+    recursive: bool = False
+
+
+BASE_LOCKS = {
+    d.name: d
+    for d in (
+        # V_tcbinfo.ipi_lock, the global TCP pcbinfo lock; recursive (tcp_attach re-takes it under tcp_input)
+        LockDecl("tcp", "rw", "rw:tcp", "global", recursive=True),
+        LockDecl("pcbinfohash", "rw", "rw:pcbinfohash", "global"),
+        LockDecl("inp", "rw", "rw:tcpinp", "connection", recursive=True),
+        LockDecl("listen_inp", "rw", "rw:tcpinp", "listen", recursive=True),
+        LockDecl("tw_inp", "rw", "rw:tcpinp", "timewait", recursive=True),
+        # accept_mtx: ONE mutex for every listen queue in 10.0 (ACCEPT_LOCK)
+        LockDecl("accept", "mtx", "mtx:accept", "global"),
+        LockDecl("syncache", "mtx", "mtx:tcp_sc_head", "bucket"),
+    )
+}
+
+# The documented order (WITNESS): rw:tcp, then any rw:tcpinp, then rw:pcbinfohash.
+LOCK_ORDER = ("tcp", "listen_inp", "inp", "tw_inp", "pcbinfohash")

@@ -1,0 +1,98 @@
+"""The vocabulary kernel paths are written in.
+
+A path is a tuple of steps executed in order by one thread. Steps are plain frozen data so that a locking
+variant can be a patch (replace a lock mode, drop an acquisition, add a lock) and so that both engines can
+lower the same declarations. Nothing here knows about FreeBSD; ``paths.py`` does.
+
+Call stacks: every step carries ``frames``, the functions between the path's base stack and the work being done
+(outermost first). Profiles therefore read like ``pmcstat -G``: spinning at an acquisition shows up as
+``__rw_wlock_hard`` under the frames of the step that asked for the lock.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+READ = "R"
+WRITE = "W"
+MODES = (READ, WRITE)
+
+
+@dataclass(frozen=True)
+class Work:
+    """CPU work: ``cost`` names an entry of the costs file (nanoseconds); ``frames`` is the call stack."""
+
+    frames: tuple[str, ...]
+    cost: str
+    user: bool = False  # user-mode time (the application's own code) rather than kernel time
+
+
+@dataclass(frozen=True)
+class Acquire:
+    """Take ``lock`` (a name declared in ``locks.py``) in ``mode`` at ``site`` (``file:line``)."""
+
+    lock: str
+    mode: str
+    site: str
+    frames: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class TryAcquire:
+    """Try-lock: on success continue; on failure run ``on_fail`` (which usually blocks for the lock)."""
+
+    lock: str
+    mode: str
+    site: str
+    frames: tuple[str, ...]
+    on_fail: tuple = ()
+
+
+@dataclass(frozen=True)
+class Release:
+    lock: str
+    frames: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Act:
+    """A semantic action on kernel or connection state (``kernel_state.py`` implements each name).
+
+    An action may return ``False`` to abort the path (e.g. the listen queue is full): the engine then releases
+    everything the thread holds, in reverse order, and counts a drop with ``abort_reason``.
+    """
+
+    name: str
+    arg: str = ""
+    abort_reason: str = ""
+
+
+@dataclass(frozen=True)
+class When:
+    """Run ``steps`` if the named condition (``kernel_state.py``) holds; with ``repeat``, while it holds."""
+
+    condition: str
+    steps: tuple = ()
+    repeat: bool = False
+
+
+Step = Work | Acquire | TryAcquire | Release | Act | When
+
+
+@dataclass(frozen=True)
+class Path:
+    """One kernel path: who runs it (``context``: interrupt, system call, callout), its base stack and steps."""
+
+    name: str
+    context: str  # "interrupt" | "syscall" | "callout"
+    base: tuple[str, ...]
+    steps: tuple = field(default_factory=tuple)
+
+
+def walk(steps):
+    """Yield every step, descending into try-lock fallbacks and conditional blocks."""
+    for step in steps:
+        yield step
+        if isinstance(step, TryAcquire):
+            yield from walk(step.on_fail)
+        elif isinstance(step, When):
+            yield from walk(step.steps)

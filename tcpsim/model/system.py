@@ -1,0 +1,81 @@
+"""The simulated system as plain data: what a scenario file describes after validation.
+
+``Model`` is everything an engine needs: hardware, kernel tunables, the server application, the clients, the
+run window, the kernel paths and locks (possibly patched by a variant) and the costs. Engines read it; they
+never consult a scenario file or the costs file themselves.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Hardware:
+    cpus: int
+    queues: int
+    queue_cpus: tuple[int, ...]
+    link_gbps: float
+    rx_ring_descriptors: int
+    rx_process_limit: int
+    max_interrupt_rate: int
+    rss_key: bytes
+
+
+@dataclass(frozen=True)
+class KernelSpec:
+    maxtcptw: int
+    msl_s: float
+    backlog: int
+    slowtimo_ms: float
+    timer_cpu: int
+    timewait_prefill: bool
+
+
+@dataclass(frozen=True)
+class AppSpec:
+    accept_cpu: int
+    worker_cpus: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class ClientSpec:
+    mode: str  # "open" (Poisson arrivals) or "closed" (concurrent clients)
+    rate: float  # connections/s, open loop
+    concurrency: int  # closed loop
+    think_us: float
+    rtt_us: float
+    request_bytes: int
+    response_bytes: int
+    addresses: int
+    server_address: str
+    server_port: int
+    syn_rto_ms: float
+    rto_ms: float
+    max_syn_retries: int
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    duration_s: float
+    warmup_s: float
+    seed: int
+
+
+@dataclass
+class Model:
+    name: str
+    hardware: Hardware
+    kernel: KernelSpec
+    app: AppSpec
+    clients: ClientSpec
+    run: RunSpec
+    paths: dict
+    locks: dict
+    costs: dict  # cost name -> nanoseconds (int) or constant
+    variant: str = "baseline"
+    scenario_sha256: str = ""
+    source: str = ""
+    extra: dict = field(default_factory=dict)
+
+    def ns(self, key: str) -> int:
+        return int(self.costs[key])
