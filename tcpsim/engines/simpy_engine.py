@@ -72,6 +72,7 @@ class SimpyEngine:
         self.buckets = [LockState(bucket_decl) for _ in range(self.nbuckets)] if bucket_decl else []
         self.rss = RedirectionTable(hw.queues)
         self.rings = [deque() for _ in range(hw.queues)]
+        self.tx_pending = [0] * hw.queues  # transmitted frames whose descriptors await ixgbe_txeof
         self.ring_size = hw.rx_ring_descriptors
         self.itr_ns = int(1e9 / hw.max_interrupt_rate)
         self.link_ns_per_byte = 8.0 / hw.link_gbps  # ns per byte
@@ -256,10 +257,8 @@ class SimpyEngine:
             moved = lock.last_cpu not in (-1, th.cpu)
             lock.grant(th, mode)
             self._granted(th, lock, mode, site, env.now, False)
-            if moved:  # the lock word's cache line comes from another CPU; the hold has begun
-                d = self.cost["lock_line_transfer"]
-                self._charge(th, env.now, d, stack[-1:] + ("lock_cacheline",), False, stack[:-1])
-                yield env.timeout(d)
+            if moved:  # the lock word's cache line comes from another CPU
+                yield from self._migrate(th, stack, self.cost["lock_line_transfer"])
             return
         first = env.now
         spin_frames = stack + (SPIN_FUNCTION[(lock.kind, mode)],)
@@ -295,9 +294,15 @@ class SimpyEngine:
         lock.grant(th, mode)
         self._granted(th, lock, mode, site, first, True)
         if moved:
-            d = self.cost["lock_line_transfer"]
-            self._charge(th, env.now, d, spin_frames, False)
-            yield env.timeout(d)
+            yield from self._migrate(th, stack, self.cost["lock_line_transfer"])
+
+    def _migrate(self, th, stack, line_ns):
+        """The lock word was last updated on another CPU: its cache line moves before the hold can go on
+        (a contended hand-off already paid for it while the winner was still spinning)."""
+        d = line_ns
+        if d:
+            self._charge(th, self.env.now, d, stack[-1:], False, stack[:-1])
+            yield self.env.timeout(d)
 
     def _bound_reader_spin(self, w):
         """A writer spins against readers for at most rowner_retries x rowner_loops, then sleeps."""
@@ -390,6 +395,7 @@ class SimpyEngine:
     def transmit(self, conn, seg):
         """Inline transmit from the running context; the client answers after the other half of the RTT."""
         done = self._wire("out", self.env.now, self._frame_bytes(seg))
+        self.tx_pending[conn.queue] += 1
         self._at(done + self.one_way, self._client_receive, conn, seg)
 
     def _nic_rx(self, conn, seg):
@@ -414,7 +420,12 @@ class SimpyEngine:
             th.account_as = th
             yield from self._run(th, "interrupt")
             n = 0
-            while ring:
+            while ring or self.tx_pending[q]:
+                for _ in range(self.tx_pending[q]):
+                    self.tx_pending[q] -= 1
+                    yield from self._run(th, "tx_clean")
+                if not ring:
+                    break
                 if n == limit:  # ixgbe defers the rest of the ring to the queue's taskqueue thread
                     th.account_as = th.que
                     th.mode = "system"

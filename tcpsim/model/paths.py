@@ -22,13 +22,14 @@ TX = ("tcp_output", "ip_output", "ixgbe_mq_start")  # inline transmit from the s
 
 
 def _lookup(inp: str) -> tuple:
-    """in_pcblookup_mbuf(INPLOOKUP_WLOCKPCB): hash read lock, find the pcb, lock it, drop the hash lock."""
+    """in_pcblookup_mbuf(INPLOOKUP_WLOCKPCB): find the pcb under the hash read lock, take a reference, drop
+    the hash lock, then lock the pcb (taking it under the hash lock would invert the documented order)."""
     return (
         Acquire("pcbinfohash", READ, "in_pcb.c:1790", LOOKUP),  # inferred
         Work(LOOKUP + ("in_pcblookup_hash_locked",), "pcb_lookup"),
+        Release("pcbinfohash"),
         # The article's Figure 5 row "in_pcb.c:1802 (rw:tcpinp)": 5 acquisitions per connection, one per segment.
         Acquire(inp, WRITE, "in_pcb.c:1802", LOOKUP),
-        Release("pcbinfohash"),
     )
 
 
@@ -48,12 +49,12 @@ def _tw_close(frames: tuple) -> tuple:
     """tcp_twclose of the oldest TIME-WAIT entry: unhash and free its inpcb (caller holds rw:tcp W)."""
     return (
         Acquire("tw_inp", WRITE, "tcp_timewait.c:686", frames),  # inferred
-        Act("tw_close_oldest"),
         Acquire("pcbinfohash", WRITE, "in_pcb.c:1486", frames + ("tcp_twclose", "in_pcbfree", "in_pcbremlists")),  # inferred
         Work(frames + ("tcp_twclose", "in_pcbfree", "in_pcbremlists"), "pcb_unhash"),
         Release("pcbinfohash"),
         Work(frames + ("tcp_twclose", "in_pcbfree"), "tw_close"),
         Release("tw_inp"),
+        Act("tw_close_oldest"),  # last: until here "tw_inp" names the head of the list
     )
 
 
@@ -61,6 +62,11 @@ def _tw_close(frames: tuple) -> tuple:
 # One interrupt pass (ixgbe_msix_que) and, per received frame, descriptor + mbuf work and ether/IP input.
 INTERRUPT = Path("interrupt", "interrupt", ("ithread_loop",), (
     Work(("ixgbe_msix_que",), "intr_entry"),
+))
+# ixgbe_txeof in the same handler: descriptors of frames sent on this queue's ring (by any thread: the
+# transmit ring follows the flow's RSS hash) are reclaimed here, once per completed frame.
+TX_CLEAN = Path("tx_clean", "interrupt", ("ithread_loop", "ixgbe_msix_que"), (
+    Work(("ixgbe_txeof",), "tx_complete"),
 ))
 RX_PACKET = Path("rx_packet", "interrupt", INTR[:3], (
     Work((), "rx_descriptor"),
@@ -249,7 +255,7 @@ SLOWTIMO = Path("slowtimo", "callout", ("fork_exit", "softclock", "softclock_cal
 ))
 
 BASELINE_PATHS = {p.name: p for p in (
-    INTERRUPT, RX_PACKET,
+    INTERRUPT, TX_CLEAN, RX_PACKET,
     SYN, HANDSHAKE_ACK, DATA, FIN_WAIT_1_ACK, CLIENT_FIN, LATE_SEGMENT,
     ACCEPT, HANDOFF, KEVENT, RECV, SEND, SHUTDOWN, CLOSE, SLOWTIMO,
 )}

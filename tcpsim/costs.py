@@ -1,0 +1,43 @@
+"""The costs file: every per-step CPU cost and hardware constant, each with a note of its provenance."""
+from __future__ import annotations
+
+import tomllib
+from importlib import resources
+from pathlib import Path
+
+from .errors import TcpsimError
+
+DEFAULT_COSTS = "freebsd10.toml"
+SECTIONS = {"constants": "value", "cpu": "ns"}
+
+
+def default_costs_path() -> Path:
+    return Path(str(resources.files("tcpsim") / "data" / DEFAULT_COSTS))
+
+
+def load_costs(path: str | Path | None = None) -> tuple[dict, dict]:
+    """Return ``(values, notes)``: name -> number, name -> provenance note. Every entry needs both."""
+    path = Path(path) if path else default_costs_path()
+    try:
+        data = tomllib.loads(path.read_text())
+    except OSError as e:
+        raise TcpsimError(f"{path}: cannot read costs file ({e.strerror})") from None
+    except tomllib.TOMLDecodeError as e:
+        raise TcpsimError(f"{path}: not valid TOML ({e})") from None
+    values, notes = {}, {}
+    for section, entries in data.items():
+        if section not in SECTIONS:
+            raise TcpsimError(f"{path}: [{section}]: unknown section; allowed: {', '.join(SECTIONS)}")
+        field = SECTIONS[section]
+        for name, entry in entries.items():
+            where = f"{path}: [{section}] {name}"
+            if not isinstance(entry, dict) or set(entry) != {field, "note"}:
+                raise TcpsimError(f"{where}: must be {{ {field} = <number>, note = \"<provenance>\" }}")
+            v = entry[field]
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or v < 0:
+                raise TcpsimError(f"{where}: {field} must be a number >= 0, got {v!r}")
+            if name in values:
+                raise TcpsimError(f"{where}: defined twice")
+            values[name] = v
+            notes[name] = entry["note"]
+    return values, notes

@@ -1,0 +1,212 @@
+"""Scenario files: TOML validated against one declarative schema, built into a ``Model``.
+
+Every key is declared once below with its type, default, allowed range and meaning. Errors name the file,
+the key, what was wrong and what is allowed; unknown sections and keys are errors, never ignored.
+"""
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from .costs import load_costs
+from .errors import TcpsimError
+from .model.locks import BASE_LOCKS
+from .model.paths import BASELINE_PATHS
+from .model.system import AppSpec, ClientSpec, Hardware, KernelSpec, Model, RunSpec
+from .rss import DEFAULT_KEY, MAX_QUEUES
+
+
+@dataclass(frozen=True)
+class Key:
+    type: type | tuple
+    default: object
+    help: str
+    lo: float | None = None
+    hi: float | None = None
+    choices: tuple | None = None
+
+
+def _k(t, default, help, lo=None, hi=None, choices=None):
+    return Key(t, default, help, lo, hi, choices)
+
+
+REQUIRED = object()
+
+SCHEMA: dict[str, dict[str, Key]] = {
+    "scenario": {
+        "name": _k(str, REQUIRED, "short name shown in reports"),
+        "description": _k(str, "", "free text"),
+        "variant": _k(str, "baseline", "locking variant", choices=("baseline",)),
+        "costs": _k(str, "", "costs file (default: the built-in tcpsim/data/freebsd10.toml)"),
+    },
+    "hardware": {
+        "cpus": _k(int, 8, "number of cores", 1, 256),
+        "queues": _k(int, 1, "NIC receive queues (ixgbe: RSS only with more than one, at most 8)", 1, MAX_QUEUES),
+        "queue_cpus": _k(list, None, "CPU of each queue's MSI-X interrupt thread (default 0..queues-1)"),
+        "link_gbps": _k(float, 10.0, "link rate in Gbit/s", 0.001, 400),
+        "rx_ring_descriptors": _k(int, 1024, "receive descriptors per ring; a full ring drops", 1, 65536),
+        "rx_process_limit": _k(int, 256, "frames per interrupt pass before deferring to the queue task", 1, 65536),
+        "max_interrupt_rate": _k(int, 31250, "interrupt moderation: interrupts/s per queue", 1, 10_000_000),
+        "rss_key": _k(str, "microsoft", "Toeplitz key: 'microsoft' (standard key) or 80 hex digits"),
+    },
+    "kernel": {
+        "maxtcptw": _k(int, 27767, "kern.ipc.maxtcptw: TIME-WAIT entries before tcp_twstart recycles", 1, 10_000_000),
+        "msl_s": _k(float, 30.0, "maximum segment lifetime; TIME-WAIT lasts 2 MSL", 0.0, 3600),
+        "backlog": _k(int, 128, "listen(2) backlog; sonewconn refuses past 3/2 of it", 1, 1_000_000),
+        "slowtimo_ms": _k(float, 500.0, "tcp_slowtimo period", 1, 60_000),
+        "timer_cpu": _k(int, 0, "CPU running the callout (softclock)", 0, 255),
+        "timewait_prefill": _k(bool, True, "start with the TIME-WAIT list full, as a machine serving this load for a while"),
+    },
+    "app": {
+        "accept_cpu": _k(int, REQUIRED, "CPU of the accept thread", 0, 255),
+        "worker_cpus": _k(list, REQUIRED, "CPU of each kqueue worker thread"),
+    },
+    "clients": {
+        "mode": _k(str, "closed", "'closed' (concurrent clients) or 'open' (Poisson arrivals)", choices=("closed", "open")),
+        "rate": _k(float, 0.0, "open loop: connection attempts per second", 0, 1e8),
+        "concurrency": _k(int, 256, "closed loop: concurrent clients", 1, 1_000_000),
+        "think_us": _k(float, 0.0, "closed loop: pause between a client's connections", 0, 1e9),
+        "rtt_us": _k(float, 100.0, "round-trip time between clients and server", 0, 1e7),
+        "request_bytes": _k(int, 40, "request payload", 0, 1460),
+        "response_bytes": _k(int, 200, "response payload", 0, 1460),
+        "addresses": _k(int, 4096, "distinct client source addresses", 1, 16_777_216),
+        "server_address": _k(str, "192.0.2.1", "server IPv4 address"),
+        "server_port": _k(int, 53, "server port", 1, 65535),
+        "syn_rto_ms": _k(float, 1000.0, "client SYN retransmission timeout (doubles per retry)", 1, 1e6),
+        "rto_ms": _k(float, 200.0, "client retransmission timeout for data and FIN", 1, 1e6),
+        "max_syn_retries": _k(int, 5, "SYN retransmissions before the client gives up", 0, 100),
+    },
+    "run": {
+        "duration_s": _k(float, 0.1, "measured window (simulated seconds)", 1e-6, 3600),
+        "warmup_s": _k(float, 0.02, "warm-up excluded from every figure", 0, 3600),
+        "seed": _k(int, 1, "seed of every random stream", 0, 2**63 - 1),
+    },
+}
+
+
+def _fail(file, section, key, problem, allowed):
+    where = f"[{section}] {key}" if key else f"[{section}]"
+    raise TcpsimError(f"{file}: {where}: {problem}; allowed: {allowed}")
+
+
+def _check(file, section, name, spec: Key, value):
+    t = spec.type
+    if t is float and isinstance(value, int) and not isinstance(value, bool):
+        value = float(value)
+    if t is int and isinstance(value, bool) or not isinstance(value, t):
+        tname = {int: "an integer", float: "a number", str: "a string", bool: "true or false", list: "a list"}[t]
+        _fail(file, section, name, f"expected {tname}, got {value!r}", spec.help)
+    if spec.choices and value not in spec.choices:
+        _fail(file, section, name, f"{value!r} is not a known value", ", ".join(spec.choices))
+    if spec.lo is not None and not (spec.lo <= value <= spec.hi):
+        _fail(file, section, name, f"{value!r} is out of range", f"{spec.lo:g} to {spec.hi:g}")
+    return value
+
+
+def parse(text: str, file: str = "<scenario>", overrides: dict | None = None) -> dict:
+    """Validate scenario TOML text; return {section: {key: value}} with defaults filled in."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise TcpsimError(f"{file}: not valid TOML ({e})") from None
+    for section, overr in (overrides or {}).items():
+        data.setdefault(section, {}).update(overr)
+    out = {}
+    for section in data:
+        if section not in SCHEMA:
+            _fail(file, section, "", "unknown section", ", ".join(f"[{s}]" for s in SCHEMA))
+        if not isinstance(data[section], dict):
+            _fail(file, section, "", "must be a table", "a [section] of keys")
+    for section, keys in SCHEMA.items():
+        given = data.get(section, {})
+        for name in given:
+            if name not in keys:
+                _fail(file, section, name, "unknown key", ", ".join(keys))
+        out[section] = {}
+        for name, spec in keys.items():
+            if name in given:
+                out[section][name] = _check(file, section, name, spec, given[name])
+            elif spec.default is REQUIRED:
+                _fail(file, section, name, "missing", spec.help)
+            else:
+                out[section][name] = spec.default
+    _cross_check(file, out)
+    return out
+
+
+def _cpu_list(file, section, name, value, cpus):
+    if not value or not all(isinstance(c, int) and not isinstance(c, bool) for c in value):
+        _fail(file, section, name, f"expected a non-empty list of CPU numbers, got {value!r}", f"integers 0 to {cpus - 1}")
+    for c in value:
+        if not 0 <= c < cpus:
+            _fail(file, section, name, f"CPU {c} does not exist", f"0 to {cpus - 1} ([hardware] cpus = {cpus})")
+    return tuple(value)
+
+
+def _cross_check(file, s):
+    hw, app, k, cl = s["hardware"], s["app"], s["kernel"], s["clients"]
+    cpus = hw["cpus"]
+    if hw["queue_cpus"] is None:
+        hw["queue_cpus"] = list(range(hw["queues"]))
+    hw["queue_cpus"] = _cpu_list(file, "hardware", "queue_cpus", hw["queue_cpus"], cpus)
+    if len(hw["queue_cpus"]) != hw["queues"]:
+        _fail(file, "hardware", "queue_cpus", f"{len(hw['queue_cpus'])} CPUs for {hw['queues']} queues", "one CPU per queue")
+    app["worker_cpus"] = _cpu_list(file, "app", "worker_cpus", app["worker_cpus"], cpus)
+    if app["accept_cpu"] >= cpus:
+        _fail(file, "app", "accept_cpu", f"CPU {app['accept_cpu']} does not exist", f"0 to {cpus - 1}")
+    if k["timer_cpu"] >= cpus:
+        _fail(file, "kernel", "timer_cpu", f"CPU {k['timer_cpu']} does not exist", f"0 to {cpus - 1}")
+    key = hw["rss_key"]
+    if key != "microsoft":
+        try:
+            raw = bytes.fromhex(key)
+        except ValueError:
+            raw = b""
+        if len(raw) != 40:
+            _fail(file, "hardware", "rss_key", "not 40 bytes of hex", "'microsoft' or 80 hex digits")
+    try:
+        ipaddress.IPv4Address(cl["server_address"])
+    except ValueError:
+        _fail(file, "clients", "server_address", f"{cl['server_address']!r} is not an IPv4 address", "dotted quad")
+    if cl["mode"] == "open" and cl["rate"] <= 0:
+        _fail(file, "clients", "rate", "open loop needs a positive rate", "connections/s > 0")
+
+
+def build(sections: dict, text: str = "", source: str = "") -> Model:
+    """Turn validated sections into the Model an engine runs."""
+    sc, hw, k, app, cl, run = (sections[n] for n in ("scenario", "hardware", "kernel", "app", "clients", "run"))
+    costs_file = sc["costs"]
+    if costs_file and source and not Path(costs_file).is_absolute():
+        costs_file = str(Path(source).parent / costs_file)
+    costs, _notes = load_costs(costs_file or None)
+    key = DEFAULT_KEY if hw["rss_key"] == "microsoft" else bytes.fromhex(hw["rss_key"])
+    return Model(
+        name=sc["name"],
+        hardware=Hardware(hw["cpus"], hw["queues"], hw["queue_cpus"], hw["link_gbps"], hw["rx_ring_descriptors"],
+                          hw["rx_process_limit"], hw["max_interrupt_rate"], key),
+        kernel=KernelSpec(k["maxtcptw"], k["msl_s"], k["backlog"], k["slowtimo_ms"], k["timer_cpu"], k["timewait_prefill"]),
+        app=AppSpec(app["accept_cpu"], app["worker_cpus"]),
+        clients=ClientSpec(cl["mode"], cl["rate"], cl["concurrency"], cl["think_us"], cl["rtt_us"], cl["request_bytes"],
+                           cl["response_bytes"], cl["addresses"], cl["server_address"], cl["server_port"],
+                           cl["syn_rto_ms"], cl["rto_ms"], cl["max_syn_retries"]),
+        run=RunSpec(run["duration_s"], run["warmup_s"], run["seed"]),
+        paths=dict(BASELINE_PATHS),
+        locks=dict(BASE_LOCKS),
+        costs=costs,
+        variant=sc["variant"],
+        scenario_sha256=hashlib.sha256(text.encode()).hexdigest(),
+        source=source,
+    )
+
+
+def load(path: str | Path, overrides: dict | None = None) -> Model:
+    """Read, validate and build a scenario file; ``overrides`` ({section: {key: value}}) come from the CLI."""
+    path = Path(path)
+    try:
+        text = path.read_text()
+    except OSError as e:
+        raise TcpsimError(f"{path}: cannot read scenario ({e.strerror})") from None
+    return build(parse(text, str(path), overrides), text, str(path))
