@@ -1,0 +1,144 @@
+"""Turn a finished engine run into plain data (one dict, JSON-ready) and into the three text views.
+
+Engines expose the same raw accounting (see ``SimpyEngine``): per-CPU and per-thread nanoseconds by category,
+per-CPU sampled call stacks, the lock profile, connection counters and latencies. Everything here is
+engine-independent arithmetic on those.
+"""
+from __future__ import annotations
+
+from .. import __version__
+from .callgraph import callgraph_tree, format_callgraph, leaf_share
+from .lockprof import format_stats, per_connection
+from .top import format_top
+
+SPIN_LEAVES = ("__rw_wlock_hard", "__rw_rlock", "__mtx_lock_sleep")
+
+
+def _pct(ns: int, window_ns: int) -> float:
+    return round(100.0 * ns / window_ns, 2) if window_ns else 0.0
+
+
+def _percentile(sorted_values, q):
+    if not sorted_values:
+        return None
+    i = min(len(sorted_values) - 1, max(0, int(round(q / 100.0 * (len(sorted_values) - 1)))))
+    return sorted_values[i]
+
+
+def collect(engine) -> dict:
+    m = engine.m
+    window_ns = engine.w1 - engine.w0
+    secs = window_ns / 1e9
+    hw = m.hardware
+    labels = {}
+    for q, cpu in enumerate(hw.queue_cpus):
+        labels.setdefault(cpu, []).append("irq core")
+    labels.setdefault(m.app.accept_cpu, []).append("accept() thread")
+    for cpu in m.app.worker_cpus:
+        labels.setdefault(cpu, []).append("worker thread")
+    cpus = []
+    for i, t in enumerate(engine.cpu_time):
+        busy = sum(t.values())
+        cpus.append({
+            "cpu": i, "user": _pct(t["user"], window_ns), "nice": 0.0, "system": _pct(t["system"], window_ns),
+            "interrupt": _pct(t["interrupt"], window_ns), "idle": _pct(window_ns - busy, window_ns),
+            "label": ", ".join(dict.fromkeys(labels.get(i, []))),
+        })
+    threads = []
+    for th in engine.threads:
+        busy = sum(th.busy.values())
+        threads.append({
+            "name": th.name, "command": th.command, "pid": th.pid, "pri": th.pri, "cpu": th.cpu,
+            "user": _pct(th.busy["user"], window_ns), "system": _pct(th.busy["system"], window_ns),
+            "interrupt": _pct(th.busy["interrupt"], window_ns), "wcpu": _pct(busy, window_ns),
+            "time_s": busy / 1e9,
+        })
+    completed = engine.window_completed
+    rows = engine.lockprof.rows()
+    per_conn = per_connection(rows, completed) if completed else {}
+    for r in rows:
+        r["per_connection"] = round(per_conn.get(r["name"], 0.0), 4)
+    lat = sorted(engine.latencies)
+    profile = []
+    for i, samples in enumerate(engine.samples):
+        total = sum(samples.values())
+        if not total:
+            continue
+        profile.append({
+            "cpu": i, "samples": total,
+            "spin_share": {leaf: round(leaf_share(samples, leaf), 4) for leaf in SPIN_LEAVES},
+            "tree": callgraph_tree(samples, max_depth=4),
+        })
+    link_bps = hw.link_gbps * 1e9
+    return {
+        "scenario": m.name,
+        "variant": m.variant,
+        "engine": engine.name,
+        "version": __version__,
+        "seed": m.run.seed,
+        "scenario_sha256": m.scenario_sha256,
+        "duration_s": m.run.duration_s,
+        "warmup_s": m.run.warmup_s,
+        "goodput_cps": round(completed / secs, 1),
+        "offered_cps": round(engine.window_started / secs, 1),
+        "drops": dict(sorted(engine.drops.items())),
+        "latency_ms": {
+            "p50": _ms(_percentile(lat, 50)), "p90": _ms(_percentile(lat, 90)), "p99": _ms(_percentile(lat, 99)),
+            "max": _ms(lat[-1] if lat else None), "mean": _ms(sum(lat) / len(lat) if lat else None),
+        },
+        "connections": {
+            "started": engine.started, "completed": engine.completed, "failed": engine.failed,
+            "in_flight": engine.started - engine.completed - engine.failed,
+            "completed_in_window": completed, "started_in_window": engine.window_started,
+        },
+        "segments_in": engine.segments_in,
+        "kernel": dict(engine.kernel.counters),
+        "link": {
+            "in_mbps": round(engine.link_bytes["in"] * 8 / secs / 1e6, 2),
+            "out_mbps": round(engine.link_bytes["out"] * 8 / secs / 1e6, 2),
+            "out_utilisation": round(engine.link_bytes["out"] * 8 / secs / link_bps, 4),
+        },
+        "cpus": cpus,
+        "threads": threads,
+        "lock_profile": rows,
+        "profile": profile,
+    }
+
+
+def _ms(ns):
+    return None if ns is None else round(ns / 1e6, 4)
+
+
+def format_summary(r: dict) -> str:
+    lat = r["latency_ms"]
+    drops = ", ".join(f"{k} {v}" for k, v in r["drops"].items()) or "none"
+    return "\n".join([
+        f"tcpsim {r['version']}  scenario {r['scenario']}  variant {r['variant']}  engine {r['engine']}  "
+        f"seed {r['seed']}  window {r['duration_s']} s after {r['warmup_s']} s warm-up",
+        f"goodput {r['goodput_cps']:,.0f} connections/s   offered {r['offered_cps']:,.0f}/s   "
+        f"latency ms p50 {lat['p50']} p90 {lat['p90']} p99 {lat['p99']}",
+        f"drops: {drops}   link out {r['link']['out_mbps']} Mbit/s ({100 * r['link']['out_utilisation']:.1f}%)",
+    ])
+
+
+def format_top_view(r: dict) -> str:
+    threads = [{
+        "pid": t["pid"], "username": "root", "pri": t["pri"], "nice": "-", "size": "0K", "res": "0K",
+        "state": f"CPU{t['cpu']}" if t["wcpu"] > 50 else "RUN", "cpu": t["cpu"], "time_s": t["time_s"],
+        "wcpu": t["wcpu"], "command": t["command"],
+    } for t in r["threads"] if t["wcpu"] > 0]
+    return "$ top -SHIPz\n\n" + format_top(r["cpus"], threads)
+
+
+def format_lock_view(r: dict, limit: int = 12) -> str:
+    return "# sysctl debug.lock.prof.stats (sorted by wait_total)" + format_stats(r["lock_profile"][:limit])
+
+
+def format_profile_view(engine, cpus) -> str:
+    out = []
+    for cpu in cpus:
+        samples = engine.samples[cpu]
+        if samples:
+            out.append(f"# pmcstat -c {cpu} -S unhalted-cycles -O sample.pmc; pmcstat -R sample.pmc -G call.graph")
+            out.append(format_callgraph(samples, f"CPU {cpu}", max_depth=4, threshold=1.0))
+    return "\n".join(out)

@@ -1,0 +1,124 @@
+"""The paper reproduction: the article's figures beside the model's, with tolerances.
+
+Each target says whether it was a calibration input (the costs file was set against it) or a prediction.
+Figures from ``shared/reference/tcp-connection-rate-2014.md`` (Bentkofsky & Charbon, FreeBSD Journal 2014).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import scenario
+from .errors import TcpsimError
+from .observe.callgraph import caller_share, leaf_share
+from .simulate import overrides, run_model
+
+PAPER_DIR = Path(__file__).resolve().parents[1] / "scenarios" / "paper"
+FIG5_SITES = ("tcp_input.c:1013 (rw:tcp)", "tcp_input.c:778 (rw:tcp)", "tcp_usrreq.c:635 (rw:tcp)",
+              "tcp_usrreq.c:984 (rw:tcp)", "tcp_usrreq.c:728 (rw:tcp)")
+# Figure 5 counts divided by the ~321,270 connections its accept/shutdown/close rows imply.
+FIG5_PER_CONNECTION = {FIG5_SITES[0]: 1.77, FIG5_SITES[1]: 2.00, FIG5_SITES[2]: 1.0, FIG5_SITES[3]: 1.0,
+                       FIG5_SITES[4]: 1.0, "in_pcb.c:1802 (rw:tcpinp)": 5.0}
+
+
+@dataclass
+class Row:
+    figure: str
+    what: str
+    article: float | str
+    model: float | str | None
+    ok: bool | None
+    role: str  # "calibration" | "prediction"
+    tolerance: str
+
+
+def _within(model, target, rel):
+    return abs(model - target) <= rel * target
+
+
+def _thread(r, prefix):
+    return [t for t in r["threads"] if t["command"].startswith(prefix)]
+
+
+def _busy(cpu):
+    return round(100.0 - cpu["idle"], 1)
+
+
+def evaluate(fig2: dict, fig2_engine, fig3: dict, fig3_engine) -> list[Row]:
+    rows = []
+    add = rows.append
+    g2, g3 = fig2["goodput_cps"], fig3["goodput_cps"]
+    add(Row("Fig. 2", "1 queue: connections/s", 56000, g2, _within(g2, 56000, 0.10), "calibration", "±10%"))
+    cpu0 = _busy(fig2["cpus"][fig2_engine.m.hardware.queue_cpus[0]])
+    add(Row("Fig. 2", "1 queue: interrupt CPU busy %", 96.5, cpu0, cpu0 >= 90, "calibration", ">= 90"))
+    acc = _thread(fig2, "tcp_server{accept")[0]
+    add(Row("Fig. 2", "accept thread system %", 20.0, acc["system"], abs(acc["system"] - 20.0) <= 10, "calibration", "±10 pts"))
+    wk = _thread(fig2, "tcp_server{worker")[0]
+    add(Row("Fig. 2", "worker system %", 63.5, wk["system"], abs(wk["system"] - 63.5) <= 10, "calibration", "±10 pts"))
+    add(Row("Fig. 2", "worker user %", 11.8, wk["user"], abs(wk["user"] - 11.8) <= 10, "calibration", "±10 pts"))
+    add(Row("Fig. 3", "4 queues: connections/s", 62000, g3, _within(g3, 62000, 0.10), "calibration", "±10%"))
+    qcpus = fig3_engine.m.hardware.queue_cpus
+    busy = [_busy(fig3["cpus"][c]) for c in qcpus]
+    add(Row("Fig. 3", "CPUs 0-3 busy % (least busy)", 95.5, min(busy), min(busy) >= 85, "calibration", ">= 85"))
+    acc3 = _thread(fig3, "tcp_server{accept")[0]
+    add(Row("Fig. 3", "accept thread system %", 84.4, acc3["system"], abs(acc3["system"] - 84.4) <= 10, "calibration", "±10 pts"))
+    w3 = [t["system"] for t in _thread(fig3, "tcp_server{worker")]
+    w3m = round(sum(w3) / len(w3), 1)
+    add(Row("Fig. 3", "worker threads system % (mean)", 58.7, w3m, abs(w3m - 58.7) <= 10, "calibration", "±10 pts"))
+    samples = fig3_engine.samples[qcpus[0]]
+    share = round(100 * leaf_share(samples, "__rw_wlock_hard"), 1)
+    add(Row("Fig. 4", "__rw_wlock_hard % of interrupt CPU samples", 64.8, share, 50 <= share <= 80, "calibration", "50-80"))
+    under = round(100 * caller_share(samples, "__rw_wlock_hard", "tcp_input"), 1)
+    add(Row("Fig. 4", "... of which under tcp_input %", 99.0, under, under >= 90, "prediction", ">= 90"))
+    names = [r["name"] for r in fig3["lock_profile"]]
+    top5 = names[:5]
+    placed = all(s in names and abs(names.index(s) - i) <= 1 for i, s in enumerate(FIG5_SITES))
+    short = lambda site: site.split()[0].replace("tcp_input.c", "in").replace("tcp_usrreq.c", "usr")  # noqa: E731
+    add(Row("Fig. 5", "top five rw:tcp rows by wait_total", " ".join(map(short, FIG5_SITES)),
+            " ".join(map(short, top5)), placed and set(top5) == set(FIG5_SITES), "calibration", "order ±1 place"))
+    per = {r["name"]: r["per_connection"] for r in fig3["lock_profile"]}
+    for site, target in FIG5_PER_CONNECTION.items():
+        v = per.get(site, 0.0)
+        add(Row("Fig. 5", f"{site} per connection", target, v, _within(v, target, 0.15), "prediction", "±15%"))
+    for r, fig, eng in ((fig2, "Fig. 2", fig2_engine), (fig3, "Fig. 3", fig3_engine)):
+        c = eng.m.clients
+        per_conn = r["link"]["out_mbps"] * 1e6 / 8 / r["goodput_cps"] if r["goodput_cps"] else 0.0
+        want = 368 + c.response_bytes
+        add(Row("text", f"{fig}: egress bytes per connection (368 + {c.response_bytes} payload)", want,
+                round(per_conn, 1), _within(per_conn, want, 0.02), "prediction", "±2%"))
+    add(Row("text", "accept_nolock+tw_lock, 4 queues: connections/s", 69000, None, None, "prediction",
+            "pending: locking variants (issue 3)"))
+    add(Row("text", "read-locked rw:tcp, 4 queues: connections/s", ">120000", None, None, "prediction",
+            "pending: locking variants (issue 3)"))
+    return rows
+
+
+def reproduce(seed=None, duration_s=None, engine="simpy", paper_dir: Path = PAPER_DIR):
+    runs = {}
+    for name in ("fig2_1queue", "fig3_4queues"):
+        path = paper_dir / f"{name}.toml"
+        if not path.exists():
+            raise TcpsimError(f"{path}: paper scenario not found; allowed: a checkout with scenarios/paper/")
+        model = scenario.load(path, overrides(seed, duration_s))
+        runs[name] = run_model(model, engine)
+    (f2, e2), (f3, e3) = runs["fig2_1queue"], runs["fig3_4queues"]
+    return evaluate(f2, e2, f3, e3), runs
+
+
+def format_rows(rows: list[Row]) -> str:
+    def show(v):
+        if v is None:
+            return "-"
+        if isinstance(v, float):
+            return f"{v:,.2f}" if abs(v) < 100 else f"{v:,.0f}"
+        if isinstance(v, int):
+            return f"{v:,}"
+        return str(v)
+
+    head = ("figure", "what", "article", "model", "within", "role", "tolerance")
+    table = [head] + [(r.figure, r.what, show(r.article), show(r.model),
+                       {True: "yes", False: "NO", None: "-"}[r.ok], r.role, r.tolerance) for r in rows]
+    widths = [max(len(str(row[i])) for row in table) for i in range(len(head))]
+    lines = ["  ".join(str(c).ljust(w) for c, w in zip(row, widths)).rstrip() for row in table]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
