@@ -23,6 +23,7 @@ FIG5_PER_CONNECTION = {FIG5_SITES[0]: 1.77, FIG5_SITES[1]: 2.00, FIG5_SITES[2]: 
 
 @dataclass
 class Row:
+    key: str  # stable identifier for tests and JSON consumers
     figure: str
     what: str
     article: float | str
@@ -36,7 +37,7 @@ def _within(model, target, rel):
     return abs(model - target) <= rel * target
 
 
-def _thread(r, prefix):
+def _threads(r, prefix):
     return [t for t in r["threads"] if t["command"].startswith(prefix)]
 
 
@@ -46,50 +47,62 @@ def _busy(cpu):
 
 def evaluate(fig2: dict, fig2_engine, fig3: dict, fig3_engine) -> list[Row]:
     rows = []
-    add = rows.append
+
+    def add(key, figure, what, article, model, ok, role, tolerance):
+        rows.append(Row(key, figure, what, article, model, ok, role, tolerance))
+
+    def share(key, figure, what, article, model, role="calibration"):  # a CPU share, +-10 points
+        add(key, figure, what, article, model, abs(model - article) <= 10, role, "±10 pts")
+
     g2, g3 = fig2["goodput_cps"], fig3["goodput_cps"]
-    add(Row("Fig. 2", "1 queue: connections/s", 56000, g2, _within(g2, 56000, 0.10), "calibration", "±10%"))
+    add("fig2_goodput", "Fig. 2", "1 queue: connections/s", 56000, g2, _within(g2, 56000, 0.10), "calibration", "±10%")
     cpu0 = _busy(fig2["cpus"][fig2_engine.m.hardware.queue_cpus[0]])
-    add(Row("Fig. 2", "1 queue: interrupt CPU busy %", 96.5, cpu0, cpu0 >= 90, "calibration", ">= 90"))
-    acc = _thread(fig2, "tcp_server{accept")[0]
-    add(Row("Fig. 2", "accept thread system %", 20.0, acc["system"], abs(acc["system"] - 20.0) <= 10, "calibration", "±10 pts"))
-    wk = _thread(fig2, "tcp_server{worker")[0]
-    add(Row("Fig. 2", "worker system %", 63.5, wk["system"], abs(wk["system"] - 63.5) <= 10, "calibration", "±10 pts"))
-    add(Row("Fig. 2", "worker user %", 11.8, wk["user"], abs(wk["user"] - 11.8) <= 10, "calibration", "±10 pts"))
-    add(Row("Fig. 3", "4 queues: connections/s", 62000, g3, _within(g3, 62000, 0.10), "calibration", "±10%"))
+    add("fig2_irq_busy", "Fig. 2", "1 queue: interrupt CPU busy %", 96.5, cpu0, cpu0 >= 90, "calibration", ">= 90")
+    share("fig2_irq_interrupt", "Fig. 2", "1 queue: interrupt CPU interrupt %", 96.1,
+          fig2["cpus"][fig2_engine.m.hardware.queue_cpus[0]]["interrupt"])
+    acc2, wk2 = _threads(fig2, "tcp_server{accept")[0], _threads(fig2, "tcp_server{worker")[0]
+    share("fig2_accept_sys", "Fig. 2", "accept thread system %", 20.0, acc2["system"])
+    share("fig2_worker_sys", "Fig. 2", "worker system %", 63.5, wk2["system"])
+    share("fig2_worker_user", "Fig. 2", "worker user %", 11.8, wk2["user"])
+
+    add("fig3_goodput", "Fig. 3", "4 queues: connections/s", 62000, g3, _within(g3, 62000, 0.10), "calibration", "±10%")
     qcpus = fig3_engine.m.hardware.queue_cpus
-    busy = [_busy(fig3["cpus"][c]) for c in qcpus]
-    add(Row("Fig. 3", "CPUs 0-3 busy % (least busy)", 95.5, min(busy), min(busy) >= 85, "calibration", ">= 85"))
-    acc3 = _thread(fig3, "tcp_server{accept")[0]
-    add(Row("Fig. 3", "accept thread system %", 84.4, acc3["system"], abs(acc3["system"] - 84.4) <= 10, "calibration", "±10 pts"))
-    w3 = [t["system"] for t in _thread(fig3, "tcp_server{worker")]
-    w3m = round(sum(w3) / len(w3), 1)
-    add(Row("Fig. 3", "worker threads system % (mean)", 58.7, w3m, abs(w3m - 58.7) <= 10, "calibration", "±10 pts"))
+    least = min(_busy(fig3["cpus"][c]) for c in qcpus)
+    add("fig3_irq_busy", "Fig. 3", "CPUs 0-3 busy % (least busy)", 95.5, least, least >= 85, "calibration", ">= 85")
+    mean = lambda key: round(sum(fig3["cpus"][c][key] for c in qcpus) / len(qcpus), 1)  # noqa: E731
+    share("fig3_irq_interrupt", "Fig. 3", "CPUs 0-3 interrupt % (mean)", 65.3, mean("interrupt"))
+    share("fig3_irq_system", "Fig. 3", "CPUs 0-3 system % (mean)", 30.2, mean("system"))
+    share("fig3_accept_sys", "Fig. 3", "accept thread system %", 84.4, _threads(fig3, "tcp_server{accept")[0]["system"])
+    w3 = [t["system"] for t in _threads(fig3, "tcp_server{worker")]
+    share("fig3_worker_sys", "Fig. 3", "worker threads system % (mean)", 58.7, round(sum(w3) / len(w3), 1))
+
     samples = fig3_engine.samples[qcpus[0]]
-    share = round(100 * leaf_share(samples, "__rw_wlock_hard"), 1)
-    add(Row("Fig. 4", "__rw_wlock_hard % of interrupt CPU samples", 64.8, share, 50 <= share <= 80, "calibration", "50-80"))
+    spin = round(100 * leaf_share(samples, "__rw_wlock_hard"), 1)
+    add("fig4_wlock_share", "Fig. 4", "__rw_wlock_hard % of interrupt CPU samples", 64.8, spin, 50 <= spin <= 80,
+        "calibration", "50-80")
     under = round(100 * caller_share(samples, "__rw_wlock_hard", "tcp_input"), 1)
-    add(Row("Fig. 4", "... of which under tcp_input %", 99.0, under, under >= 90, "prediction", ">= 90"))
+    add("fig4_under_tcp_input", "Fig. 4", "... of which under tcp_input %", 99.0, under, under >= 90, "prediction", ">= 90")
+
     names = [r["name"] for r in fig3["lock_profile"]]
     top5 = names[:5]
-    placed = all(s in names and abs(names.index(s) - i) <= 1 for i, s in enumerate(FIG5_SITES))
+    placed = set(top5) == set(FIG5_SITES) and all(abs(names.index(s) - i) <= 1 for i, s in enumerate(FIG5_SITES))
     short = lambda site: site.split()[0].replace("tcp_input.c", "in").replace("tcp_usrreq.c", "usr")  # noqa: E731
-    add(Row("Fig. 5", "top five rw:tcp rows by wait_total", " ".join(map(short, FIG5_SITES)),
-            " ".join(map(short, top5)), placed and set(top5) == set(FIG5_SITES), "calibration", "order ±1 place"))
+    add("fig5_top5", "Fig. 5", "top five rw:tcp rows by wait_total", " ".join(map(short, FIG5_SITES)),
+        " ".join(map(short, top5)), placed, "calibration", "order ±1 place")
     per = {r["name"]: r["per_connection"] for r in fig3["lock_profile"]}
     for site, target in FIG5_PER_CONNECTION.items():
         v = per.get(site, 0.0)
-        add(Row("Fig. 5", f"{site} per connection", target, v, _within(v, target, 0.15), "prediction", "±15%"))
+        add(f"fig5_per_connection {site}", "Fig. 5", f"{site} per connection", target, v,
+            _within(v, target, 0.15), "prediction", "±15%")
+
     for r, fig, eng in ((fig2, "Fig. 2", fig2_engine), (fig3, "Fig. 3", fig3_engine)):
-        c = eng.m.clients
+        payload = eng.m.clients.response_bytes
         per_conn = r["link"]["out_mbps"] * 1e6 / 8 / r["goodput_cps"] if r["goodput_cps"] else 0.0
-        want = 368 + c.response_bytes
-        add(Row("text", f"{fig}: egress bytes per connection (368 + {c.response_bytes} payload)", want,
-                round(per_conn, 1), _within(per_conn, want, 0.02), "prediction", "±2%"))
-    add(Row("text", "accept_nolock+tw_lock, 4 queues: connections/s", 69000, None, None, "prediction",
-            "pending: locking variants (issue 3)"))
-    add(Row("text", "read-locked rw:tcp, 4 queues: connections/s", ">120000", None, None, "prediction",
-            "pending: locking variants (issue 3)"))
+        add(f"egress_bytes {fig}", "text", f"{fig}: egress bytes per connection (368 + {payload} payload)",
+            368 + payload, round(per_conn, 1), _within(per_conn, 368 + payload, 0.02), "prediction", "±2%")
+    pending = "pending: locking variants (issue 3)"
+    add("text_69k", "text", "accept_nolock+tw_lock, 4 queues: connections/s", 69000, None, None, "prediction", pending)
+    add("text_120k", "text", "read-locked rw:tcp, 4 queues: connections/s", ">120000", None, None, "prediction", pending)
     return rows
 
 

@@ -254,11 +254,10 @@ class SimpyEngine:
             th.held.append(lock)
             return
         if lock.can_grant(th, mode):
-            moved = lock.last_cpu not in (-1, th.cpu)
-            lock.grant(th, mode)
+            moved = lock.grant(th, mode)
             self._granted(th, lock, mode, site, env.now, False)
-            if moved:  # the lock word's cache line comes from another CPU
-                yield from self._migrate(th, stack, self.cost["lock_line_transfer"])
+            if moved:
+                yield from self._pull_line(th, stack)
             return
         first = env.now
         spin_frames = stack + (SPIN_FUNCTION[(lock.kind, mode)],)
@@ -274,7 +273,7 @@ class SimpyEngine:
                 self._charge(th, w.spin_start, env.now - w.spin_start, spin_frames, False)
                 if w in lock.spinners:
                     lock.spinners.remove(w)
-                if outcome == "granted":
+                if outcome == "granted":  # the hand-off delay already moved the lock word's line
                     self._granted(th, lock, mode, site, first, True)
                     return
                 if outcome == "retry":
@@ -290,19 +289,16 @@ class SimpyEngine:
             yield from self._on_cpu(th)
             if lock.can_grant(th, mode):
                 break
-        moved = lock.last_cpu not in (-1, th.cpu)
-        lock.grant(th, mode)
+        moved = lock.grant(th, mode)
         self._granted(th, lock, mode, site, first, True)
         if moved:
-            yield from self._migrate(th, stack, self.cost["lock_line_transfer"])
+            yield from self._pull_line(th, stack)
 
-    def _migrate(self, th, stack, line_ns):
-        """The lock word was last updated on another CPU: its cache line moves before the hold can go on
-        (a contended hand-off already paid for it while the winner was still spinning)."""
-        d = line_ns
-        if d:
-            self._charge(th, self.env.now, d, stack[-1:], False, stack[:-1])
-            yield self.env.timeout(d)
+    def _pull_line(self, th, stack):
+        """The lock word was last updated on another CPU: its cache line moves, inside the hold."""
+        d = self.cost["lock_line_transfer"]
+        self._charge(th, self.env.now, d, stack[-1:], False, stack[:-1])
+        yield self.env.timeout(d)
 
     def _bound_reader_spin(self, w):
         """A writer spins against readers for at most rowner_retries x rowner_loops, then sleeps."""

@@ -91,7 +91,10 @@ class LockState:
         return self.nreaders > 0
 
     # --- state changes ---------------------------------------------------------------------------------------
-    def grant(self, thread, mode: str) -> None:
+    def grant(self, thread, mode: str) -> bool:
+        """Give the lock to ``thread``; return whether the lock word was last updated on another CPU."""
+        cpu = thread.cpu
+        line_moved = self.last_cpu not in (-1, cpu)
         self.in_transit = False
         if mode == WRITE:
             self.owner = thread
@@ -99,7 +102,8 @@ class LockState:
             self.readers[thread] = 1
             self.nreaders += 1
             thread.rlocks += 1
-        self.last_cpu = thread.cpu
+        self.last_cpu = cpu
+        return line_moved
 
     def recurse(self, thread, mode: str) -> None:
         if mode == WRITE:
