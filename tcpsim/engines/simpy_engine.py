@@ -88,6 +88,7 @@ class SimpyEngine:
         self.latencies = []
         self.drops = defaultdict(int)
         self.segments_in = 0
+        self.segments_out = 0
         self.threads = []
         self._build_threads()
 
@@ -392,6 +393,7 @@ class SimpyEngine:
         """Inline transmit from the running context; the client answers after the other half of the RTT."""
         done = self._wire("out", self.env.now, self._frame_bytes(seg))
         self.tx_pending[conn.queue] += 1
+        self.segments_out += 1
         self._at(done + self.one_way, self._client_receive, conn, seg)
 
     def _nic_rx(self, conn, seg):

@@ -92,6 +92,7 @@ def collect(engine) -> dict:
             "completed_in_window": completed, "started_in_window": engine.window_started,
         },
         "segments_in": engine.segments_in,
+        "segments_out": engine.segments_out,
         "kernel": dict(engine.kernel.counters),
         "link": {
             "in_mbps": round(engine.link_bytes["in"] * 8 / secs / 1e6, 2),
