@@ -81,7 +81,6 @@ class SimpyEngine:
         c = model.clients
         self.one_way = int(c.rtt_us * 500)
         # counters
-        self.conns = {}
         self.next_cid = 0
         self.started = self.completed = self.failed = 0
         self.window_started = self.window_completed = 0
@@ -265,7 +264,7 @@ class SimpyEngine:
         while True:
             w = Waiter(th, mode, env.event(), first, site, stack)
             if lock.should_spin():
-                w.on_readers = mode == WRITE and lock.owner is None and lock.nreaders > 0 and not lock.in_transit
+                w.on_readers = lock.owner is None and lock.nreaders > 0 and not lock.in_transit
                 w.spin_start = env.now
                 lock.spinners.append(w)
                 if w.on_readers:
@@ -302,7 +301,7 @@ class SimpyEngine:
         yield self.env.timeout(d)
 
     def _bound_reader_spin(self, w):
-        """A writer spins against readers for at most rowner_retries x rowner_loops, then sleeps."""
+        """Against a read-held lock a waiter spins at most rowner_retries x rowner_loops, then sleeps."""
         def expire(_):
             if not w.event.triggered and w.on_readers:
                 w.event.succeed("sleep")
@@ -356,6 +355,10 @@ class SimpyEngine:
             lock.spinners.remove(w)
             lock.grant(w.thread, w.mode)
             w.event.succeed("granted")
+        if lock.owner is not None:
+            # A writer took it: the lock word was rewritten, so no waiter is flagged against readers any more.
+            for w in lock.spinners:
+                w.on_readers = False
         if lock.nreaders:
             # Readers that arrived meanwhile may share; writers now spin against readers (WRITE_SPINNER).
             for w in list(lock.spinners):
@@ -364,7 +367,7 @@ class SimpyEngine:
                     lock.grant(w.thread, READ)
                     w.event.succeed("granted")
             for w in lock.spinners:
-                if w.mode == WRITE and not w.on_readers:
+                if not w.on_readers:
                     w.on_readers = True
                     self._bound_reader_spin(w)
 
@@ -500,7 +503,6 @@ class SimpyEngine:
         return conn
 
     def _client_receive(self, conn, seg):
-        c = self.m.clients
         if seg == tcp.SYNACK:
             self.client_send(conn, tcp.HS_ACK)
             self.client_send(conn, tcp.REQUEST)
@@ -515,7 +517,6 @@ class SimpyEngine:
                 self.window_completed += 1
                 self.latencies.append(conn.t_done - conn.t_start)
             self._client_done(conn)
-        del c
 
     def _client_dropped(self, conn, seg):
         """The client's TCP notices a lost segment by timeout and retransmits it (pure ACKs are not resent)."""

@@ -30,7 +30,7 @@ class Waiter:
         self.since = since
         self.spinning = True
         self.spin_start = since
-        self.on_readers = False  # a writer spinning against readers sets RW_LOCK_WRITE_SPINNER
+        self.on_readers = False  # spinning against readers (bounded); a writer doing so sets RW_LOCK_WRITE_SPINNER
         self.site = site
         self.stack = stack
 
