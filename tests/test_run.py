@@ -57,3 +57,36 @@ def test_json_contract(small_model):
     assert {"max", "wait_max", "total", "wait_total", "count", "avg", "wait_avg", "cnt_hold", "cnt_lock",
             "name"} <= set(row)
     json.dumps(r)
+
+
+def test_timewait_recycled_inline_when_maxtcptw_is_reached():
+    m = make_model(kernel={"maxtcptw": 50, "timewait_prefill": False})
+    r, eng = run_model(m)
+    assert r["kernel"]["tw_recycled"] > 0 and r["kernel"]["tw_expired"] == 0
+    assert len(eng.kernel.timewait) == 50
+    # the recycling happens under rw:tcp inside tcp_twstart: its unhash shows as a lock-profile row
+    assert any(row["site"] == "tcp_timewait.c:686" for row in r["lock_profile"])
+
+
+def test_timewait_expires_in_the_slow_timer_scan():
+    # 2MSL = 2 ms and a 1 ms tcp_slowtimo: entries expire and are closed by the periodic scan
+    m = make_model(kernel={"maxtcptw": 100000, "msl_s": 0.001, "slowtimo_ms": 1.0, "timewait_prefill": False})
+    r, eng = run_model(m)
+    assert r["kernel"]["tw_expired"] > 0 and r["kernel"]["tw_recycled"] == 0
+    assert any(row["site"] == "tcp_timer.c:170" for row in r["lock_profile"])
+    # nothing older than 2MSL + one timer period is left
+    now = eng.env.now
+    assert all(c.tw_expire > now - 1_000_000 for c in eng.kernel.timewait)
+
+
+def test_scenario_hash_recorded(tmp_path):
+    import hashlib
+
+    from tcpsim.simulate import simulate
+
+    from .conftest import SMALL
+
+    p = tmp_path / "s.toml"
+    p.write_text(SMALL)
+    r = simulate(p, duration_s=0.001)
+    assert r["scenario_sha256"] == hashlib.sha256(SMALL.encode()).hexdigest()

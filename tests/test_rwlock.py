@@ -103,3 +103,22 @@ def test_reader_holding_a_read_lock_passes_writer_preference():
     assert not lock.can_grant(t, READ)
     t.rlocks = 1  # FreeBSD lets a thread already holding a read lock in, to avoid deadlock
     assert lock.can_grant(t, READ)
+
+
+def test_against_readers_flag_clears_when_a_writer_takes_the_lock(harness):
+    h = harness()
+    r1, w1, w2, r2 = (h.thread(n, c) for n, c in (("r1", 0), ("w1", 1), ("w2", 2), ("r2", 3)))
+    h.start(r1, 0, [("acquire", "tcp", READ), ("work", 10 * US), ("release", "tcp")])
+    h.start(w1, 3 * US, [("acquire", "tcp", WRITE), ("work", 20 * US), ("release", "tcp")])
+    h.start(w2, 4 * US, [("acquire", "tcp", WRITE), ("work", 20 * US), ("release", "tcp")])
+    h.run(until=8 * US)
+    tcp = h.engine.global_locks["tcp"]
+    assert tcp.writer_flagged()  # writers spin against the reader: RW_LOCK_WRITE_SPINNER
+    h.run(until=20 * US)
+    assert tcp.owner is not None and tcp.owner.name in ("w1", "w2")
+    # the lock word now names a writer: the remaining writer spins on it without the readers flag, so a
+    # reader arriving now races on equal terms at the next release instead of being locked out
+    assert not tcp.writer_flagged()
+    h.start(r2, 21 * US, [("acquire", "tcp", READ), ("release", "tcp")])
+    h.run(until=300 * US)
+    assert sorted(h.order()) == ["r1", "r2", "w1", "w2"]
