@@ -13,8 +13,8 @@ from pathlib import Path
 
 from .costs import load_costs
 from .errors import TcpsimError
-from .model.locks import BASE_LOCKS
-from .model.paths import BASELINE_PATHS
+from .model import variants
+from .model.patches import PatchError
 from .model.system import AppSpec, ClientSpec, Hardware, KernelSpec, Model, RunSpec
 from .rss import DEFAULT_KEY, MAX_QUEUES
 
@@ -34,12 +34,13 @@ def _k(t, default, help, lo=None, hi=None, choices=None):
 
 
 REQUIRED = object()
+OPTIONAL_SECTIONS = ("variant",)  # validated only when present
 
 SCHEMA: dict[str, dict[str, Key]] = {
     "scenario": {
         "name": _k(str, REQUIRED, "short name shown in reports"),
         "description": _k(str, "", "free text"),
-        "variant": _k(str, "baseline", "locking variant", choices=("baseline",)),
+        "variant": _k(str, "baseline", "locking variant: built-in names joined with + (or the [variant] section's name)"),
         "costs": _k(str, "", "costs file (default: the built-in tcpsim/data/freebsd10.toml)"),
     },
     "hardware": {
@@ -78,6 +79,12 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "syn_rto_ms": _k(float, 1000.0, "client SYN retransmission timeout (doubles per retry)", 1, 1e6),
         "rto_ms": _k(float, 200.0, "client retransmission timeout for data and FIN", 1, 1e6),
         "max_syn_retries": _k(int, 5, "SYN retransmissions before the client gives up", 0, 100),
+    },
+    "variant": {  # optional: a user-defined variant (README, "Writing a variant")
+        "name": _k(str, REQUIRED, "name of the variant (usable in [scenario] variant and compositions)"),
+        "base": _k(str, "baseline", "built-in variant(s) it patches, joined with +"),
+        "doc": _k(str, "", "what the change is and why"),
+        "patches": _k(list, REQUIRED, "list of patch tables in the patches.py vocabulary"),
     },
     "run": {
         "duration_s": _k(float, 0.1, "measured window (simulated seconds)", 1e-6, 3600),
@@ -121,6 +128,9 @@ def parse(text: str, file: str = "<scenario>", overrides: dict | None = None) ->
         if not isinstance(data[section], dict):
             _fail(file, section, "", "must be a table", "a [section] of keys")
     for section, keys in SCHEMA.items():
+        if section in OPTIONAL_SECTIONS and section not in data:
+            out[section] = None
+            continue
         given = data.get(section, {})
         for name in given:
             if name not in keys:
@@ -173,6 +183,30 @@ def _cross_check(file, s):
         _fail(file, "clients", "server_address", f"{cl['server_address']!r} is not an IPv4 address", "dotted quad")
     if cl["mode"] == "open" and cl["rate"] <= 0:
         _fail(file, "clients", "rate", "open loop needs a positive rate", "connections/s > 0")
+    v = s["variant"]
+    if v is not None:
+        if "+" in v["name"] or v["name"] in variants.BUILTIN:
+            _fail(file, "variant", "name", f"{v['name']!r} is taken or contains '+'",
+                  "a new name, not " + ", ".join(variants.BUILTIN))
+        if s["scenario"]["variant"] == "baseline":
+            s["scenario"]["variant"] = v["name"]
+    try:
+        _model_variant(s)
+    except PatchError as e:
+        _fail(file, "variant" if v is not None else "scenario", "patches" if v is not None else "variant",
+              str(e), "see README, 'Writing a variant'")
+
+
+def _user_variant(s):
+    v = s["variant"]
+    if v is None:
+        return None
+    return variants.Variant(v["name"], v["doc"], tuple(v["patches"]), tuple(n for n in v["base"].split("+") if n))
+
+
+def _model_variant(s):
+    """Paths and locks of the scenario's variant (raises PatchError)."""
+    return variants.build(s["scenario"]["variant"], _user_variant(s))
 
 
 def build(sections: dict, text: str = "", source: str = "") -> Model:
@@ -183,6 +217,7 @@ def build(sections: dict, text: str = "", source: str = "") -> Model:
         costs_file = str(Path(source).parent / costs_file)
     costs, _notes = load_costs(costs_file or None)
     key = DEFAULT_KEY if hw["rss_key"] == "microsoft" else bytes.fromhex(hw["rss_key"])
+    paths, locks = _model_variant(sections)
     return Model(
         name=sc["name"],
         hardware=Hardware(hw["cpus"], hw["queues"], hw["queue_cpus"], hw["link_gbps"], hw["rx_ring_descriptors"],
@@ -193,8 +228,8 @@ def build(sections: dict, text: str = "", source: str = "") -> Model:
                            cl["response_bytes"], cl["addresses"], cl["server_address"], cl["server_port"],
                            cl["syn_rto_ms"], cl["rto_ms"], cl["max_syn_retries"]),
         run=RunSpec(run["duration_s"], run["warmup_s"], run["seed"]),
-        paths=dict(BASELINE_PATHS),
-        locks=dict(BASE_LOCKS),
+        paths=paths,
+        locks=locks,
         costs=costs,
         variant=sc["variant"],
         scenario_sha256=hashlib.sha256(text.encode()).hexdigest(),

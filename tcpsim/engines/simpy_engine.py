@@ -14,13 +14,14 @@ import simpy
 from ..model import tcp
 from ..model.kernel_state import Connection, Kernel
 from ..model.rwlock import LockState, Waiter
-from ..model.steps import READ, WRITE, Acquire, Act, Release, TryAcquire, When, Work
+from ..model.steps import READ, WRITE, Acquire, Act, Release, Stop, TryAcquire, When, Work
 from ..observe.lockprof import LockProfile
 from ..rng import Stream
 from ..rss import RedirectionTable, hash_ipv4_tcp
 
 SPIN_FUNCTION = {("rw", WRITE): "__rw_wlock_hard", ("rw", READ): "__rw_rlock", ("mtx", WRITE): "__mtx_lock_sleep"}
 CATEGORIES = ("user", "system", "interrupt")
+DONE, ABORT, STOP = "done", "abort", "stop"  # how a block of steps ended
 
 
 class Thread:
@@ -38,6 +39,7 @@ class Thread:
         self.rlocks = 0  # read locks held (rwlock lets such a thread past writer preference)
         self.held = []  # locks held, in acquisition order (to unwind an aborted path)
         self.conn = None  # connection the current path works on
+        self.tw = None  # TIME-WAIT entry the current path is closing
         self.cpu_req = None
         self.wake_ev = None
         self.ready = deque()  # worker: connections with a readable event
@@ -65,6 +67,7 @@ class SimpyEngine:
         self.sample_ns = max(1, int(model.costs["pmc_sample_cycles"] / model.costs["cpu_ghz"]))
         self.lockprof = LockProfile()
         self.global_locks = {n: LockState(d) for n, d in model.locks.items() if d.scope == "global"}
+        self.group_locks = {}  # (lock name, RSS group) -> LockState
         self.listen_lock = LockState(next(d for d in model.locks.values() if d.scope == "listen"))
         self.inp_decl = next(d for d in model.locks.values() if d.scope == "connection")
         bucket_decl = next((d for d in model.locks.values() if d.scope == "bucket"), None)
@@ -177,10 +180,11 @@ class SimpyEngine:
     def _run(self, th, name):
         """Run one declared path; return False if an action aborted it (held locks are then released)."""
         path = self.m.paths[name]
-        ok = yield from self._steps(th, path.steps, path.base)
-        return ok
+        outcome = yield from self._steps(th, path.steps, path.base)
+        return outcome is not ABORT
 
     def _steps(self, th, steps, base):
+        """Interpret a block of steps; return DONE, ABORT (an action refused) or STOP (a Stop step ran)."""
         env = self.env
         pend = 0
         for step in steps:
@@ -195,42 +199,49 @@ class SimpyEngine:
                 yield env.timeout(pend)
                 pend = 0
             if cls is Acquire:
-                yield from self._acquire(th, self._resolve(th, step.lock), step.mode, step.site, base + step.frames)
+                lock = self._resolve(th, step.lock, True)
+                yield from self._acquire(th, lock, step.mode, step.site, base + step.frames)
             elif cls is Release:
-                self._release(th, self._resolve(th, step.lock))
+                self._release(th, self._resolve(th, step.lock, False))
             elif cls is Act:
                 if not self.kernel.act(step.name, step.arg, th, env.now, self):
                     self._abort(th, step.abort_reason or step.name)
-                    return False
+                    return ABORT
             elif cls is TryAcquire:
-                lock = self._resolve(th, step.lock)
+                lock = self._resolve(th, step.lock, True)
                 if lock.is_recursion(th, step.mode) or lock.can_grant(th, step.mode):
                     yield from self._acquire(th, lock, step.mode, step.site, base + step.frames)
                 else:
-                    ok = yield from self._steps(th, step.on_fail, base)
-                    if not ok:
-                        return False
+                    outcome = yield from self._steps(th, step.on_fail, base)
+                    if outcome is not DONE:
+                        return outcome
             elif cls is When:
                 while self.kernel.holds(step.condition, th, env.now):
-                    ok = yield from self._steps(th, step.steps, base)
-                    if not ok:
-                        return False
+                    outcome = yield from self._steps(th, step.steps, base)
+                    if outcome is not DONE:
+                        return outcome
                     if not step.repeat:
                         break
+            elif cls is Stop:
+                return STOP
         if pend:
             yield env.timeout(pend)
-        return True
+        return DONE
 
     def _abort(self, th, reason):
         for lock in reversed(list(th.held)):
             self._release(th, lock)
         self._count_drop(reason)
 
-    def _resolve(self, th, name):
+    def _resolve(self, th, name, acquiring):
+        """The lock object a path's lock name means for this thread now."""
         decl = self.m.locks[name]
         scope = decl.scope
         if scope == "global":
-            return self.global_locks[name]
+            lock = self.global_locks.get(name)
+            if lock is None or lock.decl is not decl:  # declared (or redeclared) by a variant
+                lock = self.global_locks[name] = LockState(decl)
+            return lock
         if scope == "connection":
             return self._inp_lock(th.conn)
         if scope == "listen":
@@ -238,7 +249,18 @@ class SimpyEngine:
         if scope == "bucket":
             return self.buckets[th.conn.bucket]
         if scope == "timewait":
-            return self._inp_lock(self.kernel.timewait_head())
+            # the TIME-WAIT entry being closed: fixed when its lock is taken, so that its release (and the
+            # action that unlinks it) name the same entry even if the list head moves meanwhile
+            if acquiring:
+                th.tw = self.kernel.timewait_head()
+            return self._inp_lock(th.tw)
+        if scope in ("group", "timewait_group"):
+            conn = th.conn if scope == "group" else th.tw
+            key = (name, conn.queue)
+            lock = self.group_locks.get(key)
+            if lock is None:
+                lock = self.group_locks[key] = LockState(decl)
+            return lock
         raise KeyError(f"lock {name!r}: unknown scope {scope!r}")
 
     def _inp_lock(self, conn):
@@ -556,7 +578,9 @@ class SimpyEngine:
     def run(self):
         m = self.m
         if m.kernel.timewait_prefill:
-            self.kernel.prefill_timewait(0, int(m.kernel.slowtimo_ms * 1e6), lambda cid: Connection(cid, "", 0, 0, 0, 0))
+            queues = m.hardware.queues
+            self.kernel.prefill_timewait(0, int(m.kernel.slowtimo_ms * 1e6),
+                                         lambda cid: Connection(cid, "", 0, -cid % queues, 0, 0))
         c = m.clients
         if c.mode == "closed":
             for i in range(c.concurrency):

@@ -96,7 +96,15 @@ class Kernel:
             conn.tw_expire = now + self.two_msl_ns
             self.timewait.append(conn)
         elif name == "tw_close_oldest":
-            old = self.timewait.popleft()
+            # the entry whose lock the path took (ctx.tw); another thread may have unlinked it meanwhile
+            old = ctx.tw if ctx.tw is not None else self.timewait[0]
+            if self.timewait and self.timewait[0] is old:
+                self.timewait.popleft()
+            else:
+                try:
+                    self.timewait.remove(old)
+                except ValueError:
+                    return True
             old.state = "CLOSED"
             key = "tw_expired" if old.tw_expire <= now else "tw_recycled"
             self.counters[key] += 1

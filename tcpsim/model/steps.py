@@ -75,7 +75,12 @@ class When:
     repeat: bool = False
 
 
-Step = Work | Acquire | TryAcquire | Release | Act | When
+@dataclass(frozen=True)
+class Stop:
+    """End the path here (e.g. a scan that gives up when a try-lock fails); release what it holds first."""
+
+
+Step = Work | Acquire | TryAcquire | Release | Act | When | Stop
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,393 @@
+"""Patches: the vocabulary a locking variant is written in, and the code that applies it to the kernel paths.
+
+A patch is a plain dict (a TOML inline table in a scenario's ``[variant]`` section, or a dict in
+``variants.py``: the built-in variants use exactly this vocabulary). Operations:
+
+``lock``    declare a lock: ``name``, ``kind`` (rw | mtx), ``display`` ("rw:tcptw"), ``scope``
+            (global | connection | listen | bucket | timewait | group | timewait_group), ``recursive``;
+            ``replace = true`` to redeclare an existing one (e.g. make a rwlock a mutex).
+``mode``    ``site`` -> ``mode`` (R | W) at every acquisition at that site (or only in ``path``).
+``drop``    remove the acquisition at ``site`` and its matching release (a try-lock goes with its fallback).
+``relock``  make the acquisition at ``site`` (and its release, and a try-lock's fallback) take ``lock``.
+``insert``  put ``steps`` ``before`` or ``after`` an anchor in ``path``.
+``remove``  delete the steps ``first`` .. ``last`` (anchors, same block) from ``path``.
+``move``    move the steps ``first`` .. ``last`` to ``before`` / ``after`` another anchor of ``path``.
+``path``    define or replace a whole path: ``name``, ``context``, ``base`` (call stack), ``steps``.
+
+Anchors name one step of a path: ``site:FILE:LINE`` (an acquisition), ``cost:NAME`` (CPU work),
+``act:NAME`` or ``act:NAME:ARG`` (an action), ``release:LOCK``; add ``#N`` for the N-th such step (default
+the first); ``start`` and ``end`` name the ends of the path. Anchors are found at any depth.
+
+Steps (for ``insert`` and ``path``): ``{acquire = LOCK, mode, site, frames}``, ``{try = LOCK, mode, site,
+frames, on_fail = [...]}``, ``{release = LOCK}``, ``{work = COST, frames, user}``, ``{act = NAME, arg,
+abort_reason}``, ``{when = CONDITION, repeat, steps = [...]}``, ``{stop = true}``.
+
+Every mistake raises ``PatchError`` with a one-line message naming the patch; a patch whose site or anchor no
+longer exists (e.g. after an earlier patch removed it) is an error, never a silent no-op.
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+
+from ..errors import TcpsimError
+from .locks import LockDecl
+from .steps import MODES, Acquire, Act, Path, Release, Stop, TryAcquire, When, Work, walk
+
+SCOPES = ("global", "connection", "listen", "bucket", "timewait", "group", "timewait_group")
+CONTEXTS = ("interrupt", "syscall", "callout")
+
+
+class PatchError(TcpsimError):
+    pass
+
+
+OPS = {
+    "lock": ({"name", "kind", "display", "scope"}, {"recursive", "replace"}),
+    "mode": ({"site", "mode"}, {"path"}),
+    "drop": ({"site"}, {"path"}),
+    "relock": ({"site", "lock"}, {"path"}),
+    "insert": ({"path", "steps"}, {"before", "after"}),
+    "remove": ({"path", "first", "last"}, set()),
+    "move": ({"path", "first", "last"}, {"before", "after"}),
+    "path": ({"name", "context", "base", "steps"}, set()),
+}
+
+
+def apply(paths: dict, locks: dict, patches, who: str) -> tuple[dict, dict]:
+    """Apply ``patches`` in order to copies of ``paths`` and ``locks``; ``who`` names them in errors."""
+    paths, locks = dict(paths), dict(locks)
+    for i, p in enumerate(patches, 1):
+        where = f"{who} patch {i}"
+        if not isinstance(p, dict) or not isinstance(p.get("op"), str):
+            raise PatchError(f"{where}: a patch is a table with an 'op'; allowed ops: {', '.join(OPS)}")
+        op = p["op"]
+        if op not in OPS:
+            raise PatchError(f"{where}: unknown op {op!r}; allowed: {', '.join(OPS)}")
+        where = f"{where} ({op})"
+        required, optional = OPS[op]
+        keys = set(p) - {"op"}
+        if required - keys:
+            raise PatchError(f"{where}: missing {', '.join(sorted(required - keys))}")
+        if keys - required - optional:
+            raise PatchError(f"{where}: unknown key {sorted(keys - required - optional)[0]!r}; "
+                             f"allowed: {', '.join(sorted(required | optional))}")
+        _OPS[op](paths, locks, p, where)
+        _check_locks(paths, locks, where)
+    return paths, locks
+
+
+# --- operations -----------------------------------------------------------------------------------------------
+def _op_lock(paths, locks, p, where):
+    name = p["name"]
+    if name in locks and not p.get("replace", False):
+        raise PatchError(f"{where}: lock {name!r} already exists; add replace = true to redeclare it")
+    if p["kind"] not in ("rw", "mtx"):
+        raise PatchError(f"{where}: kind {p['kind']!r}; allowed: rw, mtx")
+    if p["scope"] not in SCOPES:
+        raise PatchError(f"{where}: scope {p['scope']!r}; allowed: {', '.join(SCOPES)}")
+    display = p["display"]
+    if ":" not in display:
+        raise PatchError(f"{where}: display {display!r} must read class:name, e.g. 'rw:tcptw'")
+    locks[name] = LockDecl(name, p["kind"], display, p["scope"], bool(p.get("recursive", False)))
+
+
+def _op_mode(paths, locks, p, where):
+    mode = p["mode"]
+    if mode not in MODES:
+        raise PatchError(f"{where}: mode {mode!r}; allowed: R, W")
+
+    def edit(steps, i, step):
+        steps[i] = replace(step, mode=mode)
+        if isinstance(step, TryAcquire):
+            steps[i] = replace(steps[i], on_fail=_map(step.on_fail, lambda s: replace(s, mode=mode)
+                                                      if isinstance(s, Acquire) and s.lock == step.lock else s))
+    _at_site(paths, p, where, edit)
+
+
+def _op_drop(paths, locks, p, where):
+    def edit(steps, i, step):
+        j = _matching_release(steps, i)
+        if j is None:
+            raise PatchError(f"{where}: no release of {step.lock!r} follows site {step.site} in the same block")
+        del steps[j]
+        del steps[i]
+    _at_site(paths, p, where, edit, top_only=True)
+
+
+def _op_relock(paths, locks, p, where):
+    new = p["lock"]
+    if new not in locks:
+        raise PatchError(f"{where}: lock {new!r} is not declared; declare it with op = \"lock\" first")
+
+    def edit(steps, i, step):
+        j = _matching_release(steps, i)
+        if j is None:
+            raise PatchError(f"{where}: no release of {step.lock!r} follows site {step.site} in the same block")
+        old = step.lock
+        steps[j] = replace(steps[j], lock=new)
+        steps[i] = replace(step, lock=new)
+        if isinstance(step, TryAcquire):
+            steps[i] = replace(steps[i], on_fail=_map(
+                step.on_fail, lambda s: replace(s, lock=new) if isinstance(s, (Acquire, Release)) and s.lock == old else s))
+    _at_site(paths, p, where, edit, top_only=True)
+
+
+def _op_insert(paths, locks, p, where):
+    path = _path(paths, p, where)
+    new = parse_steps(p["steps"], where)
+    block, i = _position(path, p, where)
+    block[i:i] = new
+    paths[path.name] = _rebuild(path)
+
+
+def _op_remove(paths, locks, p, where):
+    path = _path(paths, p, where)
+    block, i, j = _range(path, p, where)
+    del block[i:j + 1]
+    paths[path.name] = _rebuild(path)
+
+
+def _op_move(paths, locks, p, where):
+    path = _path(paths, p, where)
+    block, i, j = _range(path, p, where)
+    moved = block[i:j + 1]
+    del block[i:j + 1]
+    dest, k = _position(path, p, where)
+    dest[k:k] = moved
+    paths[path.name] = _rebuild(path)
+
+
+def _op_path(paths, locks, p, where):
+    if p["context"] not in CONTEXTS:
+        raise PatchError(f"{where}: context {p['context']!r}; allowed: {', '.join(CONTEXTS)}")
+    base = p["base"]
+    if not isinstance(base, (list, tuple)) or not all(isinstance(f, str) for f in base):
+        raise PatchError(f"{where}: base must be a list of function names")
+    paths[p["name"]] = Path(p["name"], p["context"], tuple(base), tuple(parse_steps(p["steps"], where)))
+
+
+_OPS = {"lock": _op_lock, "mode": _op_mode, "drop": _op_drop, "relock": _op_relock, "insert": _op_insert,
+        "remove": _op_remove, "move": _op_move, "path": _op_path}
+
+
+# --- finding steps --------------------------------------------------------------------------------------------
+def _path(paths, p, where):
+    name = p["path"]
+    if name not in paths:
+        raise PatchError(f"{where}: no path {name!r}; paths: {', '.join(sorted(paths))}")
+    # work on a mutable copy: nested lists stand for the tuples of steps
+    return _Mutable(paths[name])
+
+
+class _Mutable:
+    """A path whose step tuples (and those of try-lock fallbacks and when-blocks) are lists while edited."""
+
+    def __init__(self, path: Path):
+        self.name, self.path = path.name, path
+        self.steps = _thaw(path.steps)
+
+
+def _thaw(steps):
+    out = []
+    for s in steps:
+        if isinstance(s, TryAcquire):
+            s = replace(s, on_fail=_thaw(s.on_fail))
+        elif isinstance(s, When):
+            s = replace(s, steps=_thaw(s.steps))
+        out.append(s)
+    return out
+
+
+def _freeze(steps):
+    out = []
+    for s in steps:
+        if isinstance(s, TryAcquire):
+            s = replace(s, on_fail=_freeze(s.on_fail))
+        elif isinstance(s, When):
+            s = replace(s, steps=_freeze(s.steps))
+        out.append(s)
+    return tuple(out)
+
+
+def _rebuild(m: _Mutable) -> Path:
+    return replace(m.path, steps=_freeze(m.steps))
+
+
+def _map(steps, fn):
+    return [fn(s) for s in steps]
+
+
+def _blocks(steps):
+    """Every step list of a path (the top level, fallbacks, when-blocks), outermost first."""
+    yield steps
+    for s in steps:
+        if isinstance(s, TryAcquire):
+            yield from _blocks(s.on_fail)
+        elif isinstance(s, When):
+            yield from _blocks(s.steps)
+
+
+def _at_site(paths, p, where, edit, top_only=False):
+    """Run ``edit(block, index, step)`` on every acquisition at the patch's site (in its path, if given)."""
+    site, only = p["site"], p.get("path")
+    if only is not None and only not in paths:
+        raise PatchError(f"{where}: no path {only!r}; paths: {', '.join(sorted(paths))}")
+    hits = 0
+    for name in sorted(paths):
+        if only is not None and name != only:
+            continue
+        m = _Mutable(paths[name])
+        touched = False
+        for block in list(_blocks(m.steps)):
+            i = 0
+            while i < len(block):
+                s = block[i]
+                if isinstance(s, (Acquire, TryAcquire)) and s.site == site:
+                    if top_only and _inside_fallback(m.steps, block):
+                        raise PatchError(f"{where}: site {site} is the blocking fallback of a try-lock in path "
+                                         f"{name!r}; patch the try-lock's site instead")
+                    before = len(block)
+                    edit(block, i, s)
+                    hits += 1
+                    touched = True
+                    if len(block) < before:
+                        continue
+                i += 1
+        if touched:
+            paths[name] = _rebuild(m)
+    if not hits:
+        scope = f"path {only!r}" if only else "any path"
+        raise PatchError(f"{where}: site {site} is not in {scope}; sites: {', '.join(sites(paths))}")
+
+
+def _inside_fallback(top, block):
+    return any(isinstance(s, TryAcquire) and s.on_fail is block for b in _blocks(top) for s in b)
+
+
+def _matching_release(block, i):
+    """Index of the release that ends the hold begun at block[i] (counting nested holds of the same lock)."""
+    lock, depth = block[i].lock, 0
+    for j in range(i, len(block)):
+        s = block[j]
+        if isinstance(s, (Acquire, TryAcquire)) and s.lock == lock:
+            depth += 1
+        elif isinstance(s, Release) and s.lock == lock:
+            depth -= 1
+            if depth == 0:
+                return j
+    return None
+
+
+def _matches(step, anchor):
+    kind, _, rest = anchor.partition(":")
+    if kind == "site":
+        return isinstance(step, (Acquire, TryAcquire)) and step.site == rest
+    if kind == "cost":
+        return isinstance(step, Work) and step.cost == rest
+    if kind == "act":
+        name, _, arg = rest.partition(":")
+        return isinstance(step, Act) and step.name == name and (not arg or step.arg == arg)
+    if kind == "release":
+        return isinstance(step, Release) and step.lock == rest
+    return False
+
+
+def _find(m: _Mutable, anchor, where):
+    """(block, index) of the anchor's step: the N-th match in path order."""
+    if not isinstance(anchor, str):
+        raise PatchError(f"{where}: an anchor is a string like 'site:tcp_input.c:778' or 'act:state:ESTABLISHED'")
+    if anchor == "start":
+        return m.steps, 0
+    if anchor == "end":
+        return m.steps, len(m.steps)
+    text, _, nth = anchor.partition("#")
+    n = int(nth) if nth.isdigit() else 1
+    seen = 0
+    for block in _blocks(m.steps):
+        for i, s in enumerate(block):
+            if _matches(s, text):
+                seen += 1
+                if seen == n:
+                    return block, i
+    raise PatchError(f"{where}: anchor {anchor!r} not found in path {m.name!r}; "
+                     "anchors: site:FILE:LINE, cost:NAME, act:NAME[:ARG], release:LOCK, [#N], start, end")
+
+
+def _position(m, p, where):
+    has_before, has_after = "before" in p, "after" in p
+    if has_before == has_after:
+        raise PatchError(f"{where}: give exactly one of before / after")
+    block, i = _find(m, p["before"] if has_before else p["after"], where)
+    if has_after and p["after"] not in ("start", "end"):
+        i += 1
+    return block, i
+
+
+def _range(m, p, where):
+    block, i = _find(m, p["first"], where)
+    block2, j = _find(m, p["last"], where)
+    if block2 is not block or j < i:
+        raise PatchError(f"{where}: first and last must be in the same block, first before last")
+    return block, i, j
+
+
+def sites(paths) -> list[str]:
+    return sorted({s.site for p in paths.values() for s in walk(p.steps) if isinstance(s, (Acquire, TryAcquire))})
+
+
+def _check_locks(paths, locks, where):
+    for p in paths.values():
+        for s in walk(p.steps):
+            if isinstance(s, (Acquire, TryAcquire, Release)) and s.lock not in locks:
+                raise PatchError(f"{where}: path {p.name!r} uses lock {s.lock!r}, which is not declared; "
+                                 f"locks: {', '.join(sorted(locks))}")
+
+
+# --- steps from plain data ------------------------------------------------------------------------------------
+STEP_KEYS = {
+    "acquire": ({"mode", "site"}, {"frames"}),
+    "try": ({"mode", "site"}, {"frames", "on_fail"}),
+    "release": (set(), {"frames"}),
+    "work": (set(), {"frames", "user"}),
+    "act": (set(), {"arg", "abort_reason"}),
+    "when": ({"steps"}, {"repeat"}),
+    "stop": (set(), set()),
+}
+
+
+def parse_steps(items, where) -> list:
+    if not isinstance(items, (list, tuple)):
+        raise PatchError(f"{where}: steps must be a list of step tables")
+    out = []
+    for k, item in enumerate(items, 1):
+        at = f"{where} step {k}"
+        if not isinstance(item, dict):
+            raise PatchError(f"{at}: a step is a table like {{acquire = \"tcp\", mode = \"W\", site = \"f.c:1\"}}")
+        kinds = [key for key in STEP_KEYS if key in item]
+        if len(kinds) != 1:
+            raise PatchError(f"{at}: name exactly one step kind; allowed: {', '.join(STEP_KEYS)}")
+        kind = kinds[0]
+        required, optional = STEP_KEYS[kind]
+        keys = set(item) - {kind}
+        if required - keys or keys - required - optional:
+            raise PatchError(f"{at}: {kind} takes {', '.join(sorted(required))}"
+                             f"{' and optionally ' + ', '.join(sorted(optional)) if optional else ''}")
+        frames = tuple(item.get("frames", ()))
+        if kind in ("acquire", "try") and item["mode"] not in MODES:
+            raise PatchError(f"{at}: mode {item['mode']!r}; allowed: R, W")
+        if kind == "acquire":
+            out.append(Acquire(item["acquire"], item["mode"], item["site"], frames))
+        elif kind == "try":
+            out.append(TryAcquire(item["try"], item["mode"], item["site"], frames,
+                                  tuple(parse_steps(item.get("on_fail", []), at))))
+        elif kind == "release":
+            out.append(Release(item["release"], frames))
+        elif kind == "work":
+            out.append(Work(frames, item["work"], bool(item.get("user", False))))
+        elif kind == "act":
+            out.append(Act(item["act"], item.get("arg", ""), item.get("abort_reason", "")))
+        elif kind == "when":
+            out.append(When(item["when"], tuple(parse_steps(item["steps"], at)), bool(item.get("repeat", False))))
+        else:
+            out.append(Stop())
+    return out

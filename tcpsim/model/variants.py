@@ -1,0 +1,176 @@
+"""Built-in locking variants: each a list of patches (``patches.py`` vocabulary) to FreeBSD 10.0's paths.
+
+A variant may require others (applied first, once each); names compose with ``+`` in order:
+``accept_nolock+tw_lock``. Facts: ``shared/reference/freebsd10-locking.md`` (variants table).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .locks import BASE_LOCKS
+from .patches import PatchError, apply
+from .paths import BASELINE_PATHS
+
+TW = ["tcp_tw_2msl_scan"]
+
+
+@dataclass(frozen=True)
+class Variant:
+    name: str
+    doc: str
+    patches: tuple = ()
+    requires: tuple = ()
+
+
+BASELINE = Variant("baseline", "FreeBSD 10.0 as released: the paths of paths.py, unpatched.")
+
+ACCEPT_NOLOCK = Variant(
+    "accept_nolock",
+    """PR 183659, r261242: a new socket is queued for accept() only once fully initialised (at ESTABLISHED),
+    so tcp_usr_accept no longer needs rw:tcp to wait out a half-built connection.""",
+    (
+        {"op": "move", "path": "handshake_ack", "first": "site:uipc_socket.c:572", "last": "act:wake_acceptor",
+         "after": "act:state:ESTABLISHED"},
+        {"op": "drop", "site": "tcp_usrreq.c:635"},
+    ),
+)
+
+TW_LOCK = Variant(
+    "tw_lock",
+    """r264321: a new rw:tcptw lock guards the TIME-WAIT list. tcp_twstart inserts under it; the slow timer
+    no longer holds rw:tcp across its scan: per expired entry it reads the list head under rw:tcptw, then
+    TRY-locks rw:tcp for writing and closes that one entry; if the try fails it stops until the next tick.""",
+    (
+        {"op": "lock", "name": "tcptw", "kind": "rw", "display": "rw:tcptw", "scope": "global"},
+        {"op": "insert", "path": "client_fin", "before": "act:timewait_insert", "steps": [
+            {"acquire": "tcptw", "mode": "W", "site": "tcp_timewait.c:270",  # inferred
+             "frames": ["tcp_input", "tcp_do_segment", "tcp_twstart", "tcp_tw_insert"]}]},
+        {"op": "insert", "path": "client_fin", "after": "act:timewait_insert", "steps": [{"release": "tcptw"}]},
+        # inline recycling (tcp_tw_2msl_scan(1) from tcp_twstart): unlinked under the list lock
+        {"op": "insert", "path": "client_fin", "before": "act:tw_close_oldest", "steps": [
+            {"acquire": "tcptw", "mode": "W", "site": "tcp_timewait.c:730",  # inferred
+             "frames": ["tcp_input", "tcp_do_segment", "tcp_twstart", "tcp_tw_2msl_scan", "tcp_tw_remove"]}]},
+        {"op": "insert", "path": "client_fin", "after": "act:tw_close_oldest", "steps": [{"release": "tcptw"}]},
+        {"op": "path", "name": "slowtimo", "context": "callout",
+         "base": ["fork_exit", "softclock", "softclock_call_cc", "tcp_slowtimo"],
+         "steps": [
+             {"work": "tw_scan", "frames": TW},
+             {"when": "timewait_expired", "repeat": True, "steps": [
+                 {"acquire": "tcptw", "mode": "R", "site": "tcp_timewait.c:676", "frames": TW},  # inferred
+                 {"release": "tcptw"},
+                 {"try": "tcp", "mode": "W", "site": "tcp_timewait.c:684", "frames": TW,  # inferred
+                  "on_fail": [{"stop": True}]},  # rw:tcp busy: continue at the next tick
+                 {"acquire": "tw_inp", "mode": "W", "site": "tcp_timewait.c:686", "frames": TW},
+                 {"acquire": "pcbinfohash", "mode": "W", "site": "in_pcb.c:1486",
+                  "frames": TW + ["tcp_twclose", "in_pcbfree", "in_pcbremlists"]},
+                 {"work": "pcb_unhash", "frames": TW + ["tcp_twclose", "in_pcbfree", "in_pcbremlists"]},
+                 {"release": "pcbinfohash"},
+                 {"work": "tw_close", "frames": TW + ["tcp_twclose", "in_pcbfree"]},
+                 {"acquire": "tcptw", "mode": "W", "site": "tcp_timewait.c:730",
+                  "frames": TW + ["tcp_twclose", "tcp_tw_remove"]},
+                 {"act": "tw_close_oldest"},
+                 {"release": "tcptw"},
+                 {"release": "tw_inp"},
+                 {"release": "tcp"},
+             ]},
+         ]},
+    ),
+)
+
+SYN_NOLOCK = Variant(
+    "syn_nolock",
+    """r271119: a SYN to a listening socket takes no rw:tcp at all (the syncache has its own bucket locks).""",
+    ({"op": "drop", "path": "syn", "site": "tcp_input.c:778"},),
+)
+
+RLOCK = Variant(
+    "rlock",
+    """r286227 (review D2599): rw:tcp is READ-locked in tcp_input (FIN/RST and the relock for states other
+    than ESTABLISHED), in shutdown/close/detach, in attach and in the TIME-WAIT scan; a new rw:pcbinfolist
+    (write) guards only the global list insert (in_pcballoc) and remove (in_pcbfree). Built on the changes
+    HEAD had by then: accept_nolock, tw_lock, syn_nolock.""",
+    (
+        *({"op": "mode", "site": s, "mode": "R"} for s in (
+            "tcp_input.c:778", "tcp_input.c:1008", "tcp_usrreq.c:728", "tcp_usrreq.c:984", "tcp_usrreq.c:229",
+            "tcp_usrreq.c:1638", "tcp_timewait.c:684")),
+        {"op": "lock", "name": "pcbinfolist", "kind": "rw", "display": "rw:pcbinfolist", "scope": "global"},
+        {"op": "insert", "path": "handshake_ack", "before": "cost:tcp_attach", "steps": [
+            {"acquire": "pcbinfolist", "mode": "W", "site": "in_pcb.c:520",  # inferred
+             "frames": ["tcp_input", "syncache_expand", "syncache_socket", "sonewconn", "tcp_usr_attach", "in_pcballoc"]}]},
+        {"op": "insert", "path": "handshake_ack", "after": "cost:tcp_attach", "steps": [{"release": "pcbinfolist"}]},
+        *(op for path in ("client_fin", "slowtimo") for op in (
+            {"op": "insert", "path": path, "before": "cost:tw_close", "steps": [
+                {"acquire": "pcbinfolist", "mode": "W", "site": "in_pcb.c:1300",  # inferred
+                 "frames": ["tcp_twclose", "in_pcbfree", "in_pcbremlists"]}]},
+            {"op": "insert", "path": path, "after": "cost:tw_close", "steps": [{"release": "pcbinfolist"}]},
+        )),
+    ),
+    requires=("accept_nolock", "tw_lock", "syn_nolock"),
+)
+
+EPOCH = Variant(
+    "epoch",
+    """r335356 (FreeBSD 12): the read side of the pcbinfo and hash locks becomes a lock-free epoch section
+    (no lock word to pull between CPUs); the hash write side becomes a mutex. Built on rlock.""",
+    (
+        *({"op": "drop", "site": s} for s in (
+            "tcp_input.c:778", "tcp_input.c:1008", "tcp_usrreq.c:728", "tcp_usrreq.c:984", "tcp_usrreq.c:229",
+            "tcp_usrreq.c:1638", "in_pcb.c:1790")),
+        # the TIME-WAIT scan's try-lock of rw:tcp goes too: its section is an epoch section now
+        {"op": "drop", "site": "tcp_timewait.c:684"},
+        {"op": "lock", "name": "pcbinfohash", "kind": "mtx", "display": "mtx:pcbinfohash", "scope": "global",
+         "replace": True},
+    ),
+    requires=("rlock",),
+)
+
+PCBGROUP = Variant(
+    "pcbgroup",
+    """Per-CPU connection groups aligned with the RSS buckets (FreeBSD's PCBGROUP): the connection lookup,
+    insert and remove take the lock of the connection's group instead of the one global hash lock.""",
+    (
+        {"op": "lock", "name": "pcbgroup", "kind": "rw", "display": "rw:pcbgroup", "scope": "group"},
+        {"op": "lock", "name": "tw_pcbgroup", "kind": "rw", "display": "rw:pcbgroup", "scope": "timewait_group"},
+        {"op": "relock", "site": "in_pcb.c:1790", "lock": "pcbgroup"},
+        {"op": "relock", "site": "in_pcb.c:1655", "lock": "pcbgroup"},
+        {"op": "relock", "site": "in_pcb.c:1486", "lock": "tw_pcbgroup"},
+    ),
+)
+
+BUILTIN = {v.name: v for v in (BASELINE, ACCEPT_NOLOCK, TW_LOCK, SYN_NOLOCK, RLOCK, EPOCH, PCBGROUP)}
+
+
+def expand(spec: str, known: dict | None = None) -> list[Variant]:
+    """``a+b+c`` -> the variants to apply, requirements first, each once."""
+    known = BUILTIN if known is None else known
+    out: list[Variant] = []
+
+    def add(name, chain=()):
+        if name in chain:
+            raise PatchError(f"variant {name!r} requires itself ({' -> '.join(chain + (name,))})")
+        if name not in known:
+            raise PatchError(f"unknown variant {name!r}; allowed: {', '.join(known)} (joined with +)")
+        v = known[name]
+        for r in v.requires:
+            add(r, chain + (name,))
+        if v not in out:
+            out.append(v)
+
+    names = [n.strip() for n in spec.split("+")]
+    if not all(names):
+        raise PatchError(f"variant {spec!r}: empty name between '+'; allowed: {', '.join(known)}")
+    for n in names:
+        add(n)
+    return out
+
+
+def build(spec: str, extra: Variant | None = None, paths=None, locks=None) -> tuple[dict, dict]:
+    """Paths and locks of a composed variant (``extra`` is a user-defined one, usable by name in ``spec``)."""
+    known = dict(BUILTIN)
+    if extra is not None:
+        known[extra.name] = extra
+    paths = dict(BASELINE_PATHS if paths is None else paths)
+    locks = dict(BASE_LOCKS if locks is None else locks)
+    for v in expand(spec, known):
+        paths, locks = apply(paths, locks, v.patches, f"variant {v.name!r}")
+    return paths, locks
