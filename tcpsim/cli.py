@@ -1,4 +1,4 @@
-"""Command line: ``tcpsim run SCENARIO.toml [--seed N] [--duration SECONDS] [--json]``.
+"""Command line: ``tcpsim run | reproduce | witness | compare``.
 
 ``main(argv) -> int`` is a thin layer over the library and never calls ``sys.exit``; a user's mistake
 (``TcpsimError``) is one line on stderr and status 2, never a traceback.
@@ -9,8 +9,9 @@ import argparse
 import json
 import sys
 import time
+from pathlib import Path
 
-from . import __version__, scenario
+from . import __version__, scenario, witness
 from .engines import DEFAULT_ENGINE, ENGINES
 from .errors import TcpsimError
 from .observe.results import format_lock_view, format_profile_view, format_summary, format_top_view
@@ -18,7 +19,7 @@ from .simulate import overrides, run_model
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message):  # argparse would exit itself; we want main() to return 2
+    def error(self, message):  # argparse would exit itself; main() returns 2 instead
         raise TcpsimError(f"{self.prog}: {message}")
 
 
@@ -42,24 +43,87 @@ def _seed(text):
     return v
 
 
+def _int_list(text):
+    try:
+        values = [int(x) for x in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected numbers like 1,2,4, got {text!r}") from None
+    return values
+
+
+def _common(p, what="the scenario's"):
+    p.add_argument("--seed", type=_seed, help=f"seed of every random stream (default: {what})")
+    p.add_argument("--duration", type=_positive, help=f"measured window in simulated seconds (default: {what})")
+    p.add_argument("--engine", choices=ENGINES, default=DEFAULT_ENGINE)
+    p.add_argument("--json", action="store_true", help="print one JSON object instead of text")
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="tcpsim", description="Discrete-event model of FreeBSD 10's TCP connection rate on a multi-core server")
     p.add_argument("--version", action="version", version=f"tcpsim {__version__}")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
     r = sub.add_parser("run", help="run one scenario and print goodput, top -SHIPz, lock profile and pmcstat views")
     r.add_argument("scenario", help="scenario TOML file")
-    r.add_argument("--seed", type=_seed, help="seed of every random stream (default: the scenario's)")
-    r.add_argument("--duration", type=_positive, help="measured window in simulated seconds (default: the scenario's)")
+    _common(r)
     r.add_argument("--warmup", type=_positive, help="warm-up in simulated seconds (default: the scenario's)")
-    r.add_argument("--engine", choices=ENGINES, default=DEFAULT_ENGINE)
-    r.add_argument("--json", action="store_true", help="print one JSON object instead of text")
-    r.add_argument("--profile-cpus", help="CPUs whose pmcstat call graph to print (default: the interrupt CPUs)")
+    r.add_argument("--variant", help="locking variant, built-in names joined with + (default: the scenario's)")
+    r.add_argument("--allow-lor", action="store_true", help="run a variant even if WITNESS finds a lock order reversal")
+    r.add_argument("--profile-cpus", type=_int_list, help="CPUs whose pmcstat call graph to print (default: the interrupt CPUs)")
+
     rp = sub.add_parser("reproduce", help="run the article's configurations and compare with its figures")
-    rp.add_argument("--seed", type=_seed, help="seed of every random stream (default: the scenarios')")
-    rp.add_argument("--duration", type=_positive, help="measured window in simulated seconds (default: the scenarios')")
-    rp.add_argument("--engine", choices=ENGINES, default=DEFAULT_ENGINE)
-    rp.add_argument("--json", action="store_true", help="print one JSON object instead of the table")
+    _common(rp, "the scenarios'")
+
+    w = sub.add_parser("witness", help="lock-order graph and reversals of a variant (or of a scenario's variant)")
+    w.add_argument("variant", help="built-in variant(s) joined with +, or a scenario TOML file")
+    w.add_argument("--dot", help="also write the graph as Graphviz DOT to this file")
+    w.add_argument("--json", action="store_true")
+
+    c = sub.add_parser("compare", help="variants x queue counts on one scenario: connections/s, interrupt CPU, top lock")
+    c.add_argument("scenario")
+    c.add_argument("--variants", required=True, help="comma-separated variants, each built-in names joined with +")
+    c.add_argument("--queues", type=_int_list, help="comma-separated receive queue counts (default: the scenario's)")
+    _common(c)
+    c.add_argument("--jobs", type=int, default=1, help="runs in parallel processes")
+    c.add_argument("--allow-lor", action="store_true")
     return p
+
+
+def _load(args, extra=None):
+    over = overrides(args.seed, args.duration, getattr(args, "warmup", None))
+    if getattr(args, "variant", None):
+        over.setdefault("scenario", {})["variant"] = args.variant
+    return scenario.load(args.scenario, over)
+
+
+def _refuse_lor(model, allow):
+    cycles = witness.check(model)
+    if cycles and not allow:
+        e = cycles[0][0]
+        raise TcpsimError(f"variant {model.variant!r}: lock order reversal between {e.first} and {e.second} "
+                          f"({len(cycles)} cycle(s)); see 'tcpsim witness', or pass --allow-lor to run it anyway")
+
+
+def cmd_run(args, out) -> int:
+    model = _load(args)
+    _refuse_lor(model, args.allow_lor)
+    cpus = args.profile_cpus or sorted(set(model.hardware.queue_cpus))
+    bad = [c for c in cpus if not 0 <= c < model.hardware.cpus]
+    if bad:
+        raise TcpsimError(f"--profile-cpus: CPU {bad[0]} does not exist; allowed: 0 to {model.hardware.cpus - 1}")
+    t0 = time.perf_counter()
+    result, engine = run_model(model, args.engine)
+    result["wall_s"] = round(time.perf_counter() - t0, 3)
+    if args.json:
+        out.write(json.dumps(result, indent=1) + "\n")
+        return 0
+    out.write("\n\n".join([
+        format_summary(result) + f"   (simulated in {result['wall_s']} s)",
+        format_top_view(result),
+        format_lock_view(result),
+        format_profile_view(engine, cpus),
+    ]) + "\n")
+    return 0
 
 
 def cmd_reproduce(args, out) -> int:
@@ -77,35 +141,65 @@ def cmd_reproduce(args, out) -> int:
     out.write(format_rows(rows) + "\n")
     judged = [r for r in rows if r.ok is not None]
     out.write(f"\n{sum(r.ok for r in judged)} of {len(judged)} figures within tolerance "
-              f"({len(rows) - len(judged)} pending); simulated in {wall} s\n")
+              f"({len(rows) - len(judged)} not judged); simulated in {wall} s\n")
     return 0
 
 
-def cmd_run(args, out) -> int:
-    model = scenario.load(args.scenario, overrides(args.seed, args.duration, args.warmup))
-    t0 = time.perf_counter()
-    result, engine = run_model(model, args.engine)
-    result["wall_s"] = round(time.perf_counter() - t0, 3)
-    if args.json:
-        out.write(json.dumps(result, indent=1) + "\n")
-        return 0
-    if args.profile_cpus:
-        try:
-            cpus = [int(c) for c in args.profile_cpus.split(",")]
-        except ValueError:
-            raise TcpsimError(f"--profile-cpus: expected CPU numbers like 0,1, got {args.profile_cpus!r}") from None
-        bad = [c for c in cpus if not 0 <= c < model.hardware.cpus]
-        if bad:
-            raise TcpsimError(f"--profile-cpus: CPU {bad[0]} does not exist; allowed: 0 to {model.hardware.cpus - 1}")
+def cmd_witness(args, out) -> int:
+    from .model import variants
+
+    if args.variant.endswith(".toml"):
+        model = scenario.load(args.variant)
+        paths, locks, name = model.paths, model.locks, model.variant
     else:
-        cpus = sorted(set(model.hardware.queue_cpus))
-    out.write("\n\n".join([
-        format_summary(result) + f"   (simulated in {result['wall_s']} s)",
-        format_top_view(result),
-        format_lock_view(result),
-        format_profile_view(engine, cpus),
-    ]) + "\n")
+        try:
+            paths, locks = variants.build(args.variant)
+        except variants.PatchError as e:
+            raise TcpsimError(str(e)) from None
+        name = args.variant
+    edges = witness.static_edges(paths, locks)
+    cycles = witness.reversals(edges)
+    if args.dot:
+        try:
+            Path(args.dot).write_text(witness.to_dot(edges, cycles))
+        except OSError as e:
+            raise TcpsimError(f"--dot {args.dot}: cannot write ({e.strerror})") from None
+    if args.json:
+        out.write(json.dumps({"variant": name, "edges": witness.edges_as_data(edges),
+                              "reversals": [witness.edges_as_data({(e.first, e.second): e for e in c})
+                                            for c in cycles]}, indent=1) + "\n")
+        return 0
+    out.write(f"WITNESS: variant {name}\n{witness.format_graph(edges)}\n\n")
+    if cycles:
+        out.write("\n\n".join(witness.format_reversal(c) for c in cycles) + "\n")
+    else:
+        out.write("no lock order reversals\n")
     return 0
+
+
+def cmd_compare(args, out) -> int:
+    from .compare import compare, format_table
+
+    names = [v.strip() for v in args.variants.split(",") if v.strip()]
+    if not names:
+        raise TcpsimError("--variants: expected names like baseline,rlock")
+    if args.queues and not all(1 <= q <= 8 for q in args.queues):
+        raise TcpsimError(f"--queues: {args.queues}: each must be 1 to 8 (ixgbe's RSS queues)")
+    if args.jobs < 1:
+        raise TcpsimError(f"--jobs: {args.jobs}: must be >= 1")
+    scenario.load(args.scenario)  # validate the file once, up front
+    t0 = time.perf_counter()
+    rows = compare(args.scenario, names, args.queues, args.seed, args.duration, args.engine, args.jobs,
+                   args.allow_lor)
+    wall = round(time.perf_counter() - t0, 2)
+    if args.json:
+        out.write(json.dumps({"rows": rows, "wall_s": wall}, indent=1) + "\n")
+    else:
+        out.write(format_table(rows) + f"\n\n{len(rows)} runs in {wall} s\n")
+    return 0
+
+
+COMMANDS = {"run": cmd_run, "reproduce": cmd_reproduce, "witness": cmd_witness, "compare": cmd_compare}
 
 
 def main(argv=None, out=None, err=None) -> int:
@@ -113,17 +207,13 @@ def main(argv=None, out=None, err=None) -> int:
     err = err or sys.stderr
     try:
         args = build_parser().parse_args(argv)
-        if args.command == "run":
-            return cmd_run(args, out)
-        if args.command == "reproduce":
-            return cmd_reproduce(args, out)
+        return COMMANDS[args.command](args, out)
     except TcpsimError as e:
         err.write(f"tcpsim: error: {e}\n")
         return 2
     except KeyboardInterrupt:
         err.write("tcpsim: interrupted\n")
         return 130
-    return 2
 
 
 def console_main():

@@ -40,6 +40,8 @@ class Thread:
         self.held = []  # locks held, in acquisition order (to unwind an aborted path)
         self.conn = None  # connection the current path works on
         self.tw = None  # TIME-WAIT entry the current path is closing
+        self.sites = {}  # lock -> site of its outermost acquisition by this thread (for WITNESS)
+        self.path = ""  # name of the path running
         self.cpu_req = None
         self.wake_ev = None
         self.ready = deque()  # worker: connections with a readable event
@@ -66,6 +68,7 @@ class SimpyEngine:
         self.samples = [defaultdict(int) for _ in range(hw.cpus)]
         self.sample_ns = max(1, int(model.costs["pmc_sample_cycles"] / model.costs["cpu_ghz"]))
         self.lockprof = LockProfile()
+        self.order_edges = {}  # (held class, acquired class) -> (held site, acquired site, path)
         self.global_locks = {n: LockState(d) for n, d in model.locks.items() if d.scope == "global"}
         self.group_locks = {}  # (lock name, RSS group) -> LockState
         self.listen_lock = LockState(next(d for d in model.locks.values() if d.scope == "listen"))
@@ -180,6 +183,7 @@ class SimpyEngine:
     def _run(self, th, name):
         """Run one declared path; return False if an action aborted it (held locks are then released)."""
         path = self.m.paths[name]
+        th.path = name
         outcome = yield from self._steps(th, path.steps, path.base)
         return outcome is not ABORT
 
@@ -210,7 +214,7 @@ class SimpyEngine:
             elif cls is TryAcquire:
                 lock = self._resolve(th, step.lock, True)
                 if lock.is_recursion(th, step.mode) or lock.can_grant(th, step.mode):
-                    yield from self._acquire(th, lock, step.mode, step.site, base + step.frames)
+                    yield from self._acquire(th, lock, step.mode, step.site, base + step.frames, ordered=False)
                 else:
                     outcome = yield from self._steps(th, step.on_fail, base)
                     if outcome is not DONE:
@@ -269,7 +273,7 @@ class SimpyEngine:
         return conn.inp_lock
 
     # --- locks -----------------------------------------------------------------------------------------------
-    def _acquire(self, th, lock, mode, site, stack):
+    def _acquire(self, th, lock, mode, site, stack, ordered=True):
         env = self.env
         if lock.is_recursion(th, mode):
             lock.recurse(th, mode)  # recursion counts as one hold and is not profiled
@@ -277,7 +281,7 @@ class SimpyEngine:
             return
         if lock.can_grant(th, mode):
             moved = lock.grant(th, mode)
-            self._granted(th, lock, mode, site, env.now, False)
+            self._granted(th, lock, mode, site, env.now, False, ordered)
             if moved:
                 yield from self._pull_line(th, stack)
             return
@@ -329,9 +333,14 @@ class SimpyEngine:
                 w.event.succeed("sleep")
         self.env.timeout(self.cost["rw_reader_spin"]).callbacks.append(expire)
 
-    def _granted(self, th, lock, mode, site, since, contested):
+    def _granted(self, th, lock, mode, site, since, contested, ordered=True):
         now = self.env.now
+        if ordered:  # WITNESS, dynamically: which lock classes this thread held when it took this one
+            for h in th.held:
+                if h.display != lock.display and (h.display, lock.display) not in self.order_edges:
+                    self.order_edges[(h.display, lock.display)] = (th.sites.get(h, "?"), site, th.path)
         th.held.append(lock)
+        th.sites[lock] = site
         key = None
         if self.w0 <= now < self.w1:
             key = self.lockprof.acquired(site, lock.display, now - since if contested else 0, contested)

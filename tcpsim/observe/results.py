@@ -6,7 +6,7 @@ engine-independent arithmetic on those.
 """
 from __future__ import annotations
 
-from .. import __version__
+from .. import __version__, witness
 from .callgraph import callgraph_tree, format_callgraph, leaf_share
 from .lockprof import format_stats, per_connection
 from .top import format_top
@@ -99,11 +99,18 @@ def collect(engine) -> dict:
             "out_mbps": round(engine.link_bytes["out"] * 8 / secs / 1e6, 2),
             "out_utilisation": round(engine.link_bytes["out"] * 8 / secs / link_bps, 4),
         },
+        "witness": _witness(engine),
         "cpus": cpus,
         "threads": threads,
         "lock_profile": rows,
         "profile": profile,
     }
+
+
+def _witness(engine) -> dict:
+    edges = witness.dynamic_edges(engine.order_edges)
+    return {"edges": witness.edges_as_data(edges),
+            "reversals": [witness.edges_as_data({(e.first, e.second): e for e in c}) for c in witness.reversals(edges)]}
 
 
 def _ms(ns):
