@@ -45,7 +45,7 @@ def _busy(cpu):
     return round(100.0 - cpu["idle"], 1)
 
 
-def evaluate(fig2: dict, fig2_engine, fig3: dict, fig3_engine) -> list[Row]:
+def evaluate(fig2: dict, fig2_engine, fig3: dict, fig3_engine, variants: dict | None = None) -> list[Row]:
     rows = []
 
     def add(key, figure, what, article, model, ok, role, tolerance):
@@ -100,22 +100,29 @@ def evaluate(fig2: dict, fig2_engine, fig3: dict, fig3_engine) -> list[Row]:
         per_conn = r["link"]["out_mbps"] * 1e6 / 8 / r["goodput_cps"] if r["goodput_cps"] else 0.0
         add(f"egress_bytes {fig}", "text", f"{fig}: egress bytes per connection (368 + {payload} payload)",
             368 + payload, round(per_conn, 1), _within(per_conn, 368 + payload, 0.02), "prediction", "±2%")
-    pending = "pending: locking variants (issue 3)"
-    add("text_69k", "text", "accept_nolock+tw_lock, 4 queues: connections/s", 69000, None, None, "prediction", pending)
-    add("text_120k", "text", "read-locked rw:tcp, 4 queues: connections/s", ">120000", None, None, "prediction", pending)
+    if variants:
+        g69 = variants["accept_tw_4queues"][0]["goodput_cps"]
+        add("text_69k", "text", "accept_nolock+tw_lock, 4 queues: connections/s", 69000, g69,
+            _within(g69, 69000, 0.10), "prediction", "±10%")
+        g120 = variants["rlock_4queues"][0]["goodput_cps"]
+        add("text_120k", "text", "read-locked rw:tcp, 4 queues: connections/s", ">120000", g120, g120 > 120000,
+            "prediction", "> 120,000")
     return rows
+
+
+SCENARIOS = ("fig2_1queue", "fig3_4queues", "accept_tw_4queues", "rlock_4queues")
 
 
 def reproduce(seed=None, duration_s=None, engine="simpy", paper_dir: Path = PAPER_DIR):
     runs = {}
-    for name in ("fig2_1queue", "fig3_4queues"):
+    for name in SCENARIOS:
         path = paper_dir / f"{name}.toml"
         if not path.exists():
             raise TcpsimError(f"{path}: paper scenario not found; allowed: a checkout with scenarios/paper/")
         model = scenario.load(path, overrides(seed, duration_s))
         runs[name] = run_model(model, engine)
     (f2, e2), (f3, e3) = runs["fig2_1queue"], runs["fig3_4queues"]
-    return evaluate(f2, e2, f3, e3), runs
+    return evaluate(f2, e2, f3, e3, runs), runs
 
 
 def format_rows(rows: list[Row]) -> str:

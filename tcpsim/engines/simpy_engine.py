@@ -276,8 +276,11 @@ class SimpyEngine:
     def _acquire(self, th, lock, mode, site, stack, ordered=True):
         env = self.env
         if lock.is_recursion(th, mode):
-            lock.recurse(th, mode)  # recursion counts as one hold and is not profiled
-            th.held.append(lock)
+            lock.recurse(th, mode)
+            if mode == WRITE:  # write recursion counts as one hold and is not profiled
+                th.held.append(lock)
+            else:  # a read lock has no owner to recurse on: FreeBSD profiles every read acquisition
+                self._granted(th, lock, mode, site, env.now, False, ordered=False)
             return
         if lock.can_grant(th, mode):
             moved = lock.grant(th, mode)
@@ -340,7 +343,7 @@ class SimpyEngine:
                 if h.display != lock.display and (h.display, lock.display) not in self.order_edges:
                     self.order_edges[(h.display, lock.display)] = (th.sites.get(h, "?"), site, th.path)
         th.held.append(lock)
-        th.sites[lock] = site
+        th.sites.setdefault(lock, site)  # the outermost acquisition's site
         key = None
         if self.w0 <= now < self.w1:
             key = self.lockprof.acquired(site, lock.display, now - since if contested else 0, contested)
@@ -348,7 +351,7 @@ class SimpyEngine:
             lock.hold_start = now
             lock.hold_key = key
         else:
-            lock.read_holds[th] = (now, key)
+            lock.read_holds.setdefault(th, []).append((now, key))
 
     def _release(self, th, lock):
         for i in range(len(th.held) - 1, -1, -1):
@@ -356,17 +359,22 @@ class SimpyEngine:
                 del th.held[i]
                 break
         was_writer = lock.owner is th
-        if not lock.release(th):
-            return
-        now = self.env.now
+        outermost = lock.release(th)
+        if outermost:
+            th.sites.pop(lock, None)
         if was_writer:
+            if not outermost:
+                return  # write recursion is one hold
             start, key = lock.hold_start, lock.hold_key
             lock.hold_key = None
-        else:
-            start, key = lock.read_holds.pop(th)
+        else:  # every read acquisition is its own hold in the profile, nested ones too
+            holds = lock.read_holds[th]
+            start, key = holds.pop()
+            if not holds:
+                del lock.read_holds[th]
         if key is not None:
-            self.lockprof.released(key, now - start)
-        if lock.free():
+            self.lockprof.released(key, self.env.now - start)
+        if outermost and lock.free():
             self._lock_freed(lock)
 
     def _lock_freed(self, lock):

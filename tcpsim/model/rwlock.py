@@ -56,7 +56,7 @@ class LockState:
         self.last_cpu = -1  # CPU that last updated the lock word
         self.hold_start = 0
         self.hold_key = None
-        self.read_holds = {}  # thread -> (start, profile key) of its outermost read hold
+        self.read_holds = {}  # thread -> [(start, profile key)] of its read holds, outermost first
 
     # --- queries ---------------------------------------------------------------------------------------------
     def busy(self) -> bool:
