@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import networkx as nx
 
+from .model.locks import DOCUMENTED_ORDER
 from .model.steps import Acquire, Release, Stop, TryAcquire, When
 
 
@@ -84,13 +85,22 @@ def graph(edges: dict) -> nx.DiGraph:
 
 
 def reversals(edges: dict) -> list[list[Edge]]:
-    """Every elementary cycle of the order graph, as the edges that establish it (a 2-cycle is the classic
-    'lock order reversal': the two locks taken in both orders)."""
+    """Every elementary cycle of the order graph, as the edges that establish it. A 2-cycle is the classic
+    'lock order reversal' (two locks taken in both orders); its first edge is the one that follows the
+    documented order (``locks.DOCUMENTED_ORDER``), the second the reversal."""
     g = graph(edges)
     out = []
     for cycle in sorted(nx.simple_cycles(g), key=lambda c: (len(c), c)):
-        out.append([g.edges[a, b]["edge"] for a, b in zip(cycle, cycle[1:] + cycle[:1])])
+        found = [g.edges[a, b]["edge"] for a, b in zip(cycle, cycle[1:] + cycle[:1])]
+        if len(found) == 2 and _documented(found[1]) and not _documented(found[0]):
+            found.reverse()
+        out.append(found)
     return out
+
+
+def _documented(e: Edge) -> bool:
+    order = DOCUMENTED_ORDER
+    return e.first in order and e.second in order and order.index(e.first) < order.index(e.second)
 
 
 def format_reversal(cycle: list[Edge]) -> str:

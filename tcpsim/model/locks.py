@@ -35,5 +35,6 @@ BASE_LOCKS = {
     )
 }
 
-# The documented order (WITNESS): rw:tcp, then any rw:tcpinp, then rw:pcbinfohash.
-LOCK_ORDER = ("tcp", "listen_inp", "inp", "tw_inp", "pcbinfohash")
+# The documented order, by lock class: rw:tcp before any rw:tcpinp before rw:pcbinfohash (and, after r286227,
+# rw:pcbinfolist after the pcb lock). WITNESS reports the edge that goes against it as the reversal.
+DOCUMENTED_ORDER = ("rw:tcp", "rw:tcpinp", "rw:pcbinfohash", "rw:pcbinfolist")

@@ -1,0 +1,115 @@
+"""User-defined variants in a scenario file, WITNESS on a deliberately reversed lock order, compare."""
+import io
+import json
+
+import pytest
+
+from tcpsim import scenario, witness
+from tcpsim.cli import main
+from tcpsim.errors import TcpsimError
+
+from .conftest import SMALL
+
+# shutdown() taking the connection's lock BEFORE rw:tcp: the reverse of the order every other path uses
+REVERSED = SMALL + """
+[variant]
+name = "shutdown_inp_first"
+doc = "deliberately wrong: pcb lock before the global lock"
+
+[[variant.patches]]
+op = "move"
+path = "shutdown"
+first = "site:tcp_usrreq.c:730"
+last = "site:tcp_usrreq.c:730"
+before = "site:tcp_usrreq.c:728"
+"""
+
+GOOD = SMALL + """
+[variant]
+name = "close_nolock"
+base = "accept_nolock"
+patches = [
+  { op = "drop", site = "tcp_usrreq.c:984" },
+  { op = "lock", name = "closelock", kind = "mtx", display = "mtx:closelock", scope = "global" },
+  { op = "insert", path = "close", after = "cost:soclose", steps = [ { acquire = "closelock", mode = "W", site = "tcp_usrreq.c:980", frames = ["sys_close"] } ] },
+  { op = "insert", path = "close", after = "cost:tcp_usr_close", steps = [ { release = "closelock" } ] },
+]
+"""
+
+
+def _write(tmp_path, text, name="s.toml"):
+    p = tmp_path / name
+    p.write_text(text)
+    return p
+
+
+def test_witness_names_both_sites_of_a_reversal(tmp_path):
+    m = scenario.load(_write(tmp_path, REVERSED))
+    cycles = witness.check(m)
+    assert len(cycles) == 1
+    text = witness.format_reversal(cycles[0])
+    assert "rw:tcpinp @ tcp_usrreq.c:730" in text and "rw:tcp @ tcp_usrreq.c:728" in text  # the new order
+    assert "lock order rw:tcp -> rw:tcpinp established at" in text  # and where the right one was set
+
+
+def test_run_refuses_a_reversal_unless_allowed(tmp_path):
+    p = _write(tmp_path, REVERSED)
+    err = io.StringIO()
+    assert main(["run", str(p), "--duration", "0.002"], io.StringIO(), err) == 2
+    assert "lock order reversal" in err.getvalue() and len(err.getvalue().strip().splitlines()) == 1
+    out = io.StringIO()
+    assert main(["run", str(p), "--duration", "0.003", "--allow-lor", "--json"], out, io.StringIO()) == 0
+    dyn = json.loads(out.getvalue())["witness"]
+    # the run itself took the locks both ways: the dynamic graph has the cycle too
+    assert dyn["reversals"] and {e["first"] for e in dyn["reversals"][0]} == {"rw:tcp", "rw:tcpinp"}
+
+
+def test_witness_command_and_dot(tmp_path):
+    p = _write(tmp_path, REVERSED)
+    out = io.StringIO()
+    dot = tmp_path / "g.dot"
+    assert main(["witness", str(p), "--dot", str(dot)], out, io.StringIO()) == 0
+    assert "lock order reversal:" in out.getvalue()
+    assert dot.read_text().startswith("digraph witness") and "color=red" in dot.read_text()
+    out = io.StringIO()
+    assert main(["witness", "accept_nolock+tw_lock"], out, io.StringIO()) == 0
+    assert "no lock order reversals" in out.getvalue() and "rw:tcptw" in out.getvalue()
+
+
+def test_user_variant_runs_and_shows_its_changes(tmp_path):
+    m = scenario.load(_write(tmp_path, GOOD))
+    assert m.variant == "close_nolock" and not witness.check(m)
+    out = io.StringIO()
+    assert main(["run", str(_write(tmp_path, GOOD, "g.toml")), "--duration", "0.003", "--json"], out,
+                io.StringIO()) == 0
+    sites = {r["name"] for r in json.loads(out.getvalue())["lock_profile"]}
+    assert "tcp_usrreq.c:980 (mtx:closelock)" in sites
+    assert "tcp_usrreq.c:984 (rw:tcp)" not in sites and "tcp_usrreq.c:635 (rw:tcp)" not in sites
+
+
+@pytest.mark.parametrize("patch, message", [
+    ('{ op = "drop", site = "tcp_usrreq.c:9999" }', "site tcp_usrreq.c:9999 is not in any path"),
+    ('{ op = "frobnicate" }', "unknown op 'frobnicate'"),
+    ('{ op = "mode", site = "tcp_usrreq.c:728", mode = "X" }', "mode 'X'"),
+    ('{ op = "insert", path = "close", after = "act:nothing", steps = [] }', "anchor 'act:nothing' not found"),
+    ('{ op = "relock", site = "tcp_usrreq.c:728", lock = "undeclared" }', "lock 'undeclared' is not declared"),
+    ('{ op = "drop", site = "tcp_input.c:1013" }', "blocking fallback of a try-lock"),
+])
+def test_bad_patches_are_one_line_errors(tmp_path, patch, message):
+    text = SMALL + f'\n[variant]\nname = "bad"\npatches = [ {patch} ]\n'
+    with pytest.raises(TcpsimError) as e:
+        scenario.load(_write(tmp_path, text))
+    msg = str(e.value)
+    assert message in msg and "[variant] patches" in msg and "\n" not in msg
+
+
+def test_compare_table_and_json(tmp_path):
+    p = _write(tmp_path, SMALL)
+    out = io.StringIO()
+    assert main(["compare", str(p), "--variants", "baseline,rlock", "--queues", "1,2", "--duration", "0.002",
+                 "--json"], out, io.StringIO()) == 0
+    rows = json.loads(out.getvalue())["rows"]
+    assert [(r["variant"], r["queues"]) for r in rows] == [("baseline", 1), ("baseline", 2), ("rlock", 1), ("rlock", 2)]
+    assert all(r["goodput_cps"] > 0 and r["top_site"] for r in rows)
+    out = io.StringIO()
+    assert main(["compare", str(p), "--variants", "baseline", "--queues", "9"], out, io.StringIO() ) == 2
