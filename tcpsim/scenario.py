@@ -205,8 +205,8 @@ def _user_variant(s):
 
 
 def _model_variant(s):
-    """Paths and locks of the scenario's variant (raises PatchError)."""
-    return variants.build(s["scenario"]["variant"], _user_variant(s))
+    """Paths, locks and application options of the scenario's variant (raises PatchError)."""
+    return variants.build_variant(s["scenario"]["variant"], _user_variant(s))
 
 
 def build(sections: dict, text: str = "", source: str = "") -> Model:
@@ -217,13 +217,13 @@ def build(sections: dict, text: str = "", source: str = "") -> Model:
         costs_file = str(Path(source).parent / costs_file)
     costs, _notes = load_costs(costs_file or None)
     key = DEFAULT_KEY if hw["rss_key"] == "microsoft" else bytes.fromhex(hw["rss_key"])
-    paths, locks = _model_variant(sections)
+    paths, locks, options = _model_variant(sections)
     return Model(
         name=sc["name"],
         hardware=Hardware(hw["cpus"], hw["queues"], hw["queue_cpus"], hw["link_gbps"], hw["rx_ring_descriptors"],
                           hw["rx_process_limit"], hw["max_interrupt_rate"], key),
         kernel=KernelSpec(k["maxtcptw"], k["msl_s"], k["backlog"], k["slowtimo_ms"], k["timer_cpu"], k["timewait_prefill"]),
-        app=AppSpec(app["accept_cpu"], app["worker_cpus"]),
+        app=AppSpec(app["accept_cpu"], app["worker_cpus"], options.get("acceptors", "thread")),
         clients=ClientSpec(cl["mode"], cl["rate"], cl["concurrency"], cl["think_us"], cl["rtt_us"], cl["request_bytes"],
                            cl["response_bytes"], cl["addresses"], cl["server_address"], cl["server_port"],
                            cl["syn_rto_ms"], cl["rto_ms"], cl["max_syn_retries"]),

@@ -33,6 +33,7 @@ EXPECTED = {
               "tcp_usrreq.c:984 (rw:tcp)": 0, "in_pcb.c:1790 (rw:pcbinfohash)": 0,
               "in_pcb.c:1655 (mtx:pcbinfohash)": 1, "in_pcb.c:1486 (mtx:pcbinfohash)": 1,
               "in_pcb.c:1802 (rw:tcpinp)": 5, "in_pcb.c:520 (rw:pcbinfolist)": 1},
+    "reuseport": BASE,  # same acquisitions, but of per-socket listen and accept locks
     "pcbgroup": {**{k: v for k, v in BASE.items() if "pcbinfohash" not in k},
                  "in_pcb.c:1790 (rw:pcbgroup)": 5, "in_pcb.c:1655 (rw:pcbgroup)": 1, "in_pcb.c:1486 (rw:pcbgroup)": 1},
 }
@@ -111,3 +112,11 @@ def test_composition_errors_are_clear():
     with pytest.raises(PatchError, match="unknown variant 'nope'"):
         variants.build("baseline+nope")
     assert len(variants.expand("rlock+accept_nolock")) == 4  # requirements applied once each
+
+
+def test_reuseport_gives_each_worker_its_own_listen_socket(runs):
+    _, eng = runs["reuseport"]
+    assert eng.m.app.acceptors == "per_worker" and not any(t.kind == "acceptor" for t in eng.threads)
+    used = {index for (name, index) in eng.listen_locks if name in ("listen_inp", "accept")}
+    assert used == {0, 1}  # two workers, two sockets, both used
+    assert len(eng.kernel.accept_queues) == 2

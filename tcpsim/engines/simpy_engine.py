@@ -42,6 +42,7 @@ class Thread:
         self.tw = None  # TIME-WAIT entry the current path is closing
         self.sites = {}  # lock -> site of its outermost acquisition by this thread (for WITNESS)
         self.path = ""  # name of the path running
+        self.listen = None  # listen socket this thread accepts on, if it does
         self.cpu_req = None
         self.wake_ev = None
         self.ready = deque()  # worker: connections with a readable event
@@ -59,7 +60,8 @@ class SimpyEngine:
         self.w0 = int(run.warmup_s * 1e9)
         self.w1 = self.w0 + int(run.duration_s * 1e9)
         self.cost = {key: int(v) for key, v in model.costs.items() if isinstance(v, (int, float))}
-        self.kernel = Kernel(k.backlog, k.maxtcptw, int(k.msl_s * 1e9))
+        self.kernel = Kernel(k.backlog, k.maxtcptw, int(k.msl_s * 1e9),
+                             len(model.app.worker_cpus) if model.app.acceptors == "per_worker" else 1)
         self.rng_arrival = Stream(run.seed, "arrivals")
         self.rng_race = Stream(run.seed, "lock-race")
         self.cpus = [simpy.PriorityResource(self.env, capacity=1) for _ in range(hw.cpus)]
@@ -71,7 +73,9 @@ class SimpyEngine:
         self.order_edges = {}  # (held class, acquired class) -> (held site, acquired site, path)
         self.global_locks = {n: LockState(d) for n, d in model.locks.items() if d.scope == "global"}
         self.group_locks = {}  # (lock name, RSS group) -> LockState
-        self.listen_lock = LockState(next(d for d in model.locks.values() if d.scope == "listen"))
+        # one listen socket, or one per worker with reuseport; a connection goes to one by its flow hash
+        self.nlisten = len(model.app.worker_cpus) if model.app.acceptors == "per_worker" else 1
+        self.listen_locks = {}  # (lock name, listen socket) -> LockState
         self.inp_decl = next(d for d in model.locks.values() if d.scope == "connection")
         bucket_decl = next((d for d in model.locks.values() if d.scope == "bucket"), None)
         self.nbuckets = int(model.costs["syncache_buckets"])
@@ -112,14 +116,22 @@ class SimpyEngine:
             self.ithreads.append(th)
             self.threads += [th, th.que]
             env.process(self._ithread(th, q))
-        self.acceptor = Thread("acceptor", "tcp_server{accept}", 1000, -21, m.app.accept_cpu, "system", "acceptor")
-        self.threads.append(self.acceptor)
-        env.process(self._acceptor(self.acceptor))
         self.workers = []
+        self.acceptors = []  # the thread accepting on each listen socket
+        per_worker = m.app.acceptors == "per_worker"
+        if not per_worker:
+            acceptor = Thread("acceptor", "tcp_server{accept}", 1000, -21, m.app.accept_cpu, "system", "acceptor")
+            acceptor.listen = 0
+            self.acceptors.append(acceptor)
+            self.threads.append(acceptor)
+            env.process(self._acceptor(acceptor))
         for i, cpu in enumerate(m.app.worker_cpus):
             th = Thread(f"worker{i}", f"tcp_server{{worker {i}}}", 1000, 52, cpu, "system", "worker")
             self.workers.append(th)
             self.threads.append(th)
+            if per_worker:
+                th.listen = i
+                self.acceptors.append(th)
             env.process(self._worker(th))
         self.rr = 0
         self.callout = Thread("clock", "intr{swi4: clock}", 11, -88, m.kernel.timer_cpu, "system", "callout")
@@ -248,8 +260,8 @@ class SimpyEngine:
             return lock
         if scope == "connection":
             return self._inp_lock(th.conn)
-        if scope == "listen":
-            return self.listen_lock
+        if scope == "listen":  # the accepting thread's own socket, else the connection's
+            return self._keyed(self.listen_locks, decl, th.listen if th.listen is not None else th.conn.listen)
         if scope == "bucket":
             return self.buckets[th.conn.bucket]
         if scope == "timewait":
@@ -260,12 +272,15 @@ class SimpyEngine:
             return self._inp_lock(th.tw)
         if scope in ("group", "timewait_group"):
             conn = th.conn if scope == "group" else th.tw
-            key = (name, conn.queue)
-            lock = self.group_locks.get(key)
-            if lock is None:
-                lock = self.group_locks[key] = LockState(decl)
-            return lock
+            return self._keyed(self.group_locks, decl, conn.queue)
         raise KeyError(f"lock {name!r}: unknown scope {scope!r}")
+
+    @staticmethod
+    def _keyed(table, decl, index):
+        lock = table.get((decl.name, index))
+        if lock is None or lock.decl is not decl:
+            lock = table[(decl.name, index)] = LockState(decl)
+        return lock
 
     def _inp_lock(self, conn):
         if conn.inp_lock is None:
@@ -485,22 +500,26 @@ class SimpyEngine:
             th.intr_pending = False
 
     def _acceptor(self, th):
-        kernel = self.kernel
+        queue = self.kernel.accept_queues[th.listen]
         while True:
-            if not kernel.accept_queue:
+            if not queue:
                 yield from self._sleep_for_work(th)
                 continue
-            yield from self._run(th, "accept")
-            conn = th.conn
             worker = self.workers[self.rr % len(self.workers)]
             self.rr += 1
-            yield from self._run(th, "handoff")
-            conn.worker = worker
-            if conn.data_ready:  # the knote fires at registration when data is already queued
-                self.data_ready(conn)
+            yield from self._accept_one(th, worker)
 
-    def wake_acceptor(self):
-        self._wake(self.acceptor)
+    def _accept_one(self, th, worker):
+        """accept() one connection and register it in ``worker``'s kqueue."""
+        yield from self._run(th, "accept")
+        conn = th.conn
+        yield from self._run(th, "handoff")
+        conn.worker = worker
+        if conn.data_ready:  # the knote fires at registration when data is already queued
+            self.data_ready(conn)
+
+    def wake_acceptor(self, listen):
+        self._wake(self.acceptors[listen])
 
     def data_ready(self, conn):
         w = conn.worker
@@ -509,13 +528,16 @@ class SimpyEngine:
             self._wake(w)
 
     def _worker(self, th):
+        queue = self.kernel.accept_queues[th.listen] if th.listen is not None else None
         while True:
-            if not th.ready:
+            if th.ready:
+                th.conn = th.ready.popleft()
+                for name in ("kevent", "recv", "send", "shutdown", "close"):
+                    yield from self._run(th, name)
+            elif queue:  # reuseport: this worker accepts on its own listen socket
+                yield from self._accept_one(th, th)
+            else:
                 yield from self._sleep_for_work(th)
-                continue
-            th.conn = th.ready.popleft()
-            for name in ("kevent", "recv", "send", "shutdown", "close"):
-                yield from self._run(th, name)
 
     def _slowtimo(self, th):
         period = int(self.m.kernel.slowtimo_ms * 1e6)
@@ -534,6 +556,7 @@ class SimpyEngine:
         sport = 1024 + (cid // c.addresses) % 64511
         h = hash_ipv4_tcp(src, c.server_address, sport, c.server_port, key=self.m.hardware.rss_key)
         conn = Connection(cid, src, sport, self.rss.queue_for(h), h % max(self.nbuckets, 1), self.env.now)
+        conn.listen = (h >> 8) % self.nlisten  # SO_REUSEPORT_LB: the flow hash picks the listen socket
         self.started += 1
         if self.w0 <= self.env.now < self.w1:
             self.window_started += 1

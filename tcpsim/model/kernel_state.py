@@ -13,7 +13,7 @@ class Connection:
 
     __slots__ = (
         "cid", "src", "sport", "queue", "bucket", "state", "t_start", "t_done", "syn_tries", "rto_tries",
-        "data_ready", "worker", "inp_lock", "got_fin", "outcome", "tw_expire",
+        "data_ready", "worker", "inp_lock", "got_fin", "outcome", "tw_expire", "listen",
     )
 
     def __init__(self, cid: int, src: str, sport: int, queue: int, bucket: int, t_start: int):
@@ -33,13 +33,14 @@ class Connection:
         self.got_fin = False
         self.outcome = ""  # "", "completed" or a drop reason
         self.tw_expire = 0
+        self.listen = 0  # listen socket (several with SO_REUSEPORT)
 
 
 class Kernel:
-    """Listen queue, TIME-WAIT list and their limits (``kernel`` section of a scenario)."""
+    """Listen queues, TIME-WAIT list and their limits (``kernel`` section of a scenario)."""
 
-    def __init__(self, backlog: int, maxtcptw: int, msl_ns: int):
-        self.accept_queue: deque = deque()
+    def __init__(self, backlog: int, maxtcptw: int, msl_ns: int, listen_sockets: int = 1):
+        self.accept_queues = [deque() for _ in range(listen_sockets)]  # one per listen socket
         self.backlog = backlog
         self.maxtcptw = maxtcptw
         self.two_msl_ns = 2 * msl_ns
@@ -80,15 +81,15 @@ class Kernel:
             io.transmit(conn, arg)
         elif name == "listen_queue_check":
             # sonewconn refuses a new socket when so_qlen > 3 * so_qlimit / 2.
-            if len(self.accept_queue) > 3 * self.backlog // 2:
+            if len(self.accept_queues[conn.listen]) > 3 * self.backlog // 2:
                 self.counters["listen_queue_overflow"] += 1
                 return False
         elif name == "accept_enqueue":
-            self.accept_queue.append(conn)
+            self.accept_queues[conn.listen].append(conn)
         elif name == "wake_acceptor":
-            io.wake_acceptor()
+            io.wake_acceptor(conn.listen)
         elif name == "accept_dequeue":
-            ctx.conn = self.accept_queue.popleft()
+            ctx.conn = self.accept_queues[ctx.listen].popleft()
         elif name == "rcv_data":
             conn.data_ready = True
             io.data_ready(conn)

@@ -13,6 +13,9 @@ A patch is a plain dict (a TOML inline table in a scenario's ``[variant]`` secti
 ``remove``  delete the steps ``first`` .. ``last`` (anchors, same block) from ``path``.
 ``move``    move the steps ``first`` .. ``last`` to ``before`` / ``after`` another anchor of ``path``.
 ``path``    define or replace a whole path: ``name``, ``context``, ``base`` (call stack), ``steps``.
+``app``     change the server application: ``acceptors`` = "thread" (one accept thread handing descriptors
+            to the workers; one listen socket) or "per_worker" (each worker has its own listen socket,
+            accept queue and accepting loop, SO_REUSEPORT style; connections spread over them by flow hash).
 
 Anchors name one step of a path: ``site:FILE:LINE`` (an acquisition), ``cost:NAME`` (CPU work),
 ``act:NAME`` or ``act:NAME:ARG`` (an action), ``release:LOCK``; add ``#N`` for the N-th such step (default
@@ -34,6 +37,7 @@ from .locks import LockDecl
 from .steps import MODES, Acquire, Act, Path, Release, Stop, TryAcquire, When, Work, walk
 
 SCOPES = ("global", "connection", "listen", "bucket", "timewait", "group", "timewait_group")
+# listen: one per listen socket (the socket of the connection, or the accepting thread's own)
 CONTEXTS = ("interrupt", "syscall", "callout")
 
 
@@ -50,12 +54,15 @@ OPS = {
     "remove": ({"path", "first", "last"}, set()),
     "move": ({"path", "first", "last"}, {"before", "after"}),
     "path": ({"name", "context", "base", "steps"}, set()),
+    "app": (set(), {"acceptors"}),
 }
+APP_OPTIONS = {"acceptors": ("thread", "per_worker")}
 
 
-def apply(paths: dict, locks: dict, patches, who: str) -> tuple[dict, dict]:
-    """Apply ``patches`` in order to copies of ``paths`` and ``locks``; ``who`` names them in errors."""
-    paths, locks = dict(paths), dict(locks)
+def apply(paths: dict, locks: dict, patches, who: str, options: dict | None = None) -> tuple[dict, dict, dict]:
+    """Apply ``patches`` in order to copies of ``paths``, ``locks`` and the application ``options``;
+    ``who`` names them in errors."""
+    paths, locks, options = dict(paths), dict(locks), dict(options or {})
     for i, p in enumerate(patches, 1):
         where = f"{who} patch {i}"
         if not isinstance(p, dict) or not isinstance(p.get("op"), str):
@@ -71,9 +78,15 @@ def apply(paths: dict, locks: dict, patches, who: str) -> tuple[dict, dict]:
         if keys - required - optional:
             raise PatchError(f"{where}: unknown key {sorted(keys - required - optional)[0]!r}; "
                              f"allowed: {', '.join(sorted(required | optional))}")
+        if op == "app":
+            for key in keys:
+                if p[key] not in APP_OPTIONS[key]:
+                    raise PatchError(f"{where}: {key} {p[key]!r}; allowed: {', '.join(APP_OPTIONS[key])}")
+                options[key] = p[key]
+            continue
         _OPS[op](paths, locks, p, where)
         _check_locks(paths, locks, where)
-    return paths, locks
+    return paths, locks, options
 
 
 # --- operations -----------------------------------------------------------------------------------------------

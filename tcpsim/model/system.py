@@ -35,6 +35,7 @@ class KernelSpec:
 class AppSpec:
     accept_cpu: int
     worker_cpus: tuple[int, ...]
+    acceptors: str = "thread"  # "thread": one accept thread, one listen socket; "per_worker": reuseport
 
 
 @dataclass(frozen=True)

@@ -137,7 +137,19 @@ PCBGROUP = Variant(
     ),
 )
 
-BUILTIN = {v.name: v for v in (BASELINE, ACCEPT_NOLOCK, TW_LOCK, SYN_NOLOCK, RLOCK, EPOCH, PCBGROUP)}
+REUSEPORT = Variant(
+    "reuseport",
+    """One listen socket per accepting thread, SO_REUSEPORT style (FreeBSD 12's SO_REUSEPORT_LB): every
+    worker gets its own listen socket, accept queue and accept loop; the kernel spreads new connections over
+    the sockets by flow hash. The accept-queue mutex and the listen pcb lock become per socket (no global
+    accept mutex) and the descriptor hand-off between threads disappears.""",
+    (
+        {"op": "app", "acceptors": "per_worker"},
+        {"op": "lock", "name": "accept", "kind": "mtx", "display": "mtx:accept", "scope": "listen", "replace": True},
+    ),
+)
+
+BUILTIN = {v.name: v for v in (BASELINE, ACCEPT_NOLOCK, TW_LOCK, SYN_NOLOCK, RLOCK, EPOCH, PCBGROUP, REUSEPORT)}
 
 
 def expand(spec: str, known: dict | None = None) -> list[Variant]:
@@ -164,13 +176,19 @@ def expand(spec: str, known: dict | None = None) -> list[Variant]:
     return out
 
 
-def build(spec: str, extra: Variant | None = None, paths=None, locks=None) -> tuple[dict, dict]:
-    """Paths and locks of a composed variant (``extra`` is a user-defined one, usable by name in ``spec``)."""
+def build_variant(spec: str, extra: Variant | None = None) -> tuple[dict, dict, dict]:
+    """Paths, locks and application options of a composed variant (``extra``: a user-defined one, usable by
+    name in ``spec``)."""
     known = dict(BUILTIN)
     if extra is not None:
         known[extra.name] = extra
-    paths = dict(BASELINE_PATHS if paths is None else paths)
-    locks = dict(BASE_LOCKS if locks is None else locks)
+    paths, locks, options = dict(BASELINE_PATHS), dict(BASE_LOCKS), {}
     for v in expand(spec, known):
-        paths, locks = apply(paths, locks, v.patches, f"variant {v.name!r}")
+        paths, locks, options = apply(paths, locks, v.patches, f"variant {v.name!r}", options)
+    return paths, locks, options
+
+
+def build(spec: str, extra: Variant | None = None) -> tuple[dict, dict]:
+    """Paths and locks of a composed variant."""
+    paths, locks, _ = build_variant(spec, extra)
     return paths, locks

@@ -33,7 +33,8 @@ def collect(engine) -> dict:
     labels = {}
     for q, cpu in enumerate(hw.queue_cpus):
         labels.setdefault(cpu, []).append("irq core")
-    labels.setdefault(m.app.accept_cpu, []).append("accept() thread")
+    if m.app.acceptors == "thread":
+        labels.setdefault(m.app.accept_cpu, []).append("accept() thread")
     for cpu in m.app.worker_cpus:
         labels.setdefault(cpu, []).append("worker thread")
     cpus = []
