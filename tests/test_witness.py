@@ -113,3 +113,13 @@ def test_compare_table_and_json(tmp_path):
     assert all(r["goodput_cps"] > 0 and r["top_site"] for r in rows)
     out = io.StringIO()
     assert main(["compare", str(p), "--variants", "baseline", "--queues", "9"], out, io.StringIO() ) == 2
+
+
+def test_readme_worked_example_runs(tmp_path):
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    block = re.search(r"```toml\n(\[variant\].*?)```", readme, re.S).group(1)
+    m = scenario.load(_write(tmp_path, SMALL + "\n" + block))
+    assert m.variant == "close_nolock" and not witness.check(m)
