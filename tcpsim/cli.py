@@ -96,17 +96,9 @@ def _load(args, extra=None):
     return scenario.load(args.scenario, over)
 
 
-def _refuse_lor(model, allow):
-    cycles = witness.check(model)
-    if cycles and not allow:
-        e = cycles[0][0]
-        raise TcpsimError(f"variant {model.variant!r}: lock order reversal between {e.first} and {e.second} "
-                          f"({len(cycles)} cycle(s)); see 'tcpsim witness', or pass --allow-lor to run it anyway")
-
-
 def cmd_run(args, out) -> int:
     model = _load(args)
-    _refuse_lor(model, args.allow_lor)
+    witness.refuse(model, args.allow_lor)
     cpus = args.profile_cpus or sorted(set(model.hardware.queue_cpus))
     bad = [c for c in cpus if not 0 <= c < model.hardware.cpus]
     if bad:
@@ -170,6 +162,9 @@ def cmd_witness(args, out) -> int:
                                             for c in cycles]}, indent=1) + "\n")
         return 0
     out.write(f"WITNESS: variant {name}\n{witness.format_graph(edges)}\n\n")
+    for e in witness.upgrades(paths, locks):
+        out.write(f"rwlock upgrade (self-deadlock): {e.first} R @ {e.first_site}, then W @ {e.second_site} "
+                  f"(path {e.path})\n")
     if cycles:
         out.write("\n\n".join(witness.format_reversal(c) for c in cycles) + "\n")
     else:

@@ -11,9 +11,8 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from . import scenario
-from .errors import TcpsimError
 from .simulate import overrides, run_model
-from .witness import check
+from .witness import refuse
 
 
 def queue_overrides(sections: dict, q: int) -> dict:
@@ -37,9 +36,7 @@ def _one(args):
         for section, values in queue_overrides(sections, q).items():
             over.setdefault(section, {}).update(values)
     model = scenario.load(path, over)
-    if not allow_lor and check(model):
-        raise TcpsimError(f"variant {variant!r} has a lock order reversal; see 'tcpsim witness {variant}' "
-                          "or pass --allow-lor")
+    refuse(model, allow_lor)
     r, _ = run_model(model, engine)
     qcpus = model.hardware.queue_cpus
     irq = sum(100.0 - r["cpus"][c]["idle"] for c in qcpus) / len(qcpus)

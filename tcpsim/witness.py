@@ -12,8 +12,9 @@ from dataclasses import dataclass
 
 import networkx as nx
 
+from .errors import TcpsimError
 from .model.locks import DOCUMENTED_ORDER
-from .model.steps import Acquire, Release, Stop, TryAcquire, When
+from .model.steps import READ, WRITE, Acquire, Release, Stop, TryAcquire, When
 
 
 @dataclass(frozen=True)
@@ -27,15 +28,24 @@ class Edge:
 
 def static_edges(paths: dict, locks: dict) -> dict:
     """(first, second) -> Edge that first established the order, walking every branch of every path."""
+    edges = _static(paths, locks)
+    return {k: e for k, e in edges.items() if k[0] != "upgrade"}
+
+
+def upgrades(paths: dict, locks: dict) -> list[Edge]:
+    """Write acquisitions of an rwlock the path already holds only for reading: certain self-deadlock."""
+    return [e for k, e in sorted(_static(paths, locks).items()) if k[0] == "upgrade"]
+
+
+def _static(paths, locks):
     edges: dict = {}
     for name in sorted(paths):
-        path = paths[name]
-        _walk(list(path.steps), [], name, locks, edges)
+        _walk(list(paths[name].steps), [], name, locks, edges)
     return edges
 
 
 def _walk(steps, held, path, locks, edges):
-    """held: list of (lock name, class, site) outermost first. Explores try-lock and when branches."""
+    """held: list of (lock name, class, site, mode) outermost first. Explores try-lock and when branches."""
     for k, step in enumerate(steps):
         rest = steps[k + 1:]
         if isinstance(step, Acquire):
@@ -57,14 +67,17 @@ def _walk(steps, held, path, locks, edges):
 
 def _take(step, held, path, locks, edges, order):
     cls = locks[step.lock].display
-    if any(h[0] == step.lock for h in held):  # recursion on the same lock: one hold, no order
-        held.append((step.lock, cls, step.site))
+    mine = [h for h in held if h[0] == step.lock]
+    if mine:  # recursion on the same lock: one hold, no order -- but a read hold cannot become a write
+        if step.mode == WRITE and all(h[3] == READ for h in mine):
+            edges.setdefault(("upgrade", step.site), Edge(cls, cls, mine[0][2], step.site, path))
+        held.append((step.lock, cls, step.site, mine[0][3]))
         return
     if order:
-        for lock, hcls, site in held:
+        for lock, hcls, site, _ in held:
             if hcls != cls:
                 edges.setdefault((hcls, cls), Edge(hcls, cls, site, step.site, path))
-    held.append((step.lock, cls, step.site))
+    held.append((step.lock, cls, step.site, step.mode))
 
 
 def dynamic_edges(order_edges: dict) -> dict:
@@ -75,6 +88,19 @@ def dynamic_edges(order_edges: dict) -> dict:
 def check(model) -> list[list[Edge]]:
     """Static reversals of a built Model's paths."""
     return reversals(static_edges(model.paths, model.locks))
+
+
+def refuse(model, allow_lor: bool) -> None:
+    """What ``tcpsim run`` and ``compare`` check before running: an rwlock upgrade always stops the run, a
+    lock order reversal unless ``allow_lor``."""
+    for e in upgrades(model.paths, model.locks):
+        raise TcpsimError(f"variant {model.variant!r}: path {e.path!r} takes {e.second} W at {e.second_site} "
+                          f"while holding it R since {e.first_site}: an rwlock cannot be upgraded (self-deadlock)")
+    cycles = check(model)
+    if cycles and not allow_lor:
+        e = cycles[0][-1]
+        raise TcpsimError(f"variant {model.variant!r}: lock order reversal between {e.first} and {e.second} "
+                          f"({len(cycles)} cycle(s)); see 'tcpsim witness', or pass --allow-lor to run it anyway")
 
 
 def graph(edges: dict) -> nx.DiGraph:

@@ -123,3 +123,14 @@ def test_readme_worked_example_runs(tmp_path):
     block = re.search(r"```toml\n(\[variant\].*?)```", readme, re.S).group(1)
     m = scenario.load(_write(tmp_path, SMALL + "\n" + block))
     assert m.variant == "close_nolock" and not witness.check(m)
+
+
+def test_an_rwlock_upgrade_is_refused(tmp_path):
+    # reading rw:tcp at the FIN's :778 while tcp_usr_detach later wants it written: certain self-deadlock
+    text = SMALL + '\n[variant]\nname = "upgrade"\npatches = [ { op = "mode", path = "client_fin", site = "tcp_input.c:778", mode = "R" } ]\n'
+    p = _write(tmp_path, text)
+    err = io.StringIO()
+    assert main(["run", str(p), "--allow-lor"], io.StringIO(), err) == 2
+    assert "cannot be upgraded" in err.getvalue() and "tcp_usrreq.c:229" in err.getvalue()
+    out = io.StringIO()
+    assert main(["witness", str(p)], out, io.StringIO()) == 0 and "self-deadlock" in out.getvalue()

@@ -11,6 +11,7 @@ from collections import defaultdict, deque
 
 import simpy
 
+from ..errors import TcpsimError
 from ..model import tcp
 from ..model.kernel_state import Connection, Kernel
 from ..model.rwlock import LockState, Waiter
@@ -303,6 +304,9 @@ class SimpyEngine:
             if moved:
                 yield from self._pull_line(th, stack)
             return
+        if mode == WRITE and th in lock.readers:
+            raise TcpsimError(f"path {th.path!r}: {th.name} asks for {lock.display} W at {site} while it holds it R "
+                              "(an rwlock cannot be upgraded: the thread would wait for itself forever)")
         first = env.now
         spin_frames = stack + (SPIN_FUNCTION[(lock.kind, mode)],)
         while True:
