@@ -29,7 +29,9 @@ setup(
     ext_modules=cythonize(extensions, language_level=3, compiler_directives={"boundscheck": False, "wraparound": False}),
     install_requires=["simpy>=4.1", "networkx>=3.0"],
     extras_require={
-        "test": ["pytest>=7"],
+        "plot": ["matplotlib>=3.7"],
+        "calibrate": ["scipy>=1.10"],
+        "test": ["pytest>=7", "matplotlib>=3.7", "scipy>=1.10"],
         "notebook": ["pandas>=2.0", "matplotlib>=3.7", "nbclient>=0.8", "jupyter"],
     },
     entry_points={"console_scripts": ["tcpsim = tcpsim.cli:console_main"]},

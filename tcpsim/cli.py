@@ -86,6 +86,14 @@ def build_parser() -> argparse.ArgumentParser:
     _common(c)
     c.add_argument("--jobs", type=int, default=1, help="runs in parallel processes")
     c.add_argument("--allow-lor", action="store_true")
+
+    se = sub.add_parser("sensitivity", help="goodput change for +-20%% of each CPU cost, as a table and a tornado plot")
+    se.add_argument("scenario")
+    se.add_argument("--params", help="comma-separated cost names (default: every CPU cost of the costs file)")
+    se.add_argument("--delta", type=_positive, default=0.2, help="relative change of each cost (default 0.2)")
+    se.add_argument("--plot", help="write a tornado plot to this file (.png, .svg, .pdf)")
+    se.add_argument("--jobs", type=int, default=1, help="runs in parallel processes")
+    _common(se)
     return p
 
 
@@ -194,7 +202,23 @@ def cmd_compare(args, out) -> int:
     return 0
 
 
-COMMANDS = {"run": cmd_run, "reproduce": cmd_reproduce, "witness": cmd_witness, "compare": cmd_compare}
+def cmd_sensitivity(args, out) -> int:
+    from .sensitivity import format_table, sensitivity, tornado
+
+    if args.delta >= 1:
+        raise TcpsimError(f"--delta: {args.delta}: must be between 0 and 1")
+    if args.jobs < 1:
+        raise TcpsimError(f"--jobs: {args.jobs}: must be >= 1")
+    params = [p.strip() for p in args.params.split(",") if p.strip()] if args.params else None
+    result = sensitivity(args.scenario, params, args.delta, args.seed, args.duration, args.engine, args.jobs)
+    if args.plot:
+        tornado(result, args.plot)
+    out.write(json.dumps(result, indent=1) + "\n" if args.json else format_table(result) + "\n")
+    return 0
+
+
+COMMANDS = {"run": cmd_run, "reproduce": cmd_reproduce, "witness": cmd_witness, "compare": cmd_compare,
+            "sensitivity": cmd_sensitivity}
 
 
 def main(argv=None, out=None, err=None) -> int:

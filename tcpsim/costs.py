@@ -15,8 +15,9 @@ def default_costs_path() -> Path:
     return Path(str(resources.files("tcpsim") / "data" / DEFAULT_COSTS))
 
 
-def load_costs(path: str | Path | None = None) -> tuple[dict, dict]:
-    """Return ``(values, notes)``: name -> number, name -> provenance note. Every entry needs both."""
+def load_costs(path: str | Path | None = None) -> tuple[dict, dict, dict]:
+    """Return ``(values, notes, sections)``: name -> number, provenance note, section ("constants" for
+    hardware/kernel constants, "cpu" for per-step CPU costs and lock timings). Every entry needs a note."""
     path = Path(path) if path else default_costs_path()
     try:
         data = tomllib.loads(path.read_text())
@@ -24,7 +25,7 @@ def load_costs(path: str | Path | None = None) -> tuple[dict, dict]:
         raise TcpsimError(f"{path}: cannot read costs file ({e.strerror})") from None
     except tomllib.TOMLDecodeError as e:
         raise TcpsimError(f"{path}: not valid TOML ({e})") from None
-    values, notes = {}, {}
+    values, notes, sections = {}, {}, {}
     for section, entries in data.items():
         if section not in SECTIONS:
             raise TcpsimError(f"{path}: [{section}]: unknown section; allowed: {', '.join(SECTIONS)}")
@@ -40,4 +41,5 @@ def load_costs(path: str | Path | None = None) -> tuple[dict, dict]:
                 raise TcpsimError(f"{where}: defined twice")
             values[name] = v
             notes[name] = entry["note"]
-    return values, notes
+            sections[name] = section
+    return values, notes, sections

@@ -215,7 +215,7 @@ def build(sections: dict, text: str = "", source: str = "") -> Model:
     costs_file = sc["costs"]
     if costs_file and source and not Path(costs_file).is_absolute():
         costs_file = str(Path(source).parent / costs_file)
-    costs, _notes = load_costs(costs_file or None)
+    costs, _notes, cost_sections = load_costs(costs_file or None)
     key = DEFAULT_KEY if hw["rss_key"] == "microsoft" else bytes.fromhex(hw["rss_key"])
     paths, locks, options = _model_variant(sections)
     return Model(
@@ -231,6 +231,7 @@ def build(sections: dict, text: str = "", source: str = "") -> Model:
         paths=paths,
         locks=locks,
         costs=costs,
+        cpu_cost_names=tuple(k for k, sec in cost_sections.items() if sec == "cpu"),
         variant=sc["variant"],
         scenario_sha256=hashlib.sha256(text.encode()).hexdigest(),
         source=source,

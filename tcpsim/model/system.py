@@ -73,6 +73,7 @@ class Model:
     paths: dict
     locks: dict
     costs: dict  # cost name -> nanoseconds (int) or constant
+    cpu_cost_names: tuple = ()  # the per-step CPU costs and lock timings (what calibration may move)
     variant: str = "baseline"
     scenario_sha256: str = ""
     source: str = ""

@@ -1,0 +1,94 @@
+"""Sensitivity of goodput to each cost: every CPU cost of the costs file moved by +-delta, one at a time.
+
+The result says which numbers of the costs file matter for a scenario (and so which ones a calibration can
+pin down from it), as a table and a tornado plot.
+"""
+from __future__ import annotations
+
+from concurrent.futures import ProcessPoolExecutor
+
+from . import scenario
+from .errors import TcpsimError
+from .simulate import overrides, run_model
+
+
+def _goodput(args):
+    path, over, key, factor, engine = args
+    model = scenario.load(path, over)
+    if key is not None:
+        model.costs[key] = model.costs[key] * factor
+    r, _ = run_model(model, engine)
+    return r["goodput_cps"]
+
+
+def sensitivity(path, params=None, delta=0.2, seed=None, duration_s=None, engine="simpy", jobs=1):
+    over = overrides(seed, duration_s)
+    model = scenario.load(path, over)
+    names = sorted(model.cpu_cost_names)
+    if params:
+        unknown = [p for p in params if p not in names]
+        if unknown:
+            raise TcpsimError(f"--params: {unknown[0]!r} is not a CPU cost of the costs file; allowed: {', '.join(names)}")
+        names = list(params)
+    # the same run with another seed: differences below this are noise, not sensitivity
+    other = dict(over, run={**over.get("run", {}), "seed": model.run.seed + 1})
+    tasks = [(str(path), over, None, 1.0, engine), (str(path), other, None, 1.0, engine)]
+    for key in names:
+        tasks += [(str(path), over, key, 1.0 - delta, engine), (str(path), over, key, 1.0 + delta, engine)]
+    if jobs > 1:
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            values = list(pool.map(_goodput, tasks))
+    else:
+        values = [_goodput(t) for t in tasks]
+    base, reseeded = values[0], values[1]
+    rows = []
+    for i, key in enumerate(names):
+        low, high = values[2 + 2 * i], values[3 + 2 * i]
+        rows.append({
+            "param": key, "ns": model.costs[key], "goodput_low": low, "goodput_high": high,
+            "change_low_pct": round(100.0 * (low - base) / base, 2) if base else 0.0,
+            "change_high_pct": round(100.0 * (high - base) / base, 2) if base else 0.0,
+        })
+    rows.sort(key=lambda r: -max(abs(r["change_low_pct"]), abs(r["change_high_pct"])))
+    noise = round(100.0 * abs(reseeded - base) / base, 2) if base else 0.0
+    return {"scenario": model.name, "variant": model.variant, "delta": delta, "goodput_cps": base,
+            "noise_pct": noise, "rows": rows}
+
+
+def format_table(result) -> str:
+    d = round(100 * result["delta"])
+    lines = [f"goodput sensitivity, {result['scenario']} ({result['variant']}): {result['goodput_cps']:,.0f} conn/s "
+             f"at the costs file's values; each cost alone at -{d}% / +{d}%",
+             f"(the same run with the next seed differs by {result['noise_pct']:.1f}%: smaller changes are noise)",
+             f"{'cost':<26} {'ns':>7} {f'-{d}%':>9} {f'+{d}%':>9}"]
+    for r in result["rows"]:
+        lines.append(f"{r['param']:<26} {r['ns']:>7,.0f} {r['change_low_pct']:>+8.1f}% {r['change_high_pct']:>+8.1f}%")
+    return "\n".join(lines)
+
+
+def tornado(result, path, top=20) -> None:
+    """Write a tornado plot (PNG, SVG or PDF by the file's extension)."""
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        raise TcpsimError("--plot needs matplotlib; allowed: pip install 'tcpsim[plot]'") from None
+    rows = result["rows"][:top][::-1]
+    d = round(100 * result["delta"])
+    fig, ax = plt.subplots(figsize=(8, 0.35 * len(rows) + 1.5))
+    y = range(len(rows))
+    ax.barh(y, [r["change_low_pct"] for r in rows], color="#4477aa", label=f"cost -{d}%")
+    ax.barh(y, [r["change_high_pct"] for r in rows], color="#cc6677", label=f"cost +{d}%")
+    ax.set_yticks(list(y), [r["param"] for r in rows], fontsize=8)
+    ax.axvline(0, color="black", linewidth=0.8)
+    ax.set_xlabel("change in goodput (%)")
+    ax.set_title(f"{result['scenario']} ({result['variant']}): {result['goodput_cps']:,.0f} conn/s", fontsize=10)
+    ax.legend(fontsize=8, loc="lower right")
+    fig.tight_layout()
+    try:
+        fig.savefig(path)
+    except (OSError, ValueError) as e:
+        raise TcpsimError(f"--plot {path}: cannot write ({e})") from None
+    finally:
+        plt.close(fig)
