@@ -94,6 +94,14 @@ def build_parser() -> argparse.ArgumentParser:
     se.add_argument("--plot", help="write a tornado plot to this file (.png, .svg, .pdf)")
     se.add_argument("--jobs", type=int, default=1, help="runs in parallel processes")
     _common(se)
+
+    ca = sub.add_parser("calibrate", help="fit cost groups to baseline targets; write a costs file and a report")
+    ca.add_argument("--targets", default="tcpsim/data/targets_baseline.toml",
+                    help="targets file (default: the article's Figures 2-5, tcpsim/data/targets_baseline.toml)")
+    ca.add_argument("--costs", default="tcpsim/data/freebsd10_prior.toml", help="prior costs file to start from")
+    ca.add_argument("--out", default="tcpsim/data/freebsd10.toml", help="costs file to write")
+    ca.add_argument("--jobs", type=int, default=1, help="target scenarios run in parallel processes")
+    ca.add_argument("--json", action="store_true")
     return p
 
 
@@ -217,7 +225,24 @@ def cmd_sensitivity(args, out) -> int:
     return 0
 
 
-COMMANDS = {"run": cmd_run, "reproduce": cmd_reproduce, "witness": cmd_witness, "compare": cmd_compare,
+def cmd_calibrate(args, out) -> int:
+    from .calibrate import calibrate, format_report, write_costs
+
+    if args.jobs < 1:
+        raise TcpsimError(f"--jobs: {args.jobs}: must be >= 1")
+    t0 = time.perf_counter()
+    result = calibrate(args.targets, args.costs, args.jobs)
+    command = f"tcpsim calibrate --targets {args.targets} --costs {args.costs} --out {args.out}"
+    write_costs(result, args.out, command)
+    result["wall_s"] = round(time.perf_counter() - t0, 1)
+    if args.json:
+        out.write(json.dumps({k: v for k, v in result.items() if k != "costs"}, indent=1) + "\n")
+    else:
+        out.write(format_report(result) + f"\n\nwrote {args.out} ({result['wall_s']} s)\n")
+    return 0
+
+
+COMMANDS = {"calibrate": cmd_calibrate, "run": cmd_run, "reproduce": cmd_reproduce, "witness": cmd_witness, "compare": cmd_compare,
             "sensitivity": cmd_sensitivity}
 
 

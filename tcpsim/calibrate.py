@@ -1,0 +1,217 @@
+"""Calibration: fit groups of costs to baseline measurements, write a new costs file and a residual report.
+
+Objective: the sum over targets of (weight x (model - article) / article)^2 -- relative residuals, so a
+connection rate and a CPU percentage count alike. Parameters: one multiplicative factor per group of costs
+(``[[free]]`` in the targets file), searched from 1.0 within the file's bounds by SciPy's ``least_squares``
+(trust-region reflective) with forward differences of 5% steps: a simulation's output is piecewise constant
+at the scale of single events, so a large step sees the trend, not the jitter. Every
+evaluation runs every target scenario with the same seed and windows, so the whole fit is deterministic.
+
+Which target constrains which group is read off the final Jacobian: a target is listed under each group whose
+factor moves its residual by at least a quarter of the largest effect any group has on it.
+"""
+from __future__ import annotations
+
+import re
+import tomllib
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+from . import scenario
+from .costs import load_costs
+from .errors import TcpsimError
+from .observe.callgraph import leaf_share
+from .reproduce import PAPER_DIR
+from .simulate import run_model
+
+TARGETS = Path(__file__).resolve().parent / "data" / "targets_baseline.toml"
+PRIOR = Path(__file__).resolve().parent / "data" / "freebsd10_prior.toml"
+SETTINGS = {"seed": int, "warmup_s": float, "duration_s": float, "bounds": list, "max_evaluations": int,
+            "tolerance": float}
+TARGET_KEYS = {"name", "scenario", "metric", "value", "weight"}
+
+
+def load_targets(path) -> dict:
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text())
+    except OSError as e:
+        raise TcpsimError(f"{path}: cannot read targets file ({e.strerror})") from None
+    except tomllib.TOMLDecodeError as e:
+        raise TcpsimError(f"{path}: not valid TOML ({e})") from None
+    unknown = set(data) - {"calibration", "target", "free"}
+    if unknown:
+        raise TcpsimError(f"{path}: [{sorted(unknown)[0]}]: unknown section; allowed: [calibration], [[target]], [[free]]")
+    settings = data.get("calibration", {})
+    for key, value in settings.items():
+        if key not in SETTINGS:
+            raise TcpsimError(f"{path}: [calibration] {key}: unknown key; allowed: {', '.join(SETTINGS)}")
+        if not isinstance(value, SETTINGS[key]) and not (SETTINGS[key] is float and isinstance(value, int)):
+            raise TcpsimError(f"{path}: [calibration] {key}: expected {SETTINGS[key].__name__}, got {value!r}")
+    missing = set(SETTINGS) - set(settings)
+    if missing:
+        raise TcpsimError(f"{path}: [calibration] {sorted(missing)[0]}: missing; allowed: {', '.join(SETTINGS)}")
+    targets = data.get("target", [])
+    if not targets:
+        raise TcpsimError(f"{path}: [[target]]: none given; allowed: at least one target")
+    for i, t in enumerate(targets, 1):
+        if set(t) != TARGET_KEYS:
+            raise TcpsimError(f"{path}: [[target]] {i}: keys must be exactly {', '.join(sorted(TARGET_KEYS))}")
+        metric(t["metric"], None, where=f"{path}: [[target]] {t['name']}")  # validates the metric name
+    free = data.get("free", [])
+    if not free:
+        raise TcpsimError(f"{path}: [[free]]: none given; allowed: at least one group of costs")
+    for g in free:
+        if set(g) != {"name", "costs"} or not g["costs"]:
+            raise TcpsimError(f"{path}: [[free]] {g.get('name', '?')}: needs name and a non-empty costs list")
+    return {"settings": settings, "targets": targets, "free": free, "path": str(path)}
+
+
+METRICS = ("goodput_cps", "irq_busy", "wlock_share", "thread_system:", "thread_user:")
+
+
+def metric(name: str, run, where: str = ""):
+    """The value of a metric in a finished run (``run`` = (result, engine)); with run None, validate only."""
+    kind, _, arg = name.partition(":")
+    if not (name in METRICS or (kind + ":" in METRICS and arg)):
+        raise TcpsimError(f"{where}: metric {name!r}; allowed: goodput_cps, irq_busy, wlock_share, "
+                          "thread_system:PREFIX, thread_user:PREFIX")
+    if run is None:
+        return None
+    r, eng = run
+    qcpus = eng.m.hardware.queue_cpus
+    if name == "goodput_cps":
+        return r["goodput_cps"]
+    if name == "irq_busy":
+        return sum(100.0 - r["cpus"][c]["idle"] for c in qcpus) / len(qcpus)
+    if name == "wlock_share":
+        return sum(100.0 * leaf_share(eng.samples[c], "__rw_wlock_hard") for c in qcpus) / len(qcpus)
+    threads = [t for t in r["threads"] if t["command"].startswith(arg)]
+    if not threads:
+        raise TcpsimError(f"{where}: metric {name!r}: no thread's command starts with {arg!r}")
+    return sum(t["system" if kind == "thread_system" else "user"] for t in threads) / len(threads)
+
+
+def _scenario_path(name: str) -> Path:
+    p = Path(name)
+    return p if p.suffix == ".toml" and p.exists() else PAPER_DIR / f"{name}.toml"
+
+
+def _evaluate(args):
+    """Run one scenario with the given costs; return its value for each requested metric."""
+    scen, costs, settings, metrics = args
+    over = {"run": {"seed": settings["seed"], "warmup_s": settings["warmup_s"], "duration_s": settings["duration_s"]}}
+    model = scenario.load(_scenario_path(scen), over)
+    model.costs.update(costs)
+    run = run_model(model)
+    return [metric(m, run) for m in metrics]
+
+
+class Fit:
+    def __init__(self, spec: dict, prior: dict, jobs: int = 1):
+        self.spec, self.prior, self.jobs = spec, prior, jobs
+        for g in spec["free"]:
+            for c in g["costs"]:
+                if c not in prior:
+                    raise TcpsimError(f"{spec['path']}: [[free]] {g['name']}: {c!r} is not in the costs file")
+        self.scenarios = sorted({t["scenario"] for t in spec["targets"]})
+        self.evaluations = 0
+        self.log = []
+
+    def costs(self, factors) -> dict:
+        out = dict(self.prior)
+        for g, f in zip(self.spec["free"], factors):
+            for c in g["costs"]:
+                out[c] = round(self.prior[c] * f)
+        return out
+
+    def values(self, factors) -> list[float]:
+        costs = self.costs(factors)
+        tasks = [(s, costs, self.spec["settings"], [t["metric"] for t in self.spec["targets"] if t["scenario"] == s])
+                 for s in self.scenarios]
+        if self.jobs > 1:
+            with ProcessPoolExecutor(max_workers=self.jobs) as pool:
+                results = list(pool.map(_evaluate, tasks))
+        else:
+            results = [_evaluate(t) for t in tasks]
+        by_scenario = {s: iter(v) for s, v in zip(self.scenarios, results)}
+        self.evaluations += 1
+        return [next(by_scenario[t["scenario"]]) for t in self.spec["targets"]]
+
+    def residuals(self, factors):
+        factors = [float(x) for x in factors]
+        vals = self.values(factors)
+        res = [t["weight"] * (v - t["value"]) / t["value"] for t, v in zip(self.spec["targets"], vals)]
+        self.log.append((factors, vals, sum(x * x for x in res)))
+        return res
+
+
+def calibrate(targets_path=TARGETS, costs_path=PRIOR, jobs: int = 1) -> dict:
+    try:
+        from scipy.optimize import least_squares
+    except ImportError:
+        raise TcpsimError("calibrate needs SciPy; allowed: pip install 'tcpsim[calibrate]'") from None
+    spec = load_targets(targets_path)
+    prior, _notes, _sections = load_costs(costs_path)
+    fit = Fit(spec, prior, jobs)
+    lo, hi = spec["settings"]["bounds"]
+    n = len(spec["free"])
+    before = fit.values([1.0] * n)
+    tol = spec["settings"]["tolerance"]
+    sol = least_squares(fit.residuals, [1.0] * n, bounds=([lo] * n, [hi] * n),
+                        diff_step=0.05, ftol=tol, xtol=tol, gtol=tol, max_nfev=spec["settings"]["max_evaluations"])
+    factors = [float(x) for x in sol.x]
+    after = fit.values(factors)
+    constrained = {}
+    for i, t in enumerate(spec["targets"]):
+        row = [abs(sol.jac[i][j]) for j in range(n)]
+        top = max(row) if row else 0.0
+        constrained[t["name"]] = [spec["free"][j]["name"] for j in range(n) if top and row[j] >= 0.25 * top]
+    return {
+        "targets": [{**t, "before": b, "after": a, "residual": (a - t["value"]) / t["value"]}
+                    for t, b, a in zip(spec["targets"], before, after)],
+        "factors": {g["name"]: f for g, f in zip(spec["free"], factors)},
+        "constrained_by": constrained,
+        "cost": float(sol.cost), "evaluations": fit.evaluations, "status": sol.message,
+        "costs": fit.costs(factors), "prior_path": str(costs_path), "targets_path": spec["path"],
+        "groups": {g["name"]: g["costs"] for g in spec["free"]},
+    }
+
+
+LINE = re.compile(r'^(?P<name>[a-z_0-9]+) = \{ ns = (?P<ns>[0-9.]+), note = "(?P<note>[^"]*)" \}$')
+
+
+def write_costs(result: dict, out_path, command: str) -> None:
+    """The prior file with each fitted cost replaced and its note extended; a header says how it was made."""
+    group_of = {c: g for g, cs in result["groups"].items() for c in cs}
+    lines = Path(result["prior_path"]).read_text().splitlines()
+    while lines and lines[0].startswith("#"):  # the prior's own header describes the prior
+        lines.pop(0)
+    out = [f"# GENERATED by: {command}",
+           f"# tcpsim costs, every per-step CPU cost and hardware constant with its provenance, used by every",
+           f"# scenario: {Path(result['prior_path']).name} (hand-set from the article's baseline Figures 2-5) with the",
+           f"# cost groups of {Path(result['targets_path']).name} scaled to fit those baseline figures only.",
+           "# Do not edit by hand: edit the prior or the targets and run the command again.",
+           "# Factors: " + ", ".join(f"{g} x{f:.3f}" for g, f in result["factors"].items())]
+    for line in lines:
+        m = LINE.match(line)
+        if m and m["name"] in group_of:
+            g = group_of[m["name"]]
+            note = f"{m['note']}; calibrated: {g} x{result['factors'][g]:.3f}"
+            line = f'{m["name"]} = {{ ns = {result["costs"][m["name"]]}, note = "{note}" }}'
+        out.append(line)
+    try:
+        Path(out_path).write_text("\n".join(out) + "\n")
+    except OSError as e:
+        raise TcpsimError(f"--out {out_path}: cannot write ({e.strerror})") from None
+
+
+def format_report(result: dict) -> str:
+    lines = [f"calibration: {result['evaluations']} evaluations, cost {result['cost']:.6f} ({result['status']})",
+             "", "factors:"]
+    lines += [f"  {g:<26} x{f:.3f}" for g, f in result["factors"].items()]
+    lines += ["", f"  {'target':<22} {'article':>10} {'before':>10} {'after':>10} {'residual':>9}  constrained by"]
+    for t in result["targets"]:
+        lines.append(f"  {t['name']:<22} {t['value']:>10,.1f} {t['before']:>10,.1f} {t['after']:>10,.1f} "
+                     f"{100 * t['residual']:>+8.1f}%  {', '.join(result['constrained_by'][t['name']]) or '-'}")
+    return "\n".join(lines)
