@@ -7,7 +7,6 @@ import pytest
 from tcpsim.calibrate import PRIOR, load_targets
 from tcpsim.cli import main
 from tcpsim.costs import load_costs
-from tcpsim.errors import TcpsimError
 
 from .conftest import SMALL
 

@@ -6,7 +6,7 @@ never consult a scenario file or the costs file themselves.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
@@ -77,7 +77,6 @@ class Model:
     variant: str = "baseline"
     scenario_sha256: str = ""
     source: str = ""
-    extra: dict = field(default_factory=dict)
 
     def ns(self, key: str) -> int:
         return int(self.costs[key])
