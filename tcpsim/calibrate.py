@@ -13,11 +13,10 @@ factor moves its residual by at least a quarter of the largest effect any group 
 from __future__ import annotations
 
 import re
-import tomllib
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-from . import scenario
+from . import scenario, tomlfile
 from .costs import load_costs
 from .errors import TcpsimError
 from .observe.callgraph import leaf_share
@@ -33,12 +32,7 @@ TARGET_KEYS = {"name", "scenario", "metric", "value", "weight"}
 
 def load_targets(path) -> dict:
     path = Path(path)
-    try:
-        data = tomllib.loads(path.read_text())
-    except OSError as e:
-        raise TcpsimError(f"{path}: cannot read targets file ({e.strerror})") from None
-    except tomllib.TOMLDecodeError as e:
-        raise TcpsimError(f"{path}: not valid TOML ({e})") from None
+    data, _ = tomlfile.read(path, "targets file")
     unknown = set(data) - {"calibration", "target", "free"}
     if unknown:
         raise TcpsimError(f"{path}: [{sorted(unknown)[0]}]: unknown section; allowed: [calibration], [[target]], [[free]]")

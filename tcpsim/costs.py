@@ -1,10 +1,10 @@
 """The costs file: every per-step CPU cost and hardware constant, each with a note of its provenance."""
 from __future__ import annotations
 
-import tomllib
 from importlib import resources
 from pathlib import Path
 
+from . import tomlfile
 from .errors import TcpsimError
 
 DEFAULT_COSTS = "freebsd10.toml"
@@ -19,12 +19,7 @@ def load_costs(path: str | Path | None = None) -> tuple[dict, dict, dict]:
     """Return ``(values, notes, sections)``: name -> number, provenance note, section ("constants" for
     hardware/kernel constants, "cpu" for per-step CPU costs and lock timings). Every entry needs a note."""
     path = Path(path) if path else default_costs_path()
-    try:
-        data = tomllib.loads(path.read_text())
-    except OSError as e:
-        raise TcpsimError(f"{path}: cannot read costs file ({e.strerror})") from None
-    except tomllib.TOMLDecodeError as e:
-        raise TcpsimError(f"{path}: not valid TOML ({e})") from None
+    data, _ = tomlfile.read(path, "costs file")
     values, notes, sections = {}, {}, {}
     for section, entries in data.items():
         if section not in SECTIONS:

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import hashlib
 import ipaddress
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import tomlfile
 from .costs import load_costs
 from .errors import TcpsimError
 from .model import variants
@@ -115,10 +115,7 @@ def _check(file, section, name, spec: Key, value):
 
 def parse(text: str, file: str = "<scenario>", overrides: dict | None = None) -> dict:
     """Validate scenario TOML text; return {section: {key: value}} with defaults filled in."""
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as e:
-        raise TcpsimError(f"{file}: not valid TOML ({e})") from None
+    data = tomlfile.parse(text, file)
     for section, overr in (overrides or {}).items():
         data.setdefault(section, {}).update(overr)
     out = {}
@@ -241,8 +238,5 @@ def build(sections: dict, text: str = "", source: str = "") -> Model:
 def load(path: str | Path, overrides: dict | None = None) -> Model:
     """Read, validate and build a scenario file; ``overrides`` ({section: {key: value}}) come from the CLI."""
     path = Path(path)
-    try:
-        text = path.read_text()
-    except OSError as e:
-        raise TcpsimError(f"{path}: cannot read scenario ({e.strerror})") from None
+    _, text = tomlfile.read(path, "scenario")
     return build(parse(text, str(path), overrides), text, str(path))

@@ -201,25 +201,23 @@ class _Mutable:
 
 
 def _thaw(steps):
-    out = []
-    for s in steps:
-        if isinstance(s, TryAcquire):
-            s = replace(s, on_fail=_thaw(s.on_fail))
-        elif isinstance(s, When):
-            s = replace(s, steps=_thaw(s.steps))
-        out.append(s)
-    return out
+    return _convert(steps, list)
 
 
 def _freeze(steps):
+    return _convert(steps, tuple)
+
+
+def _convert(steps, container):
+    """The same steps with every nested block (try-lock fallbacks, when-blocks) as ``container``."""
     out = []
     for s in steps:
         if isinstance(s, TryAcquire):
-            s = replace(s, on_fail=_freeze(s.on_fail))
+            s = replace(s, on_fail=_convert(s.on_fail, container))
         elif isinstance(s, When):
-            s = replace(s, steps=_freeze(s.steps))
+            s = replace(s, steps=_convert(s.steps, container))
         out.append(s)
-    return tuple(out)
+    return container(out)
 
 
 def _rebuild(m: _Mutable) -> Path:
