@@ -14,13 +14,14 @@ import simpy
 from ..errors import TcpsimError
 from ..model import tcp
 from ..model.kernel_state import Connection, Kernel
-from ..model.rwlock import LockState, Waiter
+from ..model.paths import deferred_base
+from ..model.threads import thread_specs
+from ..model.rwlock import SPIN_FUNCTION, LockState, Waiter
 from ..model.steps import READ, WRITE, Acquire, Act, Release, Stop, TryAcquire, When, Work
 from ..observe.lockprof import LockProfile
 from ..rng import Stream
 from ..rss import RedirectionTable, hash_ipv4_tcp
 
-SPIN_FUNCTION = {("rw", WRITE): "__rw_wlock_hard", ("rw", READ): "__rw_rlock", ("mtx", WRITE): "__mtx_lock_sleep"}
 CATEGORIES = ("user", "system", "interrupt")
 DONE, ABORT, STOP = "done", "abort", "stop"  # how a block of steps ended
 
@@ -104,40 +105,32 @@ class SimpyEngine:
 
     # --- threads ---------------------------------------------------------------------------------------------
     def _build_threads(self):
-        m, env = self.m, self.env
-        hw = m.hardware
-        self.ithreads = []
-        for q in range(hw.queues):
-            cpu = hw.queue_cpus[q]
-            label = "ix0" if hw.queues == 1 else f"ix0:que {q}"
-            th = Thread(f"intr{{irq{263 + q}: {label}}}", f"intr{{irq{263 + q}: {label}}}", 12, -92, cpu, "interrupt", "ithread")
-            th.que = Thread(f"kernel{{ix0 que {q}}}", "kernel{ix0 que}", 0, -92, cpu, "system", "taskqueue")
-            th.intr_pending = False
-            th.last_intr = -self.itr_ns
-            self.ithreads.append(th)
-            self.threads += [th, th.que]
-            env.process(self._ithread(th, q))
-        self.workers = []
-        self.acceptors = []  # the thread accepting on each listen socket
-        per_worker = m.app.acceptors == "per_worker"
-        if not per_worker:
-            acceptor = Thread("acceptor", "tcp_server{accept}", 1000, -21, m.app.accept_cpu, "system", "acceptor")
-            acceptor.listen = 0
-            self.acceptors.append(acceptor)
-            self.threads.append(acceptor)
-            env.process(self._acceptor(acceptor))
-        for i, cpu in enumerate(m.app.worker_cpus):
-            th = Thread(f"worker{i}", f"tcp_server{{worker {i}}}", 1000, 52, cpu, "system", "worker")
-            self.workers.append(th)
+        env = self.env
+        per_worker = self.m.app.acceptors == "per_worker"
+        self.ithreads, self.workers, self.acceptors = [], [], []  # acceptors: the thread of each listen socket
+        for spec in thread_specs(self.m):
+            th = Thread(spec.name, spec.command, spec.pid, spec.pri, spec.cpu, spec.mode, spec.kind)
             self.threads.append(th)
-            if per_worker:
-                th.listen = i
+            if spec.kind == "ithread":
+                th.intr_pending = False
+                th.last_intr = -self.itr_ns
+                self.ithreads.append(th)
+                env.process(self._ithread(th, spec.index))
+            elif spec.kind == "taskqueue":
+                self.ithreads[spec.index].que = th
+            elif spec.kind == "acceptor":
+                th.listen = spec.index
                 self.acceptors.append(th)
-            env.process(self._worker(th))
+                env.process(self._acceptor(th))
+            elif spec.kind == "worker":
+                self.workers.append(th)
+                if per_worker:  # reuseport: each worker accepts on its own listen socket
+                    th.listen = spec.index
+                    self.acceptors.append(th)
+                env.process(self._worker(th))
+            else:
+                env.process(self._slowtimo(th))
         self.rr = 0
-        self.callout = Thread("clock", "intr{swi4: clock}", 11, -88, m.kernel.timer_cpu, "system", "callout")
-        self.threads.append(self.callout)
-        env.process(self._slowtimo(self.callout))
 
     def _on_cpu(self, th):
         req = self.cpus[th.cpu].request(priority=th.pri)
@@ -197,7 +190,8 @@ class SimpyEngine:
         """Run one declared path; return False if an action aborted it (held locks are then released)."""
         path = self.m.paths[name]
         th.path = name
-        outcome = yield from self._steps(th, path.steps, path.base)
+        base = path.base if th.account_as is th else deferred_base(path.base)
+        outcome = yield from self._steps(th, path.steps, base)
         return outcome is not ABORT
 
     def _steps(self, th, steps, base):

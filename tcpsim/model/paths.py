@@ -73,6 +73,14 @@ RX_PACKET = Path("rx_packet", "interrupt", INTR[:3], (
     Work(INTR[3:], "ip_input"),
 ))
 
+# Frames past the driver's per-pass limit are processed by the queue's taskqueue thread instead: same code
+# under a different stack (and counted as system time, not interrupt time).
+def deferred_base(base: tuple) -> tuple:
+    if base[:2] == ("ithread_loop", "ixgbe_msix_que"):
+        return ("taskqueue_thread_loop", "ixgbe_handle_que") + base[2:]
+    return base
+
+
 # --- inbound segments (interrupt context) --------------------------------------------------------------------
 SYN = Path("syn", "interrupt", INTR, (
     # SYN flag set: rw:tcp W before the lookup.

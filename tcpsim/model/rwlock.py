@@ -19,6 +19,9 @@ from __future__ import annotations
 
 from .steps import READ, WRITE
 
+# Where a waiter's spinning shows in a profile: FreeBSD's slow paths for each lock kind and mode.
+SPIN_FUNCTION = {("rw", WRITE): "__rw_wlock_hard", ("rw", READ): "__rw_rlock", ("mtx", WRITE): "__mtx_lock_sleep"}
+
 
 class Waiter:
     __slots__ = ("thread", "mode", "event", "since", "spinning", "spin_start", "on_readers", "site", "stack")

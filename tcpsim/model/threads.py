@@ -1,0 +1,35 @@
+"""The threads of the test bed, named and prioritised as FreeBSD's top shows them, pinned as the article's
+cpusets pin them. Engines create one runnable thread per spec; the names are the model's, not an engine's."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+IRQ_BASE = 263  # the first ix0 MSI-X vector on the test bed (Figures 2 and 3: irq263...)
+
+
+@dataclass(frozen=True)
+class ThreadSpec:
+    kind: str  # ithread | taskqueue | acceptor | worker | callout
+    name: str
+    command: str  # as top -SHIPz prints it
+    pid: int
+    pri: int
+    cpu: int
+    mode: str  # what its kernel time counts as: interrupt or system
+    index: int = 0  # queue of an ithread/taskqueue, worker number, listen socket of an acceptor
+
+
+def thread_specs(model) -> list[ThreadSpec]:
+    hw, app = model.hardware, model.app
+    out = []
+    for q, cpu in enumerate(hw.queue_cpus):
+        irq = f"intr{{irq{IRQ_BASE + q}: {'ix0' if hw.queues == 1 else f'ix0:que {q}'}}}"
+        out.append(ThreadSpec("ithread", irq, irq, 12, -92, cpu, "interrupt", q))
+        # the queue's taskqueue: ixgbe hands it the frames past its per-pass limit
+        out.append(ThreadSpec("taskqueue", f"kernel{{ix0 que {q}}}", "kernel{ix0 que}", 0, -92, cpu, "system", q))
+    if app.acceptors == "thread":
+        out.append(ThreadSpec("acceptor", "acceptor", "tcp_server{accept}", 1000, -21, app.accept_cpu, "system", 0))
+    for i, cpu in enumerate(app.worker_cpus):
+        out.append(ThreadSpec("worker", f"worker{i}", f"tcp_server{{worker {i}}}", 1000, 52, cpu, "system", i))
+    out.append(ThreadSpec("callout", "clock", "intr{swi4: clock}", 11, -88, model.kernel.timer_cpu, "system", 0))
+    return out
