@@ -7,11 +7,12 @@ engine-independent arithmetic on those.
 from __future__ import annotations
 
 from .. import __version__, witness
+from ..model.rwlock import SPIN_FUNCTION
 from .callgraph import callgraph_tree, format_callgraph, leaf_share
 from .lockprof import format_stats, per_connection
 from .top import format_top
 
-SPIN_LEAVES = ("__rw_wlock_hard", "__rw_rlock", "__mtx_lock_sleep")
+SPIN_LEAVES = tuple(dict.fromkeys(SPIN_FUNCTION.values()))
 
 
 def _pct(ns: int, window_ns: int) -> float:
