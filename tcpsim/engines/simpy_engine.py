@@ -12,7 +12,7 @@ from collections import defaultdict, deque
 import simpy
 
 from ..errors import TcpsimError
-from ..model import tcp
+from ..model import app, tcp
 from ..model.kernel_state import Connection, Kernel
 from ..model.paths import deferred_base
 from ..model.threads import thread_specs
@@ -509,9 +509,9 @@ class SimpyEngine:
 
     def _accept_one(self, th, worker):
         """accept() one connection and register it in ``worker``'s kqueue."""
-        yield from self._run(th, "accept")
+        for name in app.ACCEPT:
+            yield from self._run(th, name)
         conn = th.conn
-        yield from self._run(th, "handoff")
         conn.worker = worker
         if conn.data_ready:  # the knote fires at registration when data is already queued
             self.data_ready(conn)
@@ -530,7 +530,7 @@ class SimpyEngine:
         while True:
             if th.ready:
                 th.conn = th.ready.popleft()
-                for name in ("kevent", "recv", "send", "shutdown", "close"):
+                for name in app.SERVE:
                     yield from self._run(th, name)
             elif queue:  # reuseport: this worker accepts on its own listen socket
                 yield from self._accept_one(th, th)
