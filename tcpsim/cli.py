@@ -14,6 +14,7 @@ from pathlib import Path
 from . import __version__, scenario, witness
 from .engines import DEFAULT_ENGINE, ENGINES
 from .errors import TcpsimError
+from .observe.probes import Aggregation, Probes
 from .observe.results import format_lock_view, format_profile_view, format_summary, format_top_view
 from .simulate import overrides, run_model
 
@@ -70,6 +71,9 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--variant", help="locking variant, built-in names joined with + (default: the scenario's)")
     r.add_argument("--allow-lor", action="store_true", help="run a variant even if WITNESS finds a lock order reversal")
     r.add_argument("--profile-cpus", type=_int_list, help="CPUs whose pmcstat call graph to print (default: the interrupt CPUs)")
+    r.add_argument("--probe", action="append", default=[], metavar="PATTERN",
+                   help="count firings of the probes matching PATTERN by probe and lock/site/segment, like "
+                        "dtrace -n 'PATTERN { @[probename, ...] = count(); }' (repeatable; e.g. 'lockstat:::rw-block')")
 
     rp = sub.add_parser("reproduce", help="run the article's configurations and compare with its figures")
     _common(rp, "the scenarios'")
@@ -119,18 +123,21 @@ def cmd_run(args, out) -> int:
     bad = [c for c in cpus if not 0 <= c < model.hardware.cpus]
     if bad:
         raise TcpsimError(f"--profile-cpus: CPU {bad[0]} does not exist; allowed: 0 to {model.hardware.cpus - 1}")
+    probes = Probes()
+    aggregations = [(pattern, Aggregation(probes, pattern)) for pattern in args.probe]
     t0 = time.perf_counter()
-    result, engine = run_model(model, args.engine)
+    result, engine = run_model(model, args.engine, probes)
     result["wall_s"] = round(time.perf_counter() - t0, 3)
+    if aggregations:  # whole run, warm-up included, as dtrace counts from the moment it attaches
+        result["probes"] = {p: [{"key": list(k), "count": v} for k, v in sorted(a.counts.items())]
+                            for p, a in aggregations}
     if args.json:
         out.write(json.dumps(result, indent=1) + "\n")
         return 0
-    out.write("\n\n".join([
-        format_summary(result) + f"   (simulated in {result['wall_s']} s)",
-        format_top_view(result),
-        format_lock_view(result),
-        format_profile_view(engine, cpus),
-    ]) + "\n")
+    views = [format_summary(result) + f"   (simulated in {result['wall_s']} s)", format_top_view(result),
+             format_lock_view(result), format_profile_view(engine, cpus)]
+    views += [f"# dtrace -n '{p} {{ @[probename, ...] = count(); }}'  (whole run)\n{a.format()}" for p, a in aggregations]
+    out.write("\n\n".join(views) + "\n")
     return 0
 
 

@@ -24,12 +24,14 @@ def overrides(seed=None, duration_s=None, warmup_s=None) -> dict:
     return {"run": run} if run else {}
 
 
-def run_model(model, engine: str = DEFAULT_ENGINE):
-    """Run a built Model; return (result dict, finished engine) -- the engine keeps the raw samples."""
-    eng = make_engine(model, engine).run()
+def run_model(model, engine: str = DEFAULT_ENGINE, probes=None):
+    """Run a built Model; return (result dict, finished engine) -- the engine keeps the raw samples.
+    ``probes``: an ``observe.probes.Probes`` whose callbacks fire during the run."""
+    eng = make_engine(model, engine, probes).run()
     return collect(eng), eng
 
 
-def simulate(path: str | Path, seed=None, duration_s=None, warmup_s=None, engine: str = DEFAULT_ENGINE) -> dict:
+def simulate(path: str | Path, seed=None, duration_s=None, warmup_s=None, engine: str = DEFAULT_ENGINE,
+             probes=None) -> dict:
     model = scenario.load(path, overrides(seed, duration_s, warmup_s))
-    return run_model(model, engine)[0]
+    return run_model(model, engine, probes)[0]

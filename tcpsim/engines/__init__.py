@@ -11,9 +11,10 @@ ENGINES = ("simpy",)
 DEFAULT_ENGINE = "simpy"
 
 
-def make_engine(model, name: str = DEFAULT_ENGINE):
+def make_engine(model, name: str = DEFAULT_ENGINE, probes=None):
+    """``probes``: an ``observe.probes.Probes`` with callbacks attached, or None."""
     if name == "simpy":
         from .simpy_engine import SimpyEngine
 
-        return SimpyEngine(model)
+        return SimpyEngine(model, probes)
     raise TcpsimError(f"--engine: unknown engine {name!r}; allowed: {', '.join(ENGINES)}")

@@ -19,6 +19,7 @@ from ..model.threads import thread_specs
 from ..model.rwlock import SPIN_FUNCTION, LockState, Waiter
 from ..model.steps import READ, WRITE, Acquire, Act, Release, Stop, TryAcquire, When, Work
 from ..observe.lockprof import LockProfile
+from ..observe.probes import lock_provider
 from ..rng import Stream
 from ..rss import RedirectionTable, hash_ipv4_tcp
 
@@ -55,9 +56,10 @@ class Thread:
 class SimpyEngine:
     name = "simpy"
 
-    def __init__(self, model):
+    def __init__(self, model, probes=None):
         self.m = model
         self.env = simpy.Environment()
+        self.probes = probes if probes else None  # one test per probe point when nothing is attached
         hw, k, run = model.hardware, model.kernel, model.run
         self.w0 = int(run.warmup_s * 1e9)
         self.w1 = self.w0 + int(run.duration_s * 1e9)
@@ -137,12 +139,16 @@ class SimpyEngine:
         yield req
         th.cpu_req = req
         th.running = True
+        if self.probes:
+            self.probes.fire("sched:::on-cpu", self.env.now, thread=th.name, cpu=th.cpu)
         cs = self.cost["context_switch"]
         self._charge(th, self.env.now, cs, ("sched_switch",), False, base=("mi_switch",))
         yield self.env.timeout(cs)
 
     def _off_cpu(self, th):
         th.running = False
+        if self.probes:
+            self.probes.fire("sched:::off-cpu", self.env.now, thread=th.name, cpu=th.cpu)
         # Spinners on locks this thread write-owns see a sleeping owner: they go to the turnstile.
         for lock in th.held:
             if lock.owner is th:
@@ -313,6 +319,9 @@ class SimpyEngine:
                     self._bound_reader_spin(w)
                 outcome = yield w.event
                 self._charge(th, w.spin_start, env.now - w.spin_start, spin_frames, False)
+                if self.probes:
+                    self.probes.fire(f"lockstat:::{lock_provider(lock.kind)}-spin", env.now, lock=lock.display,
+                                     mode=mode, site=site, thread=th.name, ns=env.now - w.spin_start)
                 if w in lock.spinners:
                     lock.spinners.remove(w)
                 if outcome == "granted":  # the hand-off delay already moved the lock word's line
@@ -325,6 +334,9 @@ class SimpyEngine:
                 # "sleep": the owner left its CPU; block on the turnstile instead
             lock.sleepers.append(w)
             w.spinning = False
+            if self.probes:
+                self.probes.fire(f"lockstat:::{lock_provider(lock.kind)}-block", env.now, lock=lock.display, mode=mode,
+                                 site=site, thread=th.name)
             w.event = env.event()
             self._off_cpu(th)
             yield w.event  # turnstile_broadcast: retry, no hand-off
@@ -351,6 +363,9 @@ class SimpyEngine:
 
     def _granted(self, th, lock, mode, site, since, contested, ordered=True):
         now = self.env.now
+        if self.probes:
+            self.probes.fire(f"lockstat:::{lock_provider(lock.kind)}-acquire", now, lock=lock.display, mode=mode,
+                             site=site, thread=th.name, wait=now - since if contested else 0)
         if ordered:  # WITNESS, dynamically: which lock classes this thread held when it took this one
             for h in th.held:
                 if h.display != lock.display and (h.display, lock.display) not in self.order_edges:
@@ -387,6 +402,9 @@ class SimpyEngine:
                 del lock.read_holds[th]
         if key is not None:
             self.lockprof.released(key, self.env.now - start)
+        if self.probes:
+            self.probes.fire(f"lockstat:::{lock_provider(lock.kind)}-release", self.env.now, lock=lock.display,
+                             thread=th.name, hold=self.env.now - start)
         if outermost and lock.free():
             self._lock_freed(lock)
 
@@ -449,15 +467,19 @@ class SimpyEngine:
         done = self._wire("out", self.env.now, self._frame_bytes(seg))
         self.tx_pending[conn.queue] += 1
         self.segments_out += 1
+        if self.probes:
+            self.probes.fire("tcp:::send", self.env.now, conn=conn.cid, segment=seg)
         self._at(done + self.one_way, self._client_receive, conn, seg)
 
     def _nic_rx(self, conn, seg):
         ring = self.rings[conn.queue]
         if len(ring) >= self.ring_size:
             self._count_drop("rx_ring_full")
-            self._client_dropped(conn, seg)
+            self._client_dropped(conn, seg, "rx_ring_full")
             return
         ring.append((conn, seg))
+        if self.probes:
+            self.probes.fire("tcp:::receive", self.env.now, conn=conn.cid, segment=seg)
         th = self.ithreads[conn.queue]
         if not th.intr_pending:
             th.intr_pending = True
@@ -491,7 +513,7 @@ class SimpyEngine:
                 for name in tcp.paths_for(seg, conn.state):
                     ok = yield from self._run(th, name)
                     if not ok:
-                        self._client_dropped(conn, seg)
+                        self._client_dropped(conn, seg, "aborted")
                         break
             th.mode = "interrupt"
             th.account_as = th
@@ -515,6 +537,10 @@ class SimpyEngine:
         conn.worker = worker
         if conn.data_ready:  # the knote fires at registration when data is already queued
             self.data_ready(conn)
+
+    def state_change(self, conn, new):
+        if self.probes:
+            self.probes.fire("tcp:::state-change", self.env.now, conn=conn.cid, old=conn.state, new=new)
 
     def wake_acceptor(self, listen):
         self._wake(self.acceptors[listen])
@@ -578,8 +604,10 @@ class SimpyEngine:
                 self.latencies.append(conn.t_done - conn.t_start)
             self._client_done(conn)
 
-    def _client_dropped(self, conn, seg):
+    def _client_dropped(self, conn, seg, reason):
         """The client's TCP notices a lost segment by timeout and retransmits it (pure ACKs are not resent)."""
+        if self.probes:
+            self.probes.fire("tcp:::drop", self.env.now, conn=conn.cid, segment=seg, reason=reason)
         c = self.m.clients
         if seg == tcp.SYN:
             if conn.syn_tries > c.max_syn_retries:

@@ -76,6 +76,7 @@ class Kernel:
         """Apply one action; return False to abort the path."""
         conn = ctx.conn
         if name == "state":
+            io.state_change(conn, arg)
             conn.state = arg
         elif name == "send":
             io.transmit(conn, arg)
