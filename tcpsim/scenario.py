@@ -187,6 +187,9 @@ def _cross_check(file, s):
                   "a new name, not " + ", ".join(variants.BUILTIN))
         if s["scenario"]["variant"] == "baseline":
             s["scenario"]["variant"] = v["name"]
+        elif v["name"] not in s["scenario"]["variant"].split("+"):
+            _fail(file, "variant", "name", f"{v['name']!r} is defined but [scenario] variant "
+                  f"{s['scenario']['variant']!r} does not use it", f"variant = \"{v['name']}\" or a composition naming it")
     try:
         _model_variant(s)
     except PatchError as e:

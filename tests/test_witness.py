@@ -134,3 +134,11 @@ def test_an_rwlock_upgrade_is_refused(tmp_path):
     assert "cannot be upgraded" in err.getvalue() and "tcp_usrreq.c:229" in err.getvalue()
     out = io.StringIO()
     assert main(["witness", str(p)], out, io.StringIO()) == 0 and "self-deadlock" in out.getvalue()
+
+
+def test_a_defined_but_unused_variant_is_an_error(tmp_path):
+    text = GOOD.replace('name = "small"', 'name = "small"\nvariant = "rlock"')
+    with pytest.raises(TcpsimError, match="defined but \\[scenario\\] variant 'rlock' does not use it"):
+        scenario.load(_write(tmp_path, text))
+    ok = GOOD.replace('name = "small"', 'name = "small"\nvariant = "tw_lock+close_nolock"')
+    assert scenario.load(_write(tmp_path, ok, "ok.toml")).variant == "tw_lock+close_nolock"
