@@ -116,6 +116,8 @@ def _check(file, section, name, spec: Key, value):
 def parse(text: str, file: str = "<scenario>", overrides: dict | None = None) -> dict:
     """Validate scenario TOML text; return {section: {key: value}} with defaults filled in."""
     data = tomlfile.parse(text, file)
+    file_variant = data.get("scenario", {}).get("variant") if isinstance(data.get("scenario"), dict) else None
+    override_variant = (overrides or {}).get("scenario", {}).get("variant")
     for section, overr in (overrides or {}).items():
         data.setdefault(section, {}).update(overr)
     out = {}
@@ -140,7 +142,7 @@ def parse(text: str, file: str = "<scenario>", overrides: dict | None = None) ->
                 _fail(file, section, name, "missing", spec.help)
             else:
                 out[section][name] = spec.default
-    _cross_check(file, out)
+    _cross_check(file, out, file_variant, override_variant)
     return out
 
 
@@ -153,7 +155,7 @@ def _cpu_list(file, section, name, value, cpus):
     return tuple(value)
 
 
-def _cross_check(file, s):
+def _cross_check(file, s, file_variant=None, override_variant=None):
     hw, app, k, cl = s["hardware"], s["app"], s["kernel"], s["clients"]
     cpus = hw["cpus"]
     if hw["queue_cpus"] is None:
@@ -185,9 +187,9 @@ def _cross_check(file, s):
         if "+" in v["name"] or v["name"] in variants.BUILTIN:
             _fail(file, "variant", "name", f"{v['name']!r} is taken or contains '+'",
                   "a new name, not " + ", ".join(variants.BUILTIN))
-        if s["scenario"]["variant"] == "baseline":
-            s["scenario"]["variant"] = v["name"]
-        elif v["name"] not in s["scenario"]["variant"].split("+"):
+        if override_variant is None and file_variant is None:
+            s["scenario"]["variant"] = v["name"]  # a file that defines a variant runs it by default
+        elif override_variant is None and v["name"] not in file_variant.split("+"):
             _fail(file, "variant", "name", f"{v['name']!r} is defined but [scenario] variant "
                   f"{s['scenario']['variant']!r} does not use it", f"variant = \"{v['name']}\" or a composition naming it")
     try:

@@ -142,3 +142,12 @@ def test_a_defined_but_unused_variant_is_an_error(tmp_path):
         scenario.load(_write(tmp_path, text))
     ok = GOOD.replace('name = "small"', 'name = "small"\nvariant = "tw_lock+close_nolock"')
     assert scenario.load(_write(tmp_path, ok, "ok.toml")).variant == "tw_lock+close_nolock"
+
+
+def test_compare_baseline_against_a_user_variant(tmp_path):
+    out = io.StringIO()
+    assert main(["compare", str(_write(tmp_path, GOOD)), "--variants", "baseline,close_nolock", "--duration",
+                 "0.002", "--json"], out, io.StringIO()) == 0
+    rows = json.loads(out.getvalue())["rows"]
+    # the baseline row really is the baseline (rw:tcp at :984 still taken), not the file's own variant
+    assert [r["variant"] for r in rows] == ["baseline", "close_nolock"]
