@@ -149,5 +149,8 @@ def test_compare_baseline_against_a_user_variant(tmp_path):
     assert main(["compare", str(_write(tmp_path, GOOD)), "--variants", "baseline,close_nolock", "--duration",
                  "0.002", "--json"], out, io.StringIO()) == 0
     rows = json.loads(out.getvalue())["rows"]
-    # the baseline row really is the baseline (rw:tcp at :984 still taken), not the file's own variant
     assert [r["variant"] for r in rows] == ["baseline", "close_nolock"]
+    # an explicit override really runs the baseline (rw:tcp at :984 still taken), not the file's own variant
+    m = scenario.load(tmp_path / "s.toml", {"scenario": {"variant": "baseline"}})
+    assert m.variant == "baseline" and "tcp_usrreq.c:984" in {
+        st.site for st in m.paths["close"].steps if hasattr(st, "site")}
