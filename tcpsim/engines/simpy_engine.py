@@ -64,8 +64,9 @@ class SimpyEngine:
         self.w0 = int(run.warmup_s * 1e9)
         self.w1 = self.w0 + int(run.duration_s * 1e9)
         self.cost = {key: int(v) for key, v in model.costs.items() if isinstance(v, (int, float))}
-        self.kernel = Kernel(k.backlog, k.maxtcptw, int(k.msl_s * 1e9),
-                             len(model.app.worker_cpus) if model.app.acceptors == "per_worker" else 1)
+        # one listen socket, or one per worker with reuseport; a connection goes to one by its flow hash
+        self.nlisten = len(model.app.worker_cpus) if model.app.acceptors == "per_worker" else 1
+        self.kernel = Kernel(k.backlog, k.maxtcptw, int(k.msl_s * 1e9), self.nlisten)
         self.rng_arrival = Stream(run.seed, "arrivals")
         self.rng_race = Stream(run.seed, "lock-race")
         self.cpus = [simpy.PriorityResource(self.env, capacity=1) for _ in range(hw.cpus)]
@@ -77,8 +78,6 @@ class SimpyEngine:
         self.order_edges = {}  # (held class, acquired class) -> (held site, acquired site, path)
         self.global_locks = {n: LockState(d) for n, d in model.locks.items() if d.scope == "global"}
         self.group_locks = {}  # (lock name, RSS group) -> LockState
-        # one listen socket, or one per worker with reuseport; a connection goes to one by its flow hash
-        self.nlisten = len(model.app.worker_cpus) if model.app.acceptors == "per_worker" else 1
         self.listen_locks = {}  # (lock name, listen socket) -> LockState
         self.inp_decl = next(d for d in model.locks.values() if d.scope == "connection")
         bucket_decl = next((d for d in model.locks.values() if d.scope == "bucket"), None)
@@ -255,10 +254,7 @@ class SimpyEngine:
         decl = self.m.locks[name]
         scope = decl.scope
         if scope == "global":
-            lock = self.global_locks.get(name)
-            if lock is None or lock.decl is not decl:  # declared (or redeclared) by a variant
-                lock = self.global_locks[name] = LockState(decl)
-            return lock
+            return self.global_locks[name]
         if scope == "connection":
             return self._inp_lock(th.conn)
         if scope == "listen":  # the accepting thread's own socket, else the connection's
@@ -278,8 +274,9 @@ class SimpyEngine:
 
     @staticmethod
     def _keyed(table, decl, index):
+        """The lock of one listen socket / RSS group, made on first use."""
         lock = table.get((decl.name, index))
-        if lock is None or lock.decl is not decl:
+        if lock is None:
             lock = table[(decl.name, index)] = LockState(decl)
         return lock
 
@@ -363,9 +360,10 @@ class SimpyEngine:
 
     def _granted(self, th, lock, mode, site, since, contested, ordered=True):
         now = self.env.now
+        wait = now - since if contested else 0
         if self.probes:
             self.probes.fire(f"lockstat:::{lock_provider(lock.kind)}-acquire", now, lock=lock.display, mode=mode,
-                             site=site, thread=th.name, wait=now - since if contested else 0)
+                             site=site, thread=th.name, wait=wait)
         if ordered:  # WITNESS, dynamically: which lock classes this thread held when it took this one
             for h in th.held:
                 if h.display != lock.display and (h.display, lock.display) not in self.order_edges:
@@ -374,7 +372,7 @@ class SimpyEngine:
         th.sites.setdefault(lock, site)  # the outermost acquisition's site
         key = None
         if self.w0 <= now < self.w1:
-            key = self.lockprof.acquired(site, lock.display, now - since if contested else 0, contested)
+            key = self.lockprof.acquired(site, lock.display, wait, contested)
         if mode == WRITE:
             lock.hold_start = now
             lock.hold_key = key
