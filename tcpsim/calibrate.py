@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import nullcontext
 from pathlib import Path
 
 from . import scenario, tomlfile
@@ -102,15 +103,17 @@ def _evaluate(args):
 
 
 class Fit:
-    def __init__(self, spec: dict, prior: dict, jobs: int = 1):
-        self.spec, self.prior, self.jobs = spec, prior, jobs
+    """The objective: target values for a set of factors, each set simulated once (least_squares asks for its
+    starting point twice over, and the report wants the values before and after)."""
+
+    def __init__(self, spec: dict, prior: dict, pool=None):
+        self.spec, self.prior, self.pool = spec, prior, pool
         for g in spec["free"]:
             for c in g["costs"]:
                 if c not in prior:
                     raise TcpsimError(f"{spec['path']}: [[free]] {g['name']}: {c!r} is not in the costs file")
         self.scenarios = sorted({t["scenario"] for t in spec["targets"]})
-        self.evaluations = 0
-        self.log = []
+        self.seen: dict[tuple, list[float]] = {}
 
     def costs(self, factors) -> dict:
         out = dict(self.prior)
@@ -119,25 +122,24 @@ class Fit:
                 out[c] = round(self.prior[c] * f)
         return out
 
+    @property
+    def evaluations(self) -> int:
+        return len(self.seen)
+
     def values(self, factors) -> list[float]:
-        costs = self.costs(factors)
-        tasks = [(s, costs, self.spec["settings"], [t["metric"] for t in self.spec["targets"] if t["scenario"] == s])
-                 for s in self.scenarios]
-        if self.jobs > 1:
-            with ProcessPoolExecutor(max_workers=self.jobs) as pool:
-                results = list(pool.map(_evaluate, tasks))
-        else:
-            results = [_evaluate(t) for t in tasks]
-        by_scenario = {s: iter(v) for s, v in zip(self.scenarios, results)}
-        self.evaluations += 1
-        return [next(by_scenario[t["scenario"]]) for t in self.spec["targets"]]
+        key = tuple(float(f) for f in factors)
+        if key not in self.seen:
+            costs = self.costs(key)
+            tasks = [(s, costs, self.spec["settings"],
+                      [t["metric"] for t in self.spec["targets"] if t["scenario"] == s]) for s in self.scenarios]
+            results = list(self.pool.map(_evaluate, tasks)) if self.pool else [_evaluate(t) for t in tasks]
+            by_scenario = {s: iter(v) for s, v in zip(self.scenarios, results)}
+            self.seen[key] = [next(by_scenario[t["scenario"]]) for t in self.spec["targets"]]
+        return self.seen[key]
 
     def residuals(self, factors):
-        factors = [float(x) for x in factors]
         vals = self.values(factors)
-        res = [t["weight"] * (v - t["value"]) / t["value"] for t, v in zip(self.spec["targets"], vals)]
-        self.log.append((factors, vals, sum(x * x for x in res)))
-        return res
+        return [t["weight"] * (v - t["value"]) / t["value"] for t, v in zip(self.spec["targets"], vals)]
 
 
 def calibrate(targets_path=TARGETS, costs_path=PRIOR, jobs: int = 1) -> dict:
@@ -147,15 +149,17 @@ def calibrate(targets_path=TARGETS, costs_path=PRIOR, jobs: int = 1) -> dict:
         raise TcpsimError("calibrate needs SciPy; allowed: pip install 'tcpsim[calibrate]'") from None
     spec = load_targets(targets_path)
     prior, _notes, _sections = load_costs(costs_path)
-    fit = Fit(spec, prior, jobs)
     lo, hi = spec["settings"]["bounds"]
     n = len(spec["free"])
-    before = fit.values([1.0] * n)
     tol = spec["settings"]["tolerance"]
-    sol = least_squares(fit.residuals, [1.0] * n, bounds=([lo] * n, [hi] * n),
-                        diff_step=0.05, ftol=tol, xtol=tol, gtol=tol, max_nfev=spec["settings"]["max_evaluations"])
-    factors = [float(x) for x in sol.x]
-    after = fit.values(factors)
+    # one process pool for the whole fit (not one per evaluation)
+    with (ProcessPoolExecutor(max_workers=jobs) if jobs > 1 else nullcontext()) as pool:
+        fit = Fit(spec, prior, pool)
+        before = fit.values([1.0] * n)
+        sol = least_squares(fit.residuals, [1.0] * n, bounds=([lo] * n, [hi] * n), diff_step=0.05,
+                            ftol=tol, xtol=tol, gtol=tol, max_nfev=spec["settings"]["max_evaluations"])
+        factors = [float(x) for x in sol.x]
+        after = fit.values(factors)
     constrained = {}
     for i, t in enumerate(spec["targets"]):
         row = [abs(sol.jac[i][j]) for j in range(n)]
