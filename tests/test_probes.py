@@ -79,3 +79,15 @@ def test_readme_probe_example_runs(capsys):
     code = re.search(r"```python\n(.*?)```", readme, re.S).group(1)
     exec(compile(code, "README.md", "exec"), {})
     assert "SYN_RECEIVED" in capsys.readouterr().out
+
+
+def test_drop_probe_names_the_real_reason():
+    # a slow accept thread and a tiny backlog: handshakes are refused by the listen queue
+    m = make_model(kernel={"backlog": 1}, clients={"mode": "open", "rate": 120000.0, "rto_ms": 1.0},
+                   run={"warmup_s": 0.0, "duration_s": 0.005})
+    m.costs["accept_entry"] = 20000
+    probes = Probes()
+    reasons = set()
+    probes.attach("tcp:::drop", lambda p, t, a: reasons.add(a["reason"]))
+    r, _ = run_model(m, probes=probes)
+    assert "listen_queue_overflow" in reasons and r["drops"].get("listen_queue_overflow", 0) > 0

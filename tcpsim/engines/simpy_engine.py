@@ -46,6 +46,7 @@ class Thread:
         self.sites = {}  # lock -> site of its outermost acquisition by this thread (for WITNESS)
         self.path = ""  # name of the path running
         self.listen = None  # listen socket this thread accepts on, if it does
+        self.abort_reason = ""  # why the last aborted path gave up
         self.cpu_req = None
         self.wake_ev = None
         self.ready = deque()  # worker: connections with a readable event
@@ -248,6 +249,7 @@ class SimpyEngine:
         for lock in reversed(list(th.held)):
             self._release(th, lock)
         self._count_drop(reason)
+        th.abort_reason = reason  # the caller reports the dropped segment with it
 
     def _resolve(self, th, name, acquiring):
         """The lock object a path's lock name means for this thread now."""
@@ -511,7 +513,7 @@ class SimpyEngine:
                 for name in tcp.paths_for(seg, conn.state):
                     ok = yield from self._run(th, name)
                     if not ok:
-                        self._client_dropped(conn, seg, "aborted")
+                        self._client_dropped(conn, seg, th.abort_reason)
                         break
             th.mode = "interrupt"
             th.account_as = th
