@@ -21,6 +21,7 @@ from . import scenario, tomlfile
 from .costs import load_costs
 from .errors import TcpsimError
 from .observe.callgraph import leaf_share
+from .observe.results import busy
 from .reproduce import PAPER_DIR
 from .simulate import run_model
 
@@ -78,7 +79,7 @@ def metric(name: str, run, where: str = ""):
     if name == "goodput_cps":
         return r["goodput_cps"]
     if name == "irq_busy":
-        return sum(100.0 - r["cpus"][c]["idle"] for c in qcpus) / len(qcpus)
+        return sum(busy(r, qcpus)) / len(qcpus)
     if name == "wlock_share":
         return sum(100.0 * leaf_share(eng.samples[c], "__rw_wlock_hard") for c in qcpus) / len(qcpus)
     threads = [t for t in r["threads"] if t["command"].startswith(arg)]

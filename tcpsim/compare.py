@@ -11,6 +11,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from . import scenario
+from .observe.results import busy
 from .simulate import overrides, run_model
 from .witness import refuse
 
@@ -39,7 +40,7 @@ def _one(args):
     refuse(model, allow_lor)
     r, _ = run_model(model, engine)
     qcpus = model.hardware.queue_cpus
-    irq = sum(100.0 - r["cpus"][c]["idle"] for c in qcpus) / len(qcpus)
+    irq = sum(busy(r, qcpus)) / len(qcpus)
     total_wait = sum(row["wait_total"] for row in r["lock_profile"])
     top = r["lock_profile"][0] if r["lock_profile"] else None
     return {

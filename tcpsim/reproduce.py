@@ -11,6 +11,7 @@ from pathlib import Path
 from . import scenario
 from .errors import TcpsimError
 from .observe.callgraph import caller_share, leaf_share
+from .observe.results import busy
 from .simulate import overrides, run_model
 
 PAPER_DIR = Path(__file__).resolve().parents[1] / "scenarios" / "paper"
@@ -41,10 +42,6 @@ def _threads(r, prefix):
     return [t for t in r["threads"] if t["command"].startswith(prefix)]
 
 
-def _busy(cpu):
-    return round(100.0 - cpu["idle"], 1)
-
-
 def evaluate(fig2: dict, fig2_engine, fig3: dict, fig3_engine, variants: dict | None = None) -> list[Row]:
     rows = []
 
@@ -56,7 +53,7 @@ def evaluate(fig2: dict, fig2_engine, fig3: dict, fig3_engine, variants: dict | 
 
     g2, g3 = fig2["goodput_cps"], fig3["goodput_cps"]
     add("fig2_goodput", "Fig. 2", "1 queue: connections/s", 56000, g2, _within(g2, 56000, 0.10), "calibration", "±10%")
-    cpu0 = _busy(fig2["cpus"][fig2_engine.m.hardware.queue_cpus[0]])
+    cpu0 = round(busy(fig2, fig2_engine.m.hardware.queue_cpus[:1])[0], 1)
     add("fig2_irq_busy", "Fig. 2", "1 queue: interrupt CPU busy %", 96.5, cpu0, cpu0 >= 90, "calibration", ">= 90")
     share("fig2_irq_interrupt", "Fig. 2", "1 queue: interrupt CPU interrupt %", 96.1,
           fig2["cpus"][fig2_engine.m.hardware.queue_cpus[0]]["interrupt"])
@@ -67,7 +64,7 @@ def evaluate(fig2: dict, fig2_engine, fig3: dict, fig3_engine, variants: dict | 
 
     add("fig3_goodput", "Fig. 3", "4 queues: connections/s", 62000, g3, _within(g3, 62000, 0.10), "calibration", "±10%")
     qcpus = fig3_engine.m.hardware.queue_cpus
-    least = min(_busy(fig3["cpus"][c]) for c in qcpus)
+    least = min(round(b, 1) for b in busy(fig3, qcpus))
     add("fig3_irq_busy", "Fig. 3", "CPUs 0-3 busy % (least busy)", 95.5, least, least >= 85, "calibration", ">= 85")
     mean = lambda key: round(sum(fig3["cpus"][c][key] for c in qcpus) / len(qcpus), 1)  # noqa: E731
     share("fig3_irq_interrupt", "Fig. 3", "CPUs 0-3 interrupt % (mean)", 65.3, mean("interrupt"))

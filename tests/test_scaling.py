@@ -7,6 +7,7 @@ import pytest
 
 from tcpsim import scenario
 from tcpsim.compare import queue_overrides
+from tcpsim.observe.results import busy
 from tcpsim.simulate import run_model
 
 FIG3 = "scenarios/paper/fig3_4queues.toml"
@@ -22,7 +23,7 @@ def _run(variant="baseline", queues=4, **sections):
         over.setdefault(k, {}).update(v)
     r, eng = run_model(scenario.load(FIG3, over))
     qcpus = eng.m.hardware.queue_cpus
-    r["irq_busy"] = min(100.0 - r["cpus"][c]["idle"] for c in qcpus)
+    r["irq_busy"] = min(busy(r, qcpus))
     return r
 
 

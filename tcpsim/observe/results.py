@@ -15,6 +15,11 @@ from .top import format_top
 SPIN_LEAVES = tuple(dict.fromkeys(SPIN_FUNCTION.values()))
 
 
+def busy(result: dict, cpus) -> list[float]:
+    """Busy percentage (everything but idle) of each of ``cpus`` in a collected result."""
+    return [100.0 - result["cpus"][c]["idle"] for c in cpus]
+
+
 def _pct(ns: int, window_ns: int) -> float:
     return round(100.0 * ns / window_ns, 2) if window_ns else 0.0
 
