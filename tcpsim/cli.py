@@ -44,6 +44,16 @@ def _seed(text):
     return v
 
 
+def _jobs(text):
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+    if v < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1, got {text}")
+    return v
+
+
 def _int_list(text):
     try:
         values = [int(x) for x in text.split(",")]
@@ -88,7 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--variants", required=True, help="comma-separated variants, each built-in names joined with +")
     c.add_argument("--queues", type=_int_list, help="comma-separated receive queue counts (default: the scenario's)")
     _common(c)
-    c.add_argument("--jobs", type=int, default=1, help="runs in parallel processes")
+    c.add_argument("--jobs", type=_jobs, default=1, help="runs in parallel processes")
     c.add_argument("--allow-lor", action="store_true")
 
     se = sub.add_parser("sensitivity", help="goodput change for +-20%% of each CPU cost, as a table and a tornado plot")
@@ -96,7 +106,7 @@ def build_parser() -> argparse.ArgumentParser:
     se.add_argument("--params", help="comma-separated cost names (default: every CPU cost of the costs file)")
     se.add_argument("--delta", type=_positive, default=0.2, help="relative change of each cost (default 0.2)")
     se.add_argument("--plot", help="write a tornado plot to this file (.png, .svg, .pdf)")
-    se.add_argument("--jobs", type=int, default=1, help="runs in parallel processes")
+    se.add_argument("--jobs", type=_jobs, default=1, help="runs in parallel processes")
     _common(se)
 
     ca = sub.add_parser("calibrate", help="fit cost groups to baseline targets; write a costs file and a report")
@@ -104,12 +114,12 @@ def build_parser() -> argparse.ArgumentParser:
                     help="targets file (default: the article's Figures 2-5, tcpsim/data/targets_baseline.toml)")
     ca.add_argument("--costs", default="tcpsim/data/freebsd10_prior.toml", help="prior costs file to start from")
     ca.add_argument("--out", default="tcpsim/data/freebsd10.toml", help="costs file to write")
-    ca.add_argument("--jobs", type=int, default=1, help="target scenarios run in parallel processes")
+    ca.add_argument("--jobs", type=_jobs, default=1, help="target scenarios run in parallel processes")
     ca.add_argument("--json", action="store_true")
     return p
 
 
-def _load(args, extra=None):
+def _load(args):
     over = overrides(args.seed, args.duration, getattr(args, "warmup", None))
     if getattr(args, "variant", None):
         over.setdefault("scenario", {})["variant"] = args.variant
@@ -203,8 +213,6 @@ def cmd_compare(args, out) -> int:
         raise TcpsimError("--variants: expected names like baseline,rlock")
     if args.queues and not all(1 <= q <= 8 for q in args.queues):
         raise TcpsimError(f"--queues: {args.queues}: each must be 1 to 8 (ixgbe's RSS queues)")
-    if args.jobs < 1:
-        raise TcpsimError(f"--jobs: {args.jobs}: must be >= 1")
     scenario.load(args.scenario)  # validate the file once, up front
     t0 = time.perf_counter()
     rows = compare(args.scenario, names, args.queues, args.seed, args.duration, args.engine, args.jobs,
@@ -222,8 +230,6 @@ def cmd_sensitivity(args, out) -> int:
 
     if args.delta >= 1:
         raise TcpsimError(f"--delta: {args.delta}: must be between 0 and 1")
-    if args.jobs < 1:
-        raise TcpsimError(f"--jobs: {args.jobs}: must be >= 1")
     params = [p.strip() for p in args.params.split(",") if p.strip()] if args.params else None
     result = sensitivity(args.scenario, params, args.delta, args.seed, args.duration, args.engine, args.jobs)
     if args.plot:
@@ -235,8 +241,6 @@ def cmd_sensitivity(args, out) -> int:
 def cmd_calibrate(args, out) -> int:
     from .calibrate import calibrate, format_report, write_costs
 
-    if args.jobs < 1:
-        raise TcpsimError(f"--jobs: {args.jobs}: must be >= 1")
     t0 = time.perf_counter()
     result = calibrate(args.targets, args.costs, args.jobs)
     command = f"tcpsim calibrate --targets {args.targets} --costs {args.costs} --out {args.out}"

@@ -28,13 +28,18 @@ class Edge:
 
 def static_edges(paths: dict, locks: dict) -> dict:
     """(first, second) -> Edge that first established the order, walking every branch of every path."""
-    edges = _static(paths, locks)
-    return {k: e for k, e in edges.items() if k[0] != "upgrade"}
+    return _split(_static(paths, locks))[0]
 
 
 def upgrades(paths: dict, locks: dict) -> list[Edge]:
     """Write acquisitions of an rwlock the path already holds only for reading: certain self-deadlock."""
-    return [e for k, e in sorted(_static(paths, locks).items()) if k[0] == "upgrade"]
+    return _split(_static(paths, locks))[1]
+
+
+def _split(found: dict) -> tuple[dict, list[Edge]]:
+    """The walk's findings as (order edges, rwlock upgrades)."""
+    edges = {k: e for k, e in found.items() if k[0] != "upgrade"}
+    return edges, [e for k, e in sorted(found.items()) if k[0] == "upgrade"]
 
 
 def _static(paths, locks):
@@ -93,10 +98,11 @@ def check(model) -> list[list[Edge]]:
 def refuse(model, allow_lor: bool) -> None:
     """What ``tcpsim run`` and ``compare`` check before running: an rwlock upgrade always stops the run, a
     lock order reversal unless ``allow_lor``."""
-    for e in upgrades(model.paths, model.locks):
+    edges, ups = _split(_static(model.paths, model.locks))  # one walk for both checks
+    for e in ups:
         raise TcpsimError(f"variant {model.variant!r}: path {e.path!r} takes {e.second} W at {e.second_site} "
                           f"while holding it R since {e.first_site}: an rwlock cannot be upgraded (self-deadlock)")
-    cycles = check(model)
+    cycles = reversals(edges)
     if cycles and not allow_lor:
         e = cycles[0][-1]
         raise TcpsimError(f"variant {model.variant!r}: lock order reversal between {e.first} and {e.second} "
