@@ -52,6 +52,8 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "rx_process_limit": _k(int, 256, "frames per interrupt pass before deferring to the queue task", 1, 65536),
         "max_interrupt_rate": _k(int, 31250, "interrupt moderation: interrupts/s per queue", 1, 10_000_000),
         "rss_key": _k(str, "microsoft", "Toeplitz key: 'microsoft' (standard key) or 80 hex digits"),
+        "lock_race_weight": _k(list, None, "relative chance of each CPU (from CPU 0) to win the race for a released "
+                               "contended lock; CPUs past the list weigh 1; default: a fair race"),
     },
     "kernel": {
         "maxtcptw": _k(int, 27767, "kern.ipc.maxtcptw: TIME-WAIT entries before tcp_twstart recycles", 1, 10_000_000),
@@ -168,6 +170,13 @@ def _cross_check(file, s, file_variant=None, override_variant=None):
         _fail(file, "app", "accept_cpu", f"CPU {app['accept_cpu']} does not exist", f"0 to {cpus - 1}")
     if k["timer_cpu"] >= cpus:
         _fail(file, "kernel", "timer_cpu", f"CPU {k['timer_cpu']} does not exist", f"0 to {cpus - 1}")
+    weights = hw["lock_race_weight"]
+    if weights is not None:
+        if not weights or len(weights) > cpus or not all(
+                isinstance(x, (int, float)) and not isinstance(x, bool) and x > 0 for x in weights):
+            _fail(file, "hardware", "lock_race_weight", f"expected 1 to {cpus} positive numbers, got {weights!r}",
+                  "a list of weights > 0, one per CPU from CPU 0")
+        hw["lock_race_weight"] = tuple(float(x) for x in weights)
     key = hw["rss_key"]
     if key != "microsoft":
         try:
@@ -223,7 +232,7 @@ def build(sections: dict, text: str = "", source: str = "") -> Model:
     return Model(
         name=sc["name"],
         hardware=Hardware(hw["cpus"], hw["queues"], hw["queue_cpus"], hw["link_gbps"], hw["rx_ring_descriptors"],
-                          hw["rx_process_limit"], hw["max_interrupt_rate"], key),
+                          hw["rx_process_limit"], hw["max_interrupt_rate"], key, hw["lock_race_weight"]),
         kernel=KernelSpec(k["maxtcptw"], k["msl_s"], k["backlog"], k["slowtimo_ms"], k["timer_cpu"], k["timewait_prefill"]),
         app=AppSpec(app["accept_cpu"], app["worker_cpus"], options.get("acceptors", "thread")),
         clients=ClientSpec(cl["mode"], cl["rate"], cl["concurrency"], cl["think_us"], cl["rtt_us"], cl["request_bytes"],

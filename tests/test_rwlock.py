@@ -122,3 +122,31 @@ def test_against_readers_flag_clears_when_a_writer_takes_the_lock(harness):
     h.start(r2, 21 * US, [("acquire", "tcp", READ), ("release", "tcp")])
     h.run(until=300 * US)
     assert sorted(h.order()) == ["r1", "r2", "w1", "w2"]
+
+
+def _spinners(cpus):
+    out = []
+    for i, cpu in enumerate(cpus):
+        t = _T(f"t{i}")
+        t.cpu = cpu
+        out.append(Waiter(t, WRITE, None, 0, "s", ()))
+    return out
+
+
+def test_race_is_fair_by_default_and_follows_cpu_weights_when_given():
+    from tcpsim.rng import Stream
+
+    def wins(weights, n=4000):
+        lock, rng = LockState(BASE_LOCKS["tcp"]), Stream(7, "race-test")
+        count = {0: 0, 1: 0, 2: 0}
+        for _ in range(n):
+            lock.spinners = _spinners([0, 1, 2])
+            count[lock.race(rng, weights)[0].thread.cpu] += 1
+        return count
+
+    fair = wins(None)
+    assert all(1100 < c < 1570 for c in fair.values())  # ~1/3 each
+    biased = wins((1.0, 1.0, 8.0))  # CPU 2 should win 8/10 of the races
+    assert 3000 < biased[2] < 3400 and biased[0] < 600 and biased[1] < 600
+    short = wins((8.0,))  # CPUs past the list weigh 1
+    assert 3000 < short[0] < 3400

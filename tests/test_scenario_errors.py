@@ -70,3 +70,11 @@ def test_cli_text_and_json(tmp_path):
     out = io.StringIO()
     assert main(["run", str(p), "--duration", "0.002", "--json", "--seed", "3"], out, io.StringIO()) == 0
     assert '"seed": 3' in out.getvalue()
+
+
+def test_lock_race_weight_must_be_positive_numbers_no_more_than_cpus():
+    base = SMALL.replace("queues = 2", "queues = 2\nlock_race_weight = {}")
+    for bad in ("[1, 0]", "[1, -2]", "[true]", "[]", "[" + ", ".join(["1"] * 9) + "]"):
+        msg = _err(base.format(bad))
+        assert "[hardware] lock_race_weight" in msg and "positive numbers" in msg
+    assert scenario.parse(base.format("[1, 2.5]"), "ok.toml")["hardware"]["lock_race_weight"] == (1.0, 2.5)

@@ -411,7 +411,7 @@ class SimpyEngine:
     def _lock_freed(self, lock):
         for w in lock.turnstile_broadcast():
             w.event.succeed("retry")
-        winners = lock.race(self.rng_race)
+        winners = lock.race(self.rng_race, self.m.hardware.lock_race_weight)
         if not winners:
             return
         lock.in_transit = True

@@ -9,7 +9,8 @@ The one home of the lock semantics (``shared/reference/freebsd10-locking.md``, "
   to the next owner, or, for a bounded time, while the lock is read-held; otherwise it sleeps on the
   turnstile (its CPU is free) and sets the waiters flag.
 * Release has no hand-off: the lock becomes free, every sleeping writer (else every sleeping reader) is woken
-  to retry, and the spinners race; the winner gets the lock after its cache line has moved.
+  to retry, and the spinners race; the winner gets the lock after its cache line has moved. The race is fair
+  unless the scenario gives CPUs unequal weights ([hardware] lock_race_weight, an experiment knob).
 * Recursion (when the lock allows it) counts as one hold.
 Mutexes are the same object with write mode only.
 
@@ -146,17 +147,30 @@ class LockState:
             self.sleepers = [w for w in self.sleepers if w not in woken]
         return woken
 
-    def race(self, rng) -> list:
+    def race(self, rng, cpu_weight=None) -> list:
         """Pick the spinners that win the free lock: one writer, or every spinning reader.
 
-        While a writer spins against readers (the WRITE_SPINNER flag) only writers can win; otherwise every
-        spinner's compare-and-set is equally likely to land first.
+        While a writer spins against readers (the WRITE_SPINNER flag) only writers can win. Otherwise every
+        spinner's compare-and-set is equally likely to land first, unless ``cpu_weight`` (one number per CPU,
+        CPUs past its end weigh 1) says some CPUs win the cache-line race more often than others.
         """
         if not self.spinners:
             return []
         flagged = [w for w in self.spinners if w.mode == WRITE and w.on_readers]
         pool = flagged if flagged else self.spinners
-        winner = pool[rng.randrange(len(pool))] if len(pool) > 1 else pool[0]
+        if len(pool) == 1:
+            winner = pool[0]
+        elif cpu_weight is None:
+            winner = pool[rng.randrange(len(pool))]
+        else:
+            weights = [cpu_weight[w.thread.cpu] if w.thread.cpu < len(cpu_weight) else 1.0 for w in pool]
+            x = rng.random() * sum(weights)
+            winner = pool[-1]
+            for w, weight in zip(pool, weights):
+                x -= weight
+                if x < 0:
+                    winner = w
+                    break
         if winner.mode == WRITE:
             return [winner]
         return [w for w in self.spinners if w.mode == READ]

@@ -19,6 +19,7 @@ class Hardware:
     rx_process_limit: int
     max_interrupt_rate: int
     rss_key: bytes
+    lock_race_weight: tuple[float, ...] | None = None  # None: every spinning CPU is equally likely to win
 
 
 @dataclass(frozen=True)
