@@ -1,4 +1,4 @@
-"""Command line: ``tcpsim run | reproduce | witness | compare``.
+"""Command line: ``tcpsim run | reproduce | witness | compare | sweep | sensitivity | calibrate``.
 
 ``main(argv) -> int`` is a thin layer over the library and never calls ``sys.exit``; a user's mistake
 (``TcpsimError``) is one line on stderr and status 2, never a traceback.
@@ -100,6 +100,17 @@ def build_parser() -> argparse.ArgumentParser:
     _common(c)
     c.add_argument("--jobs", type=_jobs, default=1, help="runs in parallel processes")
     c.add_argument("--allow-lor", action="store_true")
+
+    sw = sub.add_parser("sweep", help="a grid of scenario keys (and variants) on one scenario: one summary row per run")
+    sw.add_argument("scenario")
+    sw.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUES", dest="sets",
+                    help="a scenario key and the values to sweep, as TOML: a value or an array "
+                         "(clients.rate=[50000, 54000]); repeat for a grid")
+    sw.add_argument("--variants", help="comma-separated variants to run at every point (default: the scenario's)")
+    _common(sw)
+    sw.add_argument("--jobs", type=_jobs, default=1, help="runs in parallel processes")
+    sw.add_argument("--csv", help="also write the rows to this CSV file")
+    sw.add_argument("--allow-lor", action="store_true")
 
     se = sub.add_parser("sensitivity", help="goodput change for +-20%% of each CPU cost, as a table and a tornado plot")
     se.add_argument("scenario")
@@ -205,12 +216,17 @@ def cmd_witness(args, out) -> int:
     return 0
 
 
+def _variant_names(text):
+    names = [v.strip() for v in text.split(",") if v.strip()]
+    if not names:
+        raise TcpsimError("--variants: expected names like baseline,rlock")
+    return names
+
+
 def cmd_compare(args, out) -> int:
     from .compare import compare, format_table
 
-    names = [v.strip() for v in args.variants.split(",") if v.strip()]
-    if not names:
-        raise TcpsimError("--variants: expected names like baseline,rlock")
+    names = _variant_names(args.variants)
     if args.queues and not all(1 <= q <= 8 for q in args.queues):
         raise TcpsimError(f"--queues: {args.queues}: each must be 1 to 8 (ixgbe's RSS queues)")
     scenario.load(args.scenario)  # validate the file once, up front
@@ -222,6 +238,37 @@ def cmd_compare(args, out) -> int:
         out.write(json.dumps({"rows": rows, "wall_s": wall}, indent=1) + "\n")
     else:
         out.write(format_table(rows) + f"\n\n{len(rows)} runs in {wall} s\n")
+    return 0
+
+
+def cmd_sweep(args, out) -> int:
+    import csv
+
+    from .sweep import format_table, parse_set, sweep
+
+    if not args.sets:
+        raise TcpsimError("sweep: nothing to sweep; allowed: one or more --set SECTION.KEY=VALUES")
+    sets = [parse_set(t) for t in args.sets]
+    names = _variant_names(args.variants) if args.variants else None
+    if names and any((s, k) == ("scenario", "variant") for s, k, _v in sets):
+        raise TcpsimError("--set scenario.variant and --variants both choose variants; allowed: one of them")
+    scenario.load(args.scenario)  # validate the file once, up front
+    t0 = time.perf_counter()
+    rows = sweep(args.scenario, sets, names, args.seed, args.duration, args.engine, args.jobs, args.allow_lor)
+    wall = round(time.perf_counter() - t0, 2)
+    if args.csv:
+        try:
+            with open(args.csv, "w", newline="") as f:
+                writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+                writer.writeheader()
+                writer.writerows(rows)
+        except OSError as e:
+            raise TcpsimError(f"--csv {args.csv}: cannot write ({e.strerror})") from None
+    if args.json:
+        out.write(json.dumps({"rows": rows, "wall_s": wall}, indent=1) + "\n")
+    else:
+        labels = [f"{s}.{k}" for s, k, _v in sets]
+        out.write(format_table(rows, labels) + f"\n\n{len(rows)} runs in {wall} s\n")
     return 0
 
 
@@ -254,7 +301,7 @@ def cmd_calibrate(args, out) -> int:
 
 
 COMMANDS = {"calibrate": cmd_calibrate, "run": cmd_run, "reproduce": cmd_reproduce, "witness": cmd_witness, "compare": cmd_compare,
-            "sensitivity": cmd_sensitivity}
+            "sweep": cmd_sweep, "sensitivity": cmd_sensitivity}
 
 
 def main(argv=None, out=None, err=None) -> int:

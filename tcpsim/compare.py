@@ -7,13 +7,10 @@ deterministic; ``jobs`` runs them in parallel processes.
 """
 from __future__ import annotations
 
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from . import scenario
-from .observe.results import busy
-from .simulate import overrides, run_model
-from .witness import refuse
+from .sweep import run_points
 
 
 def queue_overrides(sections: dict, q: int) -> dict:
@@ -27,37 +24,11 @@ def queue_overrides(sections: dict, q: int) -> dict:
             "app": {"accept_cpu": accept, "worker_cpus": workers}}
 
 
-def _one(args):
-    path, variant, q, seed, duration, engine, allow_lor = args
-    over = overrides(seed, duration)
-    over.setdefault("scenario", {})["variant"] = variant
-    text = Path(path).read_text()
-    if q is not None:
-        sections = scenario.parse(text, str(path))
-        for section, values in queue_overrides(sections, q).items():
-            over.setdefault(section, {}).update(values)
-    model = scenario.load(path, over)
-    refuse(model, allow_lor)
-    r, _ = run_model(model, engine)
-    qcpus = model.hardware.queue_cpus
-    irq = sum(busy(r, qcpus)) / len(qcpus)
-    total_wait = sum(row["wait_total"] for row in r["lock_profile"])
-    top = r["lock_profile"][0] if r["lock_profile"] else None
-    return {
-        "variant": variant, "queues": model.hardware.queues, "goodput_cps": r["goodput_cps"],
-        "irq_busy": round(irq, 1),
-        "top_site": top["name"] if top else "",
-        "top_wait_share": round(top["wait_total"] / total_wait, 3) if top and total_wait else 0.0,
-        "accept_cpu": model.app.accept_cpu, "worker_cpus": list(model.app.worker_cpus),
-    }
-
-
 def compare(path, variants, queues=None, seed=None, duration_s=None, engine="simpy", jobs=1, allow_lor=False):
-    tasks = [(str(path), v, q, seed, duration_s, engine, allow_lor) for v in variants for q in (queues or [None])]
-    if jobs > 1:
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
-            return list(pool.map(_one, tasks))
-    return [_one(t) for t in tasks]
+    """Rows of sweep.summary for every variant x queue count (the scenario's own count if ``queues`` is None)."""
+    sections = scenario.parse(Path(path).read_text(), str(path))
+    points = [({}, queue_overrides(sections, q)) for q in queues] if queues else [({}, {})]
+    return run_points(path, points, variants, seed, duration_s, engine, jobs, allow_lor)
 
 
 def format_table(rows) -> str:

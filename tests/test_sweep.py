@@ -1,0 +1,71 @@
+"""tcpsim sweep: --set parsing, the grid, one summary row per run, and one-line errors for bad input."""
+import csv
+import io
+import json
+
+import pytest
+
+from tcpsim.cli import main
+from tcpsim.errors import TcpsimError
+from tcpsim.sweep import grid, parse_set
+
+from .conftest import SMALL
+
+
+def test_set_values_are_toml_values_or_arrays_of_them():
+    assert parse_set("clients.rate=[50000, 54000]") == ("clients", "rate", [50000, 54000])
+    assert parse_set("hardware.queues=4") == ("hardware", "queues", [4])
+    assert parse_set('scenario.variant=["baseline", "rlock"]') == ("scenario", "variant", ["baseline", "rlock"])
+    # a key that takes a list: one list is one value, an array of lists is several
+    assert parse_set("hardware.lock_race_weight=[1, 10]")[2] == [[1, 10]]
+    assert parse_set("hardware.lock_race_weight=[[1], [1, 10]]")[2] == [[1], [1, 10]]
+
+
+@pytest.mark.parametrize("text, words", [
+    ("clients.rte=1", ["clients.rte", "unknown key", "clients.rate"]),
+    ("clients.rate", ["SECTION.KEY=VALUES"]),
+    ("clients.rate=[1,", ["not a TOML value"]),
+    ("clients.rate=[]", ["empty array"]),
+])
+def test_bad_set_is_one_line_naming_the_key(text, words):
+    with pytest.raises(TcpsimError) as e:
+        parse_set(text)
+    assert "\n" not in str(e.value) and all(w in str(e.value) for w in words)
+
+
+def test_grid_is_the_cartesian_product():
+    points = grid([parse_set("hardware.queues=[1, 2]"), parse_set("clients.concurrency=[8, 16, 32]")])
+    assert len(points) == 6
+    assert points[-1] == ({"hardware.queues": 2, "clients.concurrency": 32},
+                          {"hardware": {"queues": 2}, "clients": {"concurrency": 32}})
+
+
+def test_cli_sweep_rows_table_json_and_csv(tmp_path):
+    p = tmp_path / "s.toml"
+    p.write_text(SMALL)
+    args = ["sweep", str(p), "--set", "clients.concurrency=[4, 16]", "--variants", "baseline,rlock",
+            "--duration", "0.003", "--csv", str(tmp_path / "rows.csv")]
+    out = io.StringIO()
+    assert main(args + ["--json"], out, io.StringIO()) == 0
+    rows = json.loads(out.getvalue())["rows"]
+    assert [(r["variant"], r["clients.concurrency"]) for r in rows] == [
+        ("baseline", 4), ("baseline", 16), ("rlock", 4), ("rlock", 16)]
+    assert all(r["goodput_cps"] > 0 for r in rows)
+    assert rows[1]["goodput_cps"] > rows[0]["goodput_cps"]  # 4 clients leave the server idle, 16 do not
+    with open(tmp_path / "rows.csv") as f:
+        assert len(list(csv.DictReader(f))) == 4
+    out = io.StringIO()
+    assert main(args, out, io.StringIO()) == 0
+    assert "clients.concurrency" in out.getvalue() and "4 runs" in out.getvalue()
+
+
+def test_cli_sweep_user_errors_exit_2(tmp_path):
+    p = tmp_path / "s.toml"
+    p.write_text(SMALL)
+    for args in (["sweep", str(p)],  # nothing to sweep
+                 ["sweep", str(p), "--set", "clients.bogus=1"],
+                 ["sweep", str(p), "--set", "clients.concurrency=[0, 4]"],  # out of range, caught before running
+                 ["sweep", str(p), "--set", 'scenario.variant=["rlock"]', "--variants", "baseline"]):
+        err = io.StringIO()
+        assert main(args, io.StringIO(), err) == 2, args
+        assert len(err.getvalue().strip().splitlines()) == 1 and "Traceback" not in err.getvalue()
