@@ -58,7 +58,7 @@ def grid(sets: list[tuple[str, str, list]]) -> list[tuple[dict, dict]]:
 
 
 def summary(result: dict, model) -> dict:
-    """What a sweep or a comparison shows of one run: rate, where the interrupt CPUs' time went, the wall."""
+    """What a sweep or a comparison shows of one run: its rate, where the CPUs' time went, the busiest lock site."""
     hw, app = model.hardware, model.app
     qcpus = hw.queue_cpus
     mean = lambda values: round(sum(values) / len(values), 1) if values else None  # noqa: E731
@@ -81,14 +81,19 @@ def summary(result: dict, model) -> dict:
     }
 
 
-def run_point(args) -> dict:
-    path, variant, labels, over, seed, duration, engine, allow_lor = args
-    merged = overrides(seed, duration)
+def _point_overrides(over, variant, seed=None, duration_s=None) -> dict:
+    """One run's scenario overrides: the point's keys, then the variant, seed and window."""
+    merged = overrides(seed, duration_s)
     for section, values in over.items():
         merged.setdefault(section, {}).update(values)
     if variant is not None:
         merged.setdefault("scenario", {})["variant"] = variant
-    model = scenario.load(path, merged)
+    return merged
+
+
+def run_point(args) -> dict:
+    path, variant, labels, over, seed, duration, engine, allow_lor = args
+    model = scenario.load(path, _point_overrides(over, variant, seed, duration))
     refuse(model, allow_lor)
     result, _ = run_model(model, engine)
     return {**labels, **summary(result, model)}
@@ -99,10 +104,7 @@ def run_points(path, points, variants, seed=None, duration_s=None, engine="simpy
     text = Path(path).read_text()
     for _labels, over in points:
         for v in variants:
-            o = {s: dict(vals) for s, vals in over.items()}
-            if v is not None:
-                o.setdefault("scenario", {})["variant"] = v
-            scenario.parse(text, str(path), o)
+            scenario.parse(text, str(path), _point_overrides(over, v))
     tasks = [(str(path), v, labels, over, seed, duration_s, engine, allow_lor) for v in variants for labels, over in points]
     if jobs > 1 and len(tasks) > 1:
         with ProcessPoolExecutor(max_workers=jobs) as pool:

@@ -1,4 +1,4 @@
-"""pandas views of a run's plain-data result (and of reproduce / compare rows), for notebooks.
+"""pandas views of a run's plain-data result (and of reproduce / compare / sweep rows), for notebooks.
 
 The result dict of ``simulate`` stays the one source; each function here only reshapes one part of it into a
 DataFrame. pandas is an optional dependency (``pip install -e '.[notebook]'``), imported on first use.
@@ -39,5 +39,5 @@ def spin_shares(result: dict):
 
 
 def rows(objects):
-    """reproduce's rows (dataclasses) or compare's rows (dicts) as a DataFrame."""
+    """reproduce's rows (dataclasses), or compare's and sweep's rows (dicts), as a DataFrame."""
     return _pd().DataFrame([asdict(o) if hasattr(o, "__dataclass_fields__") else dict(o) for o in objects])
