@@ -7,9 +7,7 @@ deterministic; ``jobs`` runs them in parallel processes.
 """
 from __future__ import annotations
 
-from pathlib import Path
-
-from . import scenario
+from . import scenario, tomlfile
 from .sweep import run_points
 
 
@@ -26,7 +24,7 @@ def queue_overrides(sections: dict, q: int) -> dict:
 
 def compare(path, variants, queues=None, seed=None, duration_s=None, engine="simpy", jobs=1, allow_lor=False):
     """Rows of sweep.summary for every variant x queue count (the scenario's own count if ``queues`` is None)."""
-    sections = scenario.parse(Path(path).read_text(), str(path))
+    sections = scenario.parse(tomlfile.read(path, "scenario")[1], str(path))
     points = [({}, queue_overrides(sections, q)) for q in queues] if queues else [({}, {})]
     return run_points(path, points, variants, seed, duration_s, engine, jobs, allow_lor)
 

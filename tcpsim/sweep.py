@@ -11,9 +11,7 @@ from __future__ import annotations
 import itertools
 import tomllib
 from concurrent.futures import ProcessPoolExecutor
-from pathlib import Path
-
-from . import scenario
+from . import scenario, tomlfile
 from .errors import TcpsimError
 from .observe.results import busy
 from .simulate import overrides, run_model
@@ -101,7 +99,7 @@ def run_point(args) -> dict:
 
 def run_points(path, points, variants, seed=None, duration_s=None, engine="simpy", jobs=1, allow_lor=False):
     """Run every variant at every point (variant-major); points are (labels, overrides). All are validated first."""
-    text = Path(path).read_text()
+    _, text = tomlfile.read(path, "scenario")  # a missing file is the user's one-line error
     for _labels, over in points:
         for v in variants:
             scenario.parse(text, str(path), _point_overrides(over, v))

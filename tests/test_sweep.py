@@ -63,6 +63,8 @@ def test_cli_sweep_user_errors_exit_2(tmp_path):
     p = tmp_path / "s.toml"
     p.write_text(SMALL)
     for args in (["sweep", str(p)],  # nothing to sweep
+                 ["sweep", str(tmp_path / "missing.toml"), "--set", "hardware.queues=2"],
+                 ["compare", str(tmp_path / "missing.toml"), "--variants", "baseline"],
                  ["sweep", str(p), "--set", "clients.bogus=1"],
                  ["sweep", str(p), "--set", "clients.concurrency=[0, 4]"],  # out of range, caught before running
                  ["sweep", str(p), "--set", 'scenario.variant=["rlock"]', "--variants", "baseline"]):
