@@ -21,7 +21,7 @@ from . import scenario, tomlfile
 from .costs import load_costs
 from .errors import TcpsimError
 from .observe.callgraph import leaf_share
-from .observe.results import busy
+from .observe.results import busy, threads_named
 from .reproduce import PAPER_DIR
 from .simulate import run_model
 
@@ -82,7 +82,7 @@ def metric(name: str, run, where: str = ""):
         return sum(busy(r, qcpus)) / len(qcpus)
     if name == "wlock_share":
         return sum(100.0 * leaf_share(eng.samples[c], "__rw_wlock_hard") for c in qcpus) / len(qcpus)
-    threads = [t for t in r["threads"] if t["command"].startswith(arg)]
+    threads = threads_named(r, arg)
     if not threads:
         raise TcpsimError(f"{where}: metric {name!r}: no thread's command starts with {arg!r}")
     return sum(t["system" if kind == "thread_system" else "user"] for t in threads) / len(threads)

@@ -11,7 +11,7 @@ from pathlib import Path
 from . import scenario
 from .errors import TcpsimError
 from .observe.callgraph import caller_share, leaf_share
-from .observe.results import busy
+from .observe.results import busy, threads_named
 from .simulate import overrides, run_model
 
 PAPER_DIR = Path(__file__).resolve().parents[1] / "scenarios" / "paper"
@@ -49,10 +49,6 @@ def _within(model, target, rel):
     return abs(model - target) <= rel * target
 
 
-def _threads(r, prefix):
-    return [t for t in r["threads"] if t["command"].startswith(prefix)]
-
-
 def evaluate(fig2: dict, fig2_engine, fig3: dict, fig3_engine, variants: dict | None = None) -> list[Row]:
     rows = []
 
@@ -68,7 +64,7 @@ def evaluate(fig2: dict, fig2_engine, fig3: dict, fig3_engine, variants: dict | 
     add("fig2_irq_busy", "Fig. 2", "1 queue: interrupt CPU busy %", 96.5, cpu0, cpu0 >= 90, "calibration", ">= 90")
     share("fig2_irq_interrupt", "Fig. 2", "1 queue: interrupt CPU interrupt %", 96.1,
           fig2["cpus"][fig2_engine.m.hardware.queue_cpus[0]]["interrupt"])
-    acc2, wk2 = _threads(fig2, "tcp_server{accept")[0], _threads(fig2, "tcp_server{worker")[0]
+    acc2, wk2 = threads_named(fig2, "tcp_server{accept")[0], threads_named(fig2, "tcp_server{worker")[0]
     share("fig2_accept_sys", "Fig. 2", "accept thread system %", 20.0, acc2["system"])
     share("fig2_worker_sys", "Fig. 2", "worker system %", 63.5, wk2["system"])
     share("fig2_worker_user", "Fig. 2", "worker user %", 11.8, wk2["user"])
@@ -82,9 +78,9 @@ def evaluate(fig2: dict, fig2_engine, fig3: dict, fig3_engine, variants: dict | 
     mean = lambda key: round(sum(fig3["cpus"][c][key] for c in qcpus) / len(qcpus), 1)  # noqa: E731
     share("fig3_irq_interrupt", "Fig. 3", "CPUs 0-3 interrupt % (mean)", 65.3, mean("interrupt"), "prediction")
     share("fig3_irq_system", "Fig. 3", "CPUs 0-3 system % (mean)", 30.2, mean("system"), "prediction")
-    share("fig3_accept_sys", "Fig. 3", "accept thread system %", 84.4, _threads(fig3, "tcp_server{accept")[0]["system"],
-          "prediction")
-    w3 = [t["system"] for t in _threads(fig3, "tcp_server{worker")]
+    share("fig3_accept_sys", "Fig. 3", "accept thread system %", 84.4,
+          threads_named(fig3, "tcp_server{accept")[0]["system"], "prediction")
+    w3 = [t["system"] for t in threads_named(fig3, "tcp_server{worker")]
     share("fig3_worker_sys", "Fig. 3", "worker threads system % (mean)", 58.7, round(sum(w3) / len(w3), 1), "prediction")
 
     samples = fig3_engine.samples[qcpus[0]]

@@ -13,7 +13,7 @@ import tomllib
 from concurrent.futures import ProcessPoolExecutor
 from . import scenario, tomlfile
 from .errors import TcpsimError
-from .observe.results import busy
+from .observe.results import busy, threads_named
 from .simulate import overrides, run_model
 from .witness import refuse
 
@@ -60,9 +60,8 @@ def summary(result: dict, model) -> dict:
     hw, app = model.hardware, model.app
     qcpus = hw.queue_cpus
     mean = lambda values: round(sum(values) / len(values), 1) if values else None  # noqa: E731
-    threads = {t["command"]: t for t in result["threads"]}
-    accept = threads.get("tcp_server{accept}")
-    workers = [t["system"] for t in result["threads"] if t["command"].startswith("tcp_server{worker")]
+    accept = threads_named(result, "tcp_server{accept}")
+    workers = [t["system"] for t in threads_named(result, "tcp_server{worker")]
     total_wait = sum(row["wait_total"] for row in result["lock_profile"])
     top = result["lock_profile"][0] if result["lock_profile"] else None
     return {
@@ -72,7 +71,7 @@ def summary(result: dict, model) -> dict:
         "irq_busy": mean(busy(result, qcpus)),
         "irq_interrupt": mean([result["cpus"][c]["interrupt"] for c in qcpus]),
         "irq_system": mean([result["cpus"][c]["system"] for c in qcpus]),
-        "accept_system": accept["system"] if accept else None, "worker_system": mean(workers),
+        "accept_system": accept[0]["system"] if accept else None, "worker_system": mean(workers),
         "top_site": top["name"] if top else "",
         "top_wait_share": round(top["wait_total"] / total_wait, 3) if top and total_wait else 0.0,
         "accept_cpu": app.accept_cpu, "worker_cpus": list(app.worker_cpus),

@@ -20,6 +20,11 @@ def busy(result: dict, cpus) -> list[float]:
     return [100.0 - result["cpus"][c]["idle"] for c in cpus]
 
 
+def threads_named(result: dict, prefix: str) -> list[dict]:
+    """The threads of a collected result whose top command starts with ``prefix`` (e.g. "tcp_server{worker")."""
+    return [t for t in result["threads"] if t["command"].startswith(prefix)]
+
+
 def _pct(ns: int, window_ns: int) -> float:
     return round(100.0 * ns / window_ns, 2) if window_ns else 0.0
 
