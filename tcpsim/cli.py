@@ -15,7 +15,8 @@ from . import __version__, scenario, witness
 from .engines import DEFAULT_ENGINE, ENGINES
 from .errors import TcpsimError
 from .observe.probes import Aggregation, Probes
-from .observe.results import format_lock_view, format_profile_view, format_summary, format_top_view
+from .observe.results import (format_lock_view, format_profile_view, format_summary, format_top_view,
+                              format_vmstat_view)
 from .simulate import overrides, run_model
 
 
@@ -153,7 +154,7 @@ def cmd_run(args, out) -> int:
         out.write(json.dumps(result, indent=1) + "\n")
         return 0
     views = [format_summary(result) + f"   (simulated in {result['wall_s']} s)", format_top_view(result),
-             format_lock_view(result), format_profile_view(engine, cpus)]
+             format_vmstat_view(result), format_lock_view(result), format_profile_view(engine, cpus)]
     views += [f"# dtrace -n '{p} {{ @[probename, ...] = count(); }}'  (whole run)\n{a.format()}" for p, a in aggregations]
     out.write("\n\n".join(views) + "\n")
     return 0

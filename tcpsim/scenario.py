@@ -48,9 +48,17 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "queues": _k(int, 1, "NIC receive queues (ixgbe: RSS only with more than one, at most 8)", 1, MAX_QUEUES),
         "queue_cpus": _k(list, None, "CPU of each queue's MSI-X interrupt thread (default 0..queues-1)"),
         "link_gbps": _k(float, 10.0, "link rate in Gbit/s", 0.001, 400),
-        "rx_ring_descriptors": _k(int, 1024, "receive descriptors per ring; a full ring drops", 1, 65536),
-        "rx_process_limit": _k(int, 256, "frames per interrupt pass before deferring to the queue task", 1, 65536),
-        "max_interrupt_rate": _k(int, 31250, "interrupt moderation: interrupts/s per queue", 1, 10_000_000),
+        "rx_ring_descriptors": _k(int, 2048, "hw.ixgbe.rxd: receive descriptors per ring (2.5.15: PERFORM_RXD); a "
+                                  "full ring drops", 1, 65536),
+        "rx_process_limit": _k(int, 256, "hw.ixgbe.rx_process_limit: received frames per interrupt or task pass",
+                               1, 65536),
+        "tx_process_limit": _k(int, 256, "sent descriptors reclaimed per interrupt or task pass", 1, 65536),
+        "max_interrupt_rate": _k(int, 31250, "hw.ixgbe.max_interrupt_rate: interrupts/s per queue as programmed at "
+                                 "attach (EITR); AIM rewrites it while on", 1000, 500_000),
+        "enable_aim": _k(bool, True, "hw.ixgbe.enable_aim: adaptive interrupt moderation from the average frame size"),
+        "que_task_cpu": _k(str, "unbound", "where the queue task (kernel{ix0 que}) runs: 'unbound' (10.0: placed by "
+                           "the scheduler at each wake-up) or 'queue' (pinned to its queue's CPU, as later drivers do)",
+                           choices=("unbound", "queue")),
         "rss_key": _k(str, "microsoft", "Toeplitz key: 'microsoft' (standard key) or 80 hex digits"),
         "lock_race_weight": _k(list, None, "relative chance of each CPU (from CPU 0) to win the race for a released "
                                "contended lock; CPUs past the list weigh 1; default: a fair race"),
@@ -232,7 +240,8 @@ def build(sections: dict, text: str = "", source: str = "") -> Model:
     return Model(
         name=sc["name"],
         hardware=Hardware(hw["cpus"], hw["queues"], hw["queue_cpus"], hw["link_gbps"], hw["rx_ring_descriptors"],
-                          hw["rx_process_limit"], hw["max_interrupt_rate"], key, hw["lock_race_weight"]),
+                          hw["rx_process_limit"], hw["max_interrupt_rate"], key, hw["lock_race_weight"],
+                          hw["tx_process_limit"], hw["enable_aim"], hw["que_task_cpu"]),
         kernel=KernelSpec(k["maxtcptw"], k["msl_s"], k["backlog"], k["slowtimo_ms"], k["timer_cpu"], k["timewait_prefill"]),
         app=AppSpec(app["accept_cpu"], app["worker_cpus"], options.get("acceptors", "thread")),
         clients=ClientSpec(cl["mode"], cl["rate"], cl["concurrency"], cl["think_us"], cl["rtt_us"], cl["request_bytes"],

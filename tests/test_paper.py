@@ -16,7 +16,11 @@ def rows():
 
 @pytest.mark.parametrize("key", [
     "fig2_goodput",  # 56,000 +-10% with one queue
-    "fig2_irq_busy",  # the interrupt CPU >= 90% busy
+    # The interrupt CPU >= 90% busy: not with FreeBSD 10.0's driver under a saturating client. Every interrupt
+    # pass then uses its 256-frame budget and hands the next batch to the unbound queue task, which the
+    # scheduler runs on another CPU, so CPU 0 is ~50% busy (README, "Known gaps"). Strict: a pass is news.
+    pytest.param("fig2_irq_busy", marks=pytest.mark.xfail(strict=True, reason="10.0 driver: task passes run on "
+                                                           "another CPU under a saturating client")),
     "fig3_goodput",  # 62,000 +-10% with four queues
     "fig3_irq_busy",  # CPUs 0-3 each >= 85% busy
     "fig4_wlock_share",  # __rw_wlock_hard 50-80% of an interrupt CPU's samples

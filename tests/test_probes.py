@@ -51,7 +51,7 @@ def test_segments_sent_and_received_nine_per_connection(small_model):
     probes.attach("tcp:::receive", count)
     r, eng = run_model(small_model, probes=probes)
     assert counts["tcp:::send"] == r["segments_out"]
-    assert counts["tcp:::receive"] == r["segments_in"] + sum(map(len, eng.rings))  # taken off the wire = processed + queued
+    assert counts["tcp:::receive"] == r["segments_in"] + sum(len(q.ring) for q in eng.nic)  # taken off the wire = processed + queued
     per_conn = (counts["tcp:::send"] + counts["tcp:::receive"]) / r["connections"]["completed"]
     assert 8.5 < per_conn < 10.5  # 4 out + 5 in, give or take the connections in flight at the end
 

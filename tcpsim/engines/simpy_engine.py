@@ -14,7 +14,9 @@ import simpy
 from ..errors import TcpsimError
 from ..model import app, tcp
 from ..model.kernel_state import Connection, Kernel
+from ..model.nic import DRIVER_FRAME_OVERHEAD, QueueState
 from ..model.paths import deferred_base
+from ..model.sched import IDLE_PRI, pick_cpu, warm
 from ..model.threads import thread_specs
 from ..model.rwlock import SPIN_FUNCTION, LockState, Waiter
 from ..model.steps import READ, WRITE, Acquire, Act, Release, Stop, TryAcquire, When, Work
@@ -25,17 +27,19 @@ from ..rss import RedirectionTable, hash_ipv4_tcp
 
 CATEGORIES = ("user", "system", "interrupt")
 DONE, ABORT, STOP = "done", "abort", "stop"  # how a block of steps ended
+NIC_COUNTERS = ("interrupts", "task_passes", "rx_interrupt", "rx_task")  # per queue: passes and frames by context
 
 
 class Thread:
     """A kernel or application thread pinned to one CPU."""
 
-    def __init__(self, name, command, pid, pri, cpu, mode, kind):
+    def __init__(self, name, command, pid, pri, cpu, mode, kind, bound=True):
         self.name = name
         self.command = command
         self.pid = pid
         self.pri = pri
-        self.cpu = cpu
+        self.cpu = cpu  # the CPU it runs on, or last ran on
+        self.bound = bound  # pinned (cpuset, bus_bind_intr) or placed by the scheduler at every wake-up
         self.mode = mode  # "interrupt" or "system": what its kernel time counts as
         self.kind = kind
         self.running = False
@@ -47,11 +51,39 @@ class Thread:
         self.path = ""  # name of the path running
         self.listen = None  # listen socket this thread accepts on, if it does
         self.abort_reason = ""  # why the last aborted path gave up
-        self.cpu_req = None
+        self.preempt = False  # a better-priority thread waits for this CPU: yield it at the next step boundary
+        self.spin = None  # the Waiter it spins as, if it is spinning on a lock
         self.wake_ev = None
         self.ready = deque()  # worker: connections with a readable event
         self.busy = dict.fromkeys(CATEGORIES, 0)
-        self.account_as = self  # ixgbe que task: same process, other thread in the books
+        self.by_cpu = None if bound else {}  # an unbound thread's busy time per CPU it ran on
+        self.last_off = 0  # when it last left a CPU (the scheduler's cache affinity)
+        self.base = None  # maps a path's base stack to this thread's (the driver's task runs rx code)
+
+
+class Cpu:
+    """One core: the thread on it and its run queue (best priority first, FIFO among equals)."""
+
+    __slots__ = ("index", "current", "runq")
+
+    def __init__(self, index):
+        self.index = index
+        self.current = None
+        self.runq = []  # (pri, seq, thread, event)
+
+    def lowpri(self):
+        """ULE's tdq_lowpri: the best priority among its running and runnable threads (IDLE_PRI if none)."""
+        if self.current is None:
+            return IDLE_PRI
+        return min(self.current.pri, self.runq[0][0]) if self.runq else self.current.pri
+
+    def load(self):
+        """ULE's tdq_load: running and runnable threads."""
+        return (self.current is not None) + len(self.runq)
+
+
+def _runq_order(entry):
+    return entry[0], entry[1]
 
 
 class SimpyEngine:
@@ -70,7 +102,9 @@ class SimpyEngine:
         self.kernel = Kernel(k.backlog, k.maxtcptw, int(k.msl_s * 1e9), self.nlisten)
         self.rng_arrival = Stream(run.seed, "arrivals")
         self.rng_race = Stream(run.seed, "lock-race")
-        self.cpus = [simpy.PriorityResource(self.env, capacity=1) for _ in range(hw.cpus)]
+        self.rng_sched = Stream(run.seed, "sched")  # ULE's random tie-break between equally loaded CPUs
+        self.cpus = [Cpu(i) for i in range(hw.cpus)]
+        self.runq_seq = 0  # FIFO order among threads of equal priority on a run queue
         self.cpu_time = [dict.fromkeys(CATEGORIES, 0) for _ in range(hw.cpus)]
         self.cpu_cycles = [0] * hw.cpus
         self.samples = [defaultdict(int) for _ in range(hw.cpus)]
@@ -85,10 +119,9 @@ class SimpyEngine:
         self.nbuckets = int(model.costs["syncache_buckets"])
         self.buckets = [LockState(bucket_decl) for _ in range(self.nbuckets)] if bucket_decl else []
         self.rss = RedirectionTable(hw.queues)
-        self.rings = [deque() for _ in range(hw.queues)]
-        self.tx_pending = [0] * hw.queues  # transmitted frames whose descriptors await ixgbe_txeof
+        self.nic = [QueueState(hw.max_interrupt_rate, hw.enable_aim) for _ in range(hw.queues)]
+        self.nic_counts = [dict.fromkeys(NIC_COUNTERS, 0) for _ in range(hw.queues)]  # in the window
         self.ring_size = hw.rx_ring_descriptors
-        self.itr_ns = int(1e9 / hw.max_interrupt_rate)
         self.link_ns_per_byte = 8.0 / hw.link_gbps  # ns per byte
         self.link_free = {"in": 0, "out": 0}
         self.link_bytes = {"in": 0, "out": 0}
@@ -109,17 +142,17 @@ class SimpyEngine:
     def _build_threads(self):
         env = self.env
         per_worker = self.m.app.acceptors == "per_worker"
-        self.ithreads, self.workers, self.acceptors = [], [], []  # acceptors: the thread of each listen socket
+        self.ithreads, self.tasks, self.workers, self.acceptors = [], [], [], []  # acceptors: one per listen socket
         for spec in thread_specs(self.m):
-            th = Thread(spec.name, spec.command, spec.pid, spec.pri, spec.cpu, spec.mode, spec.kind)
+            th = Thread(spec.name, spec.command, spec.pid, spec.pri, spec.cpu, spec.mode, spec.kind, spec.bound)
             self.threads.append(th)
             if spec.kind == "ithread":
-                th.intr_pending = False
-                th.last_intr = -self.itr_ns
                 self.ithreads.append(th)
                 env.process(self._ithread(th, spec.index))
             elif spec.kind == "taskqueue":
-                self.ithreads[spec.index].que = th
+                th.base = deferred_base
+                self.tasks.append(th)
+                env.process(self._que_task(th, spec.index))
             elif spec.kind == "acceptor":
                 th.listen = spec.index
                 self.acceptors.append(th)
@@ -134,10 +167,34 @@ class SimpyEngine:
                 env.process(self._slowtimo(th))
         self.rr = 0
 
+    # --- CPUs: run queues, placement, preemption --------------------------------------------------------------
     def _on_cpu(self, th):
-        req = self.cpus[th.cpu].request(priority=th.pri)
-        yield req
-        th.cpu_req = req
+        yield from self._switch_in(th, self._sched_add(th))
+
+    def _sched_add(self, th, waker=None):
+        """Make ``th`` runnable now (sched_add): an unbound thread is placed first (model.sched); a thread with a
+        better priority than the running one preempts it at its next step boundary. Return the event that
+        fires when ``th`` has the CPU."""
+        if not th.bound:
+            now = self.env.now
+            th.cpu = pick_cpu(th.pri, th.cpu, waker.cpu if waker is not None else -1,
+                              [c.lowpri() for c in self.cpus], [c.load() for c in self.cpus],
+                              warm(now, th.last_off), self._sched_rnd)
+        cpu = self.cpus[th.cpu]
+        ev = self.env.event()
+        if cpu.current is None:
+            cpu.current = th
+            ev.succeed()
+        else:
+            self.runq_seq += 1
+            cpu.runq.append((th.pri, self.runq_seq, th, ev))
+            cpu.runq.sort(key=_runq_order)
+            if th.pri < cpu.current.pri:
+                self._request_preempt(cpu.current)
+        return ev
+
+    def _switch_in(self, th, granted):
+        yield granted  # cpu.current was set to this thread when the CPU was handed over
         th.running = True
         if self.probes:
             self.probes.fire("sched:::on-cpu", self.env.now, thread=th.name, cpu=th.cpu)
@@ -145,8 +202,13 @@ class SimpyEngine:
         self._charge(th, self.env.now, cs, ("sched_switch",), False, base=("mi_switch",))
         yield self.env.timeout(cs)
 
+    def _sched_rnd(self):
+        return self.rng_sched.randrange(64)
+
     def _off_cpu(self, th):
         th.running = False
+        th.last_off = self.env.now
+        th.preempt = False
         if self.probes:
             self.probes.fire("sched:::off-cpu", self.env.now, thread=th.name, cpu=th.cpu)
         # Spinners on locks this thread write-owns see a sleeping owner: they go to the turnstile.
@@ -155,20 +217,40 @@ class SimpyEngine:
                 for w in list(lock.spinners):
                     if not w.on_readers and not w.event.triggered:
                         w.event.succeed("sleep")
-        if th.cpu_req is not None:
-            self.cpus[th.cpu].release(th.cpu_req)
-            th.cpu_req = None
+        cpu = self.cpus[th.cpu]
+        cpu.current = None
+        if cpu.runq:
+            _pri, _seq, nxt, ev = cpu.runq.pop(0)
+            cpu.current = nxt
+            ev.succeed()
+
+    def _request_preempt(self, th):
+        th.preempt = True
+        w = th.spin
+        if w is not None and w.spinning and not w.event.triggered:
+            w.event.succeed("preempt")  # a spinning thread is preemptible; it resumes spinning afterwards
+
+    def _yield_cpu(self, th):
+        """Preempted: go back on the run queue of the same CPU (ULE keeps a preempted thread where it was)."""
+        if self.probes:
+            self.probes.fire("sched:::preempt", self.env.now, thread=th.name, cpu=th.cpu)
+        self._off_cpu(th)
+        bound, th.bound = th.bound, True
+        yield from self._on_cpu(th)
+        th.bound = bound
 
     def _sleep_for_work(self, th):
         self._off_cpu(th)
         th.wake_ev = self.env.event()
-        yield th.wake_ev
+        granted = yield th.wake_ev
         th.wake_ev = None
-        yield from self._on_cpu(th)
+        yield from self._switch_in(th, granted)
 
-    def _wake(self, th):
+    def _wake(self, th, waker=None):
+        """wakeup(): a sleeping thread becomes runnable at once; ``waker`` is the thread whose CPU calls it (ULE
+        looks at that CPU when it places an unbound thread)."""
         if th.wake_ev is not None and not th.wake_ev.triggered:
-            th.wake_ev.succeed()
+            th.wake_ev.succeed(self._sched_add(th, waker))
 
     # --- accounting ------------------------------------------------------------------------------------------
     def _charge(self, th, start, dur, frames, user, base=()):
@@ -180,9 +262,10 @@ class SimpyEngine:
             return
         d = b - a
         cat = "user" if user else th.mode
-        acct = th.account_as
-        acct.busy[cat] += d
+        th.busy[cat] += d
         cpu = th.cpu
+        if th.by_cpu is not None:
+            th.by_cpu[cpu] = th.by_cpu.get(cpu, 0) + d
         self.cpu_time[cpu][cat] += d
         c = self.cpu_cycles[cpu]
         n = (c + d) // self.sample_ns - c // self.sample_ns
@@ -196,7 +279,9 @@ class SimpyEngine:
         """Run one declared path; return False if an action aborted it (held locks are then released)."""
         path = self.m.paths[name]
         th.path = name
-        base = path.base if th.account_as is th else deferred_base(path.base)
+        base = path.base if th.base is None else th.base(path.base)
+        if th.preempt:
+            yield from self._yield_cpu(th)
         outcome = yield from self._steps(th, path.steps, base)
         return outcome is not ABORT
 
@@ -215,6 +300,8 @@ class SimpyEngine:
             if pend:
                 yield env.timeout(pend)
                 pend = 0
+            if th.preempt:  # preemption takes effect between steps (the model's unit of uninterrupted work)
+                yield from self._yield_cpu(th)
             if cls is Acquire:
                 lock = self._resolve(th, step.lock, True)
                 yield from self._acquire(th, lock, step.mode, step.site, base + step.frames)
@@ -316,7 +403,9 @@ class SimpyEngine:
                 lock.spinners.append(w)
                 if w.on_readers:
                     self._bound_reader_spin(w)
+                th.spin = w
                 outcome = yield w.event
+                th.spin = None
                 self._charge(th, w.spin_start, env.now - w.spin_start, spin_frames, False)
                 if self.probes:
                     self.probes.fire(f"lockstat:::{lock_provider(lock.kind)}-spin", env.now, lock=lock.display,
@@ -327,6 +416,11 @@ class SimpyEngine:
                     self._granted(th, lock, mode, site, first, True)
                     return
                 if outcome == "retry":
+                    if lock.can_grant(th, mode):
+                        break
+                    continue
+                if outcome == "preempt":  # off the CPU mid-spin; back on it, the thread looks at the lock again
+                    yield from self._yield_cpu(th)
                     if lock.can_grant(th, mode):
                         break
                     continue
@@ -414,6 +508,8 @@ class SimpyEngine:
         winners = lock.race(self.rng_race, self.m.hardware.lock_race_weight)
         if not winners:
             return
+        for w in winners:
+            w.spinning = False  # its compare-and-set landed: no longer preemptible as a spinner
         lock.in_transit = True
         n = len(lock.spinners)
         delay = self.cost["lock_line_transfer"] + self.cost["lock_handoff_per_spinner"] * (n - 1)
@@ -464,60 +560,107 @@ class SimpyEngine:
 
     def transmit(self, conn, seg):
         """Inline transmit from the running context; the client answers after the other half of the RTT."""
-        done = self._wire("out", self.env.now, self._frame_bytes(seg))
-        self.tx_pending[conn.queue] += 1
+        nbytes = self._frame_bytes(seg)
+        done = self._wire("out", self.env.now, nbytes)
+        # the transmit ring follows the flow's RSS queue (ixgbe_mq_start: flowid % queues)
+        self.nic[conn.queue].tx_done.append(nbytes - DRIVER_FRAME_OVERHEAD)
         self.segments_out += 1
         if self.probes:
             self.probes.fire("tcp:::send", self.env.now, conn=conn.cid, segment=seg)
+        self._cause(conn.queue)
         self._at(done + self.one_way, self._client_receive, conn, seg)
 
     def _nic_rx(self, conn, seg):
-        ring = self.rings[conn.queue]
-        if len(ring) >= self.ring_size:
+        q = self.nic[conn.queue]
+        if len(q.ring) >= self.ring_size:
             self._count_drop("rx_ring_full")
             self._client_dropped(conn, seg, "rx_ring_full")
             return
-        ring.append((conn, seg))
+        q.ring.append((conn, seg))
         if self.probes:
             self.probes.fire("tcp:::receive", self.env.now, conn=conn.cid, segment=seg)
-        th = self.ithreads[conn.queue]
-        if not th.intr_pending:
-            th.intr_pending = True
-            # interrupt moderation: at most max_interrupt_rate interrupts per second per queue
-            self._at(max(self.env.now, th.last_intr + self.itr_ns), self._wake, th)
+        self._cause(conn.queue)
 
-    def _ithread(self, th, q):
-        ring = self.rings[q]
-        limit = self.m.hardware.rx_process_limit
+    # --- the ixgbe driver (model.nic): interrupt passes, task passes, moderation ------------------------------
+    def _cause(self, qi):
+        """A queue has work: its vector fires once enabled and its moderation interval has run out."""
+        q = self.nic[qi]
+        if q.masked or q.scheduled or not q.has_cause():
+            return
+        q.scheduled = True
+        self._at(q.next_interrupt(self.env.now), self._interrupt, qi)
+
+    def _interrupt(self, qi):
+        q = self.nic[qi]
+        q.interrupt(self.env.now)
+        self._count_nic(qi, "interrupts", 1)
+        if self.probes:
+            self.probes.fire("fbt::ixgbe_msix_que:entry", self.env.now, queue=qi, eitr=q.eitr)
+        self._wake(self.ithreads[qi])
+
+    def _enable_vector(self, qi, th):
+        if self.probes:
+            self.probes.fire("fbt::ixgbe_enable_queue:entry", self.env.now, queue=qi, thread=th.name, cpu=th.cpu)
+        self.nic[qi].masked = False
+        self._cause(qi)
+
+    def _count_nic(self, qi, counter, n):
+        if self.w0 <= self.env.now < self.w1:
+            self.nic_counts[qi][counter] += n
+
+    def _ithread(self, th, qi):
+        """ixgbe_msix_que: one rx pass and one tx pass, moderation, then the task if frames remain."""
+        q = self.nic[qi]
         while True:
             yield from self._sleep_for_work(th)
-            th.last_intr = self.env.now
-            th.account_as = th
             yield from self._run(th, "interrupt")
-            n = 0
-            while ring or self.tx_pending[q]:
-                for _ in range(self.tx_pending[q]):
-                    self.tx_pending[q] -= 1
-                    yield from self._run(th, "tx_clean")
-                if not ring:
+            more = yield from self._rx_pass(th, qi, "rx_interrupt")
+            yield from self._tx_pass(th, q)
+            q.moderate()
+            if more:
+                self._wake(self.tasks[qi], th)  # taskqueue_enqueue: the vector stays masked
+            else:
+                self._enable_vector(qi, th)
+
+    def _que_task(self, th, qi):
+        """ixgbe_handle_que: one more rx pass and tx pass, then the vector is unmasked whatever remains."""
+        q = self.nic[qi]
+        while True:
+            yield from self._sleep_for_work(th)
+            self._count_nic(qi, "task_passes", 1)
+            yield from self._rx_pass(th, qi, "rx_task")
+            yield from self._tx_pass(th, q)
+            self._enable_vector(qi, th)
+
+    def _rx_pass(self, th, qi, counter):
+        """ixgbe_rxeof: at most rx_process_limit frames, including those that land during the pass; return
+        whether it used its whole budget (it does not look at the next descriptor)."""
+        q = self.nic[qi]
+        ring = q.ring
+        limit = n = self.m.hardware.rx_process_limit
+        while ring and n:
+            n -= 1
+            conn, seg = ring.popleft()
+            self.segments_in += 1
+            q.rx_bytes += self._frame_bytes(seg) - DRIVER_FRAME_OVERHEAD
+            yield from self._run(th, "rx_packet")
+            th.conn = conn
+            for name in tcp.paths_for(seg, conn.state):
+                ok = yield from self._run(th, name)
+                if not ok:
+                    self._client_dropped(conn, seg, th.abort_reason)
                     break
-                if n == limit:  # ixgbe defers the rest of the ring to the queue's taskqueue thread
-                    th.account_as = th.que
-                    th.mode = "system"
-                    n = 0
-                conn, seg = ring.popleft()
-                n += 1
-                yield from self._run(th, "rx_packet")
-                th.conn = conn
-                self.segments_in += 1
-                for name in tcp.paths_for(seg, conn.state):
-                    ok = yield from self._run(th, name)
-                    if not ok:
-                        self._client_dropped(conn, seg, th.abort_reason)
-                        break
-            th.mode = "interrupt"
-            th.account_as = th
-            th.intr_pending = False
+        self._count_nic(qi, counter, limit - n)
+        if self.probes:
+            self.probes.fire("fbt::ixgbe_rxeof:return", self.env.now, queue=qi, thread=th.name, cpu=th.cpu,
+                             frames=limit - n, more=n == 0)
+        return n == 0
+
+    def _tx_pass(self, th, q):
+        """ixgbe_txeof: reclaim at most tx_process_limit sent frames."""
+        for _ in range(min(len(q.tx_done), self.m.hardware.tx_process_limit)):
+            q.reclaim()
+            yield from self._run(th, "tx_clean")
 
     def _acceptor(self, th):
         queue = self.kernel.accept_queues[th.listen]

@@ -20,6 +20,9 @@ class Hardware:
     max_interrupt_rate: int
     rss_key: bytes
     lock_race_weight: tuple[float, ...] | None = None  # None: every spinning CPU is equally likely to win
+    tx_process_limit: int = 256
+    enable_aim: bool = True  # hw.ixgbe.enable_aim: adaptive interrupt moderation (model/nic.py)
+    que_task_cpu: str = "unbound"  # "unbound" (10.0: the scheduler places the queue task) or "queue" (pinned)
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ class ThreadSpec:
     cpu: int
     mode: str  # what its kernel time counts as: interrupt or system
     index: int = 0  # queue of an ithread/taskqueue, worker number, listen socket of an acceptor
+    bound: bool = True  # pinned to ``cpu``; otherwise ``cpu`` is only where it starts (model/sched.py places it)
 
 
 def thread_specs(model) -> list[ThreadSpec]:
@@ -25,8 +26,10 @@ def thread_specs(model) -> list[ThreadSpec]:
     for q, cpu in enumerate(hw.queue_cpus):
         irq = f"intr{{irq{IRQ_BASE + q}: {'ix0' if hw.queues == 1 else f'ix0:que {q}'}}}"
         out.append(ThreadSpec("ithread", irq, irq, 12, -92, cpu, "interrupt", q))
-        # the queue's taskqueue: ixgbe hands it the frames past its per-pass limit
-        out.append(ThreadSpec("taskqueue", f"kernel{{ix0 que {q}}}", "kernel{ix0 que}", 0, -92, cpu, "system", q))
+        # The queue's task (ixgbe_handle_que): 10.0's driver starts its thread with no CPU binding
+        # (taskqueue_start_threads at PI_NET); later drivers pin it to the queue's CPU.
+        out.append(ThreadSpec("taskqueue", f"kernel{{ix0 que {q}}}", "kernel{ix0 que}", 0, -92, cpu, "system", q,
+                              bound=hw.que_task_cpu == "queue"))
     if app.acceptors == "thread":
         out.append(ThreadSpec("acceptor", "acceptor", "tcp_server{accept}", 1000, -21, app.accept_cpu, "system", 0))
     for i, cpu in enumerate(app.worker_cpus):

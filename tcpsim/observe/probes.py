@@ -2,19 +2,23 @@
 
 Probe names follow DTrace's providers (``provider:::name``):
 
-==========================  =====================================================================
-``tcp:::state-change``      conn, old, new                  a connection changed TCP state
-``tcp:::receive``           conn, segment                   the NIC took a client segment off the wire
-``tcp:::send``              conn, segment                   the server transmitted a segment
-``tcp:::drop``              conn, segment, reason           a segment was dropped (ring full, listen queue)
-``lockstat:::rw-acquire``   lock, mode, site, thread, wait  an rwlock was obtained (wait in ns)
-``lockstat:::rw-spin``      lock, mode, site, thread, ns    a waiter stopped spinning (ns spun)
-``lockstat:::rw-block``     lock, mode, site, thread        a waiter went to sleep on the turnstile
-``lockstat:::rw-release``   lock, thread, hold              an outermost hold ended (hold in ns)
-``lockstat:::adaptive-*``   (same, for mutexes)
-``sched:::on-cpu``          thread, cpu                     a thread got its CPU back
-``sched:::off-cpu``         thread, cpu                     a thread gave up its CPU (it sleeps)
-==========================  =====================================================================
+=================================  ================================  ============================================================
+``tcp:::state-change``             conn, old, new                    a connection changed TCP state
+``tcp:::receive``                  conn, segment                     the NIC took a client segment off the wire
+``tcp:::send``                     conn, segment                     the server transmitted a segment
+``tcp:::drop``                     conn, segment, reason             a segment was dropped (ring full, listen queue)
+``lockstat:::rw-acquire``          lock, mode, site, thread, wait    an rwlock was obtained (wait in ns)
+``lockstat:::rw-spin``             lock, mode, site, thread, ns      a waiter stopped spinning (ns spun)
+``lockstat:::rw-block``            lock, mode, site, thread          a waiter went to sleep on the turnstile
+``lockstat:::rw-release``          lock, thread, hold                an outermost hold ended (hold in ns)
+``lockstat:::adaptive-*``          (same, for mutexes)
+``sched:::on-cpu``                 thread, cpu                       a thread got a CPU
+``sched:::off-cpu``                thread, cpu                       a thread left its CPU (it sleeps, or was preempted)
+``sched:::preempt``                thread, cpu                       a better-priority thread takes the CPU from this one
+``fbt::ixgbe_msix_que:entry``      queue, eitr                       a queue's MSI-X vector fired (the EITR value in force)
+``fbt::ixgbe_rxeof:return``        queue, thread, cpu, frames, more  a receive pass ended: frames cleaned; more: it stopped at its limit
+``fbt::ixgbe_enable_queue:entry``  queue, thread, cpu                the vector was unmasked (end of an interrupt or task pass)
+=================================  ================================  ============================================================
 
 Every callback gets ``(probe, time_ns, args_dict)``. The engine tests one flag before building any arguments,
 so a run without probes pays nothing for them.
@@ -31,7 +35,8 @@ PROBES = (
     "lockstat:::rw-acquire", "lockstat:::rw-spin", "lockstat:::rw-block", "lockstat:::rw-release",
     "lockstat:::adaptive-acquire", "lockstat:::adaptive-spin", "lockstat:::adaptive-block",
     "lockstat:::adaptive-release",
-    "sched:::on-cpu", "sched:::off-cpu",
+    "sched:::on-cpu", "sched:::off-cpu", "sched:::preempt",
+    "fbt::ixgbe_msix_que:entry", "fbt::ixgbe_rxeof:return", "fbt::ixgbe_enable_queue:entry",
 )
 
 
@@ -65,7 +70,8 @@ def lock_provider(kind: str) -> str:
 class Aggregation:
     """``@[probe, key] = count()`` over the probes matching a pattern, as ``tcpsim run --probe`` prints it."""
 
-    KEYS = {"tcp": ("segment", "new", "reason"), "lockstat": ("lock", "site"), "sched": ("thread",)}
+    KEYS = {"tcp": ("segment", "new", "reason"), "lockstat": ("lock", "site"), "sched": ("thread",),
+            "fbt": ("queue", "thread")}
 
     def __init__(self, probes: Probes, pattern: str):
         self.counts = Counter()

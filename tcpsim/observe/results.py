@@ -7,6 +7,7 @@ engine-independent arithmetic on those.
 from __future__ import annotations
 
 from .. import __version__, witness
+from ..model.nic import interrupt_rate
 from ..model.rwlock import SPIN_FUNCTION
 from .callgraph import callgraph_tree, format_callgraph, leaf_share
 from .lockprof import format_stats, per_connection
@@ -65,6 +66,8 @@ def collect(engine) -> dict:
             "interrupt": _pct(th.busy["interrupt"], window_ns), "wcpu": _pct(busy, window_ns),
             "time_s": busy / 1e9,
         })
+        if th.by_cpu is not None:  # a thread the scheduler places: where its time went
+            threads[-1]["ran_on"] = {cpu: _pct(ns, window_ns) for cpu, ns in sorted(th.by_cpu.items())}
     completed = engine.window_completed
     rows = engine.lockprof.rows()
     per_conn = per_connection(rows, completed) if completed else {}
@@ -111,12 +114,35 @@ def collect(engine) -> dict:
             "out_mbps": round(engine.link_bytes["out"] * 8 / secs / 1e6, 2),
             "out_utilisation": round(engine.link_bytes["out"] * 8 / secs / link_bps, 4),
         },
+        "interrupts": _vectors(engine, secs),
         "witness": _witness(engine),
         "cpus": cpus,
         "threads": threads,
         "lock_profile": rows,
         "profile": profile,
     }
+
+
+def _vectors(engine, secs) -> list[dict]:
+    """Per NIC queue, in the window: what ``vmstat -i`` counts for its vector, the interrupt rate its EITR
+    allows now (``sysctl dev.ix.0.queueN.interrupt_rate``), task passes and frames cleaned by each context."""
+    out = []
+    for qi, (th, q, counts) in enumerate(zip(engine.ithreads, engine.nic, engine.nic_counts)):
+        out.append({"queue": qi, "name": th.command[len("intr{"):-1], "total": counts["interrupts"],
+                    "rate": round(counts["interrupts"] / secs), "interrupt_rate": interrupt_rate(q.eitr),
+                    "task_passes": counts["task_passes"], "frames_interrupt": counts["rx_interrupt"],
+                    "frames_task": counts["rx_task"]})
+    return out
+
+
+def format_vmstat_view(r: dict) -> str:
+    lines = ["$ vmstat -i   (measured window; task passes and frames per context from the driver's counters)",
+             f"{'interrupt':<24}{'total':>12}{'rate':>10}{'EITR rate':>11}{'task passes':>13}"
+             f"{'frames intr':>13}{'frames task':>13}"]
+    for v in r["interrupts"]:
+        lines.append(f"{v['name']:<24}{v['total']:>12,}{v['rate']:>10,}{v['interrupt_rate']:>11,}"
+                     f"{v['task_passes']:>13,}{v['frames_interrupt']:>13,}{v['frames_task']:>13,}")
+    return "\n".join(lines)
 
 
 def _witness(engine) -> dict:
