@@ -129,7 +129,7 @@ def test_sites_and_locks_are_separate_rows():
     p = LockProfile()
     _acq(p, SITE, "rw:tcp", 0, False, 1_000)
     _acq(p, SITE, "rw:tcpinp", 0, False, 1_000)
-    _acq(p, "tcp_input.c:1008", "rw:tcp", 0, False, 1_000)
+    _acq(p, "tcp_input.c:1010", "rw:tcp", 0, False, 1_000)
     assert len(p.rows()) == 3
 
 

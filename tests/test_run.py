@@ -65,7 +65,7 @@ def test_timewait_recycled_inline_when_maxtcptw_is_reached():
     assert r["kernel"]["tw_recycled"] > 0 and r["kernel"]["tw_expired"] == 0
     assert len(eng.kernel.timewait) == 50
     # the recycling happens under rw:tcp inside tcp_twstart: its unhash shows as a lock-profile row
-    assert any(row["site"] == "tcp_timewait.c:686" for row in r["lock_profile"])
+    assert any(row["site"] == "tcp_timewait.c:643" for row in r["lock_profile"])
 
 
 def test_timewait_expires_in_the_slow_timer_scan():
@@ -73,7 +73,7 @@ def test_timewait_expires_in_the_slow_timer_scan():
     m = make_model(kernel={"maxtcptw": 100000, "msl_s": 0.001, "slowtimo_ms": 1.0, "timewait_prefill": False})
     r, eng = run_model(m)
     assert r["kernel"]["tw_expired"] > 0 and r["kernel"]["tw_recycled"] == 0
-    assert any(row["site"] == "tcp_timer.c:170" for row in r["lock_profile"])
+    assert any(row["site"] == "tcp_timer.c:147" for row in r["lock_profile"])
     # nothing older than 2MSL + one timer period is left
     now = eng.env.now
     assert all(c.tw_expire > now - 1_000_000 for c in eng.kernel.timewait)

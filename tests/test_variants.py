@@ -1,6 +1,6 @@
 """Locking variants: built-ins run, pass WITNESS, show the changes they claim, and acquire each lock site the
 number of times per connection that the paths imply (table derived from the reference's Figure 5 reading:
-two global-lock acquisitions per connection at :778 and two at the :1008/:1013 try-or-block pair, one each
+two global-lock acquisitions per connection at :778 and two at the :1010/:1013 try-or-block pair, one each
 in accept/shutdown/close, one pcb lock per inbound segment, one lookup per inbound segment)."""
 import pytest
 
@@ -13,29 +13,35 @@ from tcpsim.simulate import run_model
 FIG3 = "scenarios/paper/fig3_4queues.toml"
 
 BASE = {
-    "tcp_input.c:778 (rw:tcp)": 2, "tcp_input.c:1008+1013 (rw:tcp)": 2, "tcp_usrreq.c:635 (rw:tcp)": 1,
+    "tcp_input.c:778 (rw:tcp)": 2, "tcp_input.c:1010+1013 (rw:tcp)": 2, "tcp_usrreq.c:635 (rw:tcp)": 1,
     "tcp_usrreq.c:728 (rw:tcp)": 1, "tcp_usrreq.c:984 (rw:tcp)": 1, "in_pcb.c:1802 (rw:tcpinp)": 5,
-    "in_pcb.c:1790 (rw:pcbinfohash)": 5, "in_pcb.c:1655 (rw:pcbinfohash)": 1, "in_pcb.c:1486 (rw:pcbinfohash)": 1,
-    "tcp_timewait.c:686 (rw:tcpinp)": 1,  # maxtcptw reached: every new TIME-WAIT recycles the oldest inline
-    "tcp_usrreq.c:1638 (rw:tcp)": 0, "tcp_usrreq.c:229 (rw:tcp)": 0,  # write recursion: not profiled
+    "in_pcb.c:1795 (rw:pcbinfohash)": 5, "tcp_syncache.c:707 (rw:pcbinfohash)": 1, "in_pcb.c:1252 (rw:pcbinfohash)": 1,
+    "tcp_timewait.c:643 (rw:tcpinp)": 1,  # maxtcptw reached: every new TIME-WAIT recycles the oldest inline
+    "tcp_usrreq.c:1617 (rw:tcp)": 0, "tcp_usrreq.c:231 (rw:tcp)": 0,  # write recursion: not profiled
+    # syncache buckets: lookup in syncache_add and syncache_expand (one site), insert after the SYN|ACK
+    "tcp_syncache.c:521 (mtx:tcp_sc_head)": 2, "tcp_syncache.c:348 (mtx:tcp_sc_head)": 1,
+    # the new connection's pcb, locked three separate times during the handshake, once more in tcp_usr_detach
+    "in_pcb.c:313 (rw:tcpinp)": 1, "tcp_syncache.c:706 (rw:tcpinp)": 1, "tcp_input.c:1133 (rw:tcpinp)": 1,
+    "tcp_usrreq.c:232 (rw:tcpinp)": 1,
+    "uipc_socket.c:492 (mtx:accept)": 1, "uipc_socket.c:549 (mtx:accept)": 1, "tcp_timewait.c:306 (mtx:accept)": 1,
 }
 EXPECTED = {
     "baseline": BASE,
     "accept_nolock": {**BASE, "tcp_usrreq.c:635 (rw:tcp)": 0},
-    "tw_lock": {**BASE, "tcp_timewait.c:270 (rw:tcptw)": 1, "tcp_timewait.c:730 (rw:tcptw)": 1},
+    "tw_lock": {**BASE, "tcp_timewait.c:661 (rw:tcptw)": 1, "tcp_timewait.c:678 (rw:tcptw)": 1},
     "syn_nolock": {**BASE, "tcp_input.c:778 (rw:tcp)": 1},
     "rlock": {**BASE, "tcp_input.c:778 (rw:tcp)": 1, "tcp_usrreq.c:635 (rw:tcp)": 0,
               # read acquisitions nested in a read hold are acquisitions of their own
-              "tcp_usrreq.c:1638 (rw:tcp)": 1, "tcp_usrreq.c:229 (rw:tcp)": 1,
-              "in_pcb.c:520 (rw:pcbinfolist)": 1, "in_pcb.c:1300 (rw:pcbinfolist)": 1,
-              "tcp_timewait.c:270 (rw:tcptw)": 1, "tcp_timewait.c:730 (rw:tcptw)": 1},
-    "epoch": {"tcp_input.c:778 (rw:tcp)": 0, "tcp_input.c:1008+1013 (rw:tcp)": 0, "tcp_usrreq.c:728 (rw:tcp)": 0,
-              "tcp_usrreq.c:984 (rw:tcp)": 0, "in_pcb.c:1790 (rw:pcbinfohash)": 0,
-              "in_pcb.c:1655 (mtx:pcbinfohash)": 1, "in_pcb.c:1486 (mtx:pcbinfohash)": 1,
-              "in_pcb.c:1802 (rw:tcpinp)": 5, "in_pcb.c:520 (rw:pcbinfolist)": 1},
+              "tcp_usrreq.c:1617 (rw:tcp)": 1, "tcp_usrreq.c:231 (rw:tcp)": 1,
+              "in_pcb.c:312 (rw:pcbinfolist)": 1, "in_pcb.c:1222 (rw:pcbinfolist)": 1,
+              "tcp_timewait.c:661 (rw:tcptw)": 1, "tcp_timewait.c:678 (rw:tcptw)": 1},
+    "epoch": {"tcp_input.c:778 (rw:tcp)": 0, "tcp_input.c:1010+1013 (rw:tcp)": 0, "tcp_usrreq.c:728 (rw:tcp)": 0,
+              "tcp_usrreq.c:984 (rw:tcp)": 0, "in_pcb.c:1795 (rw:pcbinfohash)": 0,
+              "tcp_syncache.c:707 (mtx:pcbinfohash)": 1, "in_pcb.c:1252 (mtx:pcbinfohash)": 1,
+              "in_pcb.c:1802 (rw:tcpinp)": 5, "in_pcb.c:312 (rw:pcbinfolist)": 1},
     "reuseport": BASE,  # same acquisitions, but of per-socket listen and accept locks
     "pcbgroup": {**{k: v for k, v in BASE.items() if "pcbinfohash" not in k},
-                 "in_pcb.c:1790 (rw:pcbgroup)": 5, "in_pcb.c:1655 (rw:pcbgroup)": 1, "in_pcb.c:1486 (rw:pcbgroup)": 1},
+                 "in_pcb.c:1795 (rw:pcbgroup)": 5, "tcp_syncache.c:707 (rw:pcbgroup)": 1, "in_pcb.c:1252 (rw:pcbgroup)": 1},
 }
 
 
@@ -50,7 +56,7 @@ def runs():
 
 def _per_connection(result):
     per = {r["name"]: r["per_connection"] for r in result["lock_profile"]}
-    per["tcp_input.c:1008+1013 (rw:tcp)"] = (per.pop("tcp_input.c:1008 (rw:tcp)", 0.0)
+    per["tcp_input.c:1010+1013 (rw:tcp)"] = (per.pop("tcp_input.c:1010 (rw:tcp)", 0.0)
                                              + per.pop("tcp_input.c:1013 (rw:tcp)", 0.0))
     return per
 
@@ -79,7 +85,7 @@ def test_tw_lock_scan_no_longer_holds_the_global_lock():
     assert not any(isinstance(s, Acquire) and s.lock == "tcp" for s in walk(tw["slowtimo"].steps))
     assert any(isinstance(s, TryAcquire) and s.lock == "tcp" for s in walk(tw["slowtimo"].steps))
     assert locks["tcptw"].display == "rw:tcptw"
-    # and in a run whose TIME-WAIT entries expire, the scan closes them without the :170 hold (a light load:
+    # and in a run whose TIME-WAIT entries expire, the scan closes them without the :147 hold (a light load:
     # under Figure 3's load the try-lock nearly always finds rw:tcp taken and the scan gives up each tick)
     m = scenario.load(FIG3, {"scenario": {"variant": "tw_lock"}, "run": {"duration_s": 0.01},
                              "clients": {"concurrency": 4},
@@ -88,14 +94,14 @@ def test_tw_lock_scan_no_longer_holds_the_global_lock():
     r, _ = run_model(m)
     sites = {row["site"] for row in r["lock_profile"]}
     assert r["kernel"]["tw_expired"] > 0
-    assert "tcp_timer.c:170" not in sites and "tcp_timewait.c:684" in sites
+    assert "tcp_timer.c:147" not in sites and "tcp_timewait.c:730" in sites
 
 
 def test_rlock_reads_the_global_lock_in_tcp_input():
     paths, _ = variants.build("rlock")
     modes = {s.site: s.mode for p in paths.values() for s in walk(p.steps)
              if isinstance(s, (Acquire, TryAcquire)) and s.lock == "tcp"}
-    assert modes["tcp_input.c:778"] == READ and modes["tcp_input.c:1008"] == READ and modes["tcp_input.c:1013"] == READ
+    assert modes["tcp_input.c:778"] == READ and modes["tcp_input.c:1010"] == READ and modes["tcp_input.c:1013"] == READ
     assert "tcp_usrreq.c:635" not in modes  # accept_nolock is part of it
 
 
@@ -107,7 +113,7 @@ def test_accept_nolock_queues_the_socket_once_established():
 
 
 def test_composition_errors_are_clear():
-    with pytest.raises(PatchError, match=r"variant 'pcbgroup' patch 3 \(relock\): site in_pcb.c:1790 is not in any path"):
+    with pytest.raises(PatchError, match=r"variant 'pcbgroup' patch 3 \(relock\): site in_pcb.c:1795 is not in any path"):
         variants.build("epoch+pcbgroup")  # epoch removed the lookup's hash lock: nothing to regroup
     with pytest.raises(PatchError, match="unknown variant 'nope'"):
         variants.build("baseline+nope")

@@ -19,8 +19,8 @@ doc = "deliberately wrong: pcb lock before the global lock"
 [[variant.patches]]
 op = "move"
 path = "shutdown"
-first = "site:tcp_usrreq.c:730"
-last = "site:tcp_usrreq.c:730"
+first = "site:tcp_usrreq.c:731"
+last = "site:tcp_usrreq.c:731"
 before = "site:tcp_usrreq.c:728"
 """
 
@@ -48,7 +48,7 @@ def test_witness_names_both_sites_of_a_reversal(tmp_path):
     cycles = witness.check(m)
     assert len(cycles) == 1
     text = witness.format_reversal(cycles[0])
-    assert "rw:tcpinp @ tcp_usrreq.c:730" in text and "rw:tcp @ tcp_usrreq.c:728" in text  # the new order
+    assert "rw:tcpinp @ tcp_usrreq.c:731" in text and "rw:tcp @ tcp_usrreq.c:728" in text  # the new order
     assert "lock order rw:tcp -> rw:tcpinp established at" in text  # and where the right one was set
 
 
@@ -131,7 +131,7 @@ def test_an_rwlock_upgrade_is_refused(tmp_path):
     p = _write(tmp_path, text)
     err = io.StringIO()
     assert main(["run", str(p), "--allow-lor"], io.StringIO(), err) == 2
-    assert "cannot be upgraded" in err.getvalue() and "tcp_usrreq.c:229" in err.getvalue()
+    assert "cannot be upgraded" in err.getvalue() and "tcp_usrreq.c:231" in err.getvalue()
     out = io.StringIO()
     assert main(["witness", str(p)], out, io.StringIO()) == 0 and "self-deadlock" in out.getvalue()
 

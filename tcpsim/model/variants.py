@@ -29,12 +29,13 @@ ACCEPT_NOLOCK = Variant(
     """PR 183659, r261242: a new socket is queued for accept() only once fully initialised (at ESTABLISHED),
     so tcp_usr_accept no longer needs rw:tcp to wait out a half-built connection.""",
     (
-        {"op": "move", "path": "handshake_ack", "first": "site:uipc_socket.c:572", "last": "act:wake_acceptor",
+        {"op": "move", "path": "handshake_ack", "first": "site:uipc_socket.c:549", "last": "act:wake_acceptor",
          "after": "act:state:ESTABLISHED"},
         {"op": "drop", "site": "tcp_usrreq.c:635"},
     ),
 )
 
+# r264321 first shipped in 10.2: the sites it adds carry 10.2's lines (tcp_timewait.c); sites it keeps, 10.0's.
 TW_LOCK = Variant(
     "tw_lock",
     """r264321: a new rw:tcptw lock guards the TIME-WAIT list. tcp_twstart inserts under it; the slow timer
@@ -42,34 +43,36 @@ TW_LOCK = Variant(
     TRY-locks rw:tcp for writing and closes that one entry; if the try fails it stops until the next tick.""",
     (
         {"op": "lock", "name": "tcptw", "kind": "rw", "display": "rw:tcptw", "scope": "global"},
+        # tcp_tw_2msl_reset: the list insert
         {"op": "insert", "path": "client_fin", "before": "act:timewait_insert", "steps": [
-            {"acquire": "tcptw", "mode": "W", "site": "tcp_timewait.c:270",  # inferred
-             "frames": ["tcp_input", "tcp_do_segment", "tcp_twstart", "tcp_tw_insert"]}]},
+            {"acquire": "tcptw", "mode": "W", "site": "tcp_timewait.c:661",
+             "frames": ["tcp_input", "tcp_do_segment", "tcp_twstart", "tcp_tw_2msl_reset"]}]},
         {"op": "insert", "path": "client_fin", "after": "act:timewait_insert", "steps": [{"release": "tcptw"}]},
-        # inline recycling (tcp_tw_2msl_scan(1) from tcp_twstart): unlinked under the list lock
+        # inline recycling (tcp_tw_2msl_scan(1) from tcp_twstart): tcp_tw_2msl_stop unlinks under the list lock
         {"op": "insert", "path": "client_fin", "before": "act:tw_close_oldest", "steps": [
-            {"acquire": "tcptw", "mode": "W", "site": "tcp_timewait.c:730",  # inferred
-             "frames": ["tcp_input", "tcp_do_segment", "tcp_twstart", "tcp_tw_2msl_scan", "tcp_tw_remove"]}]},
+            {"acquire": "tcptw", "mode": "W", "site": "tcp_timewait.c:678",
+             "frames": ["tcp_input", "tcp_do_segment", "tcp_twstart", "tcp_tw_2msl_scan", "tcp_twclose",
+                        "tcp_tw_2msl_stop"]}]},
         {"op": "insert", "path": "client_fin", "after": "act:tw_close_oldest", "steps": [{"release": "tcptw"}]},
         {"op": "path", "name": "slowtimo", "context": "callout",
-         "base": ["fork_exit", "softclock", "softclock_call_cc", "tcp_slowtimo"],
+         "base": ["fork_exit", "softclock", "softclock_call_cc", "pfslowtimo", "tcp_slowtimo"],
          "steps": [
              {"work": "tw_scan", "frames": TW},
              {"when": "timewait_expired", "repeat": True, "steps": [
-                 {"acquire": "tcptw", "mode": "R", "site": "tcp_timewait.c:676", "frames": TW},  # inferred
+                 {"acquire": "tcptw", "mode": "R", "site": "tcp_timewait.c:717", "frames": TW},
                  {"release": "tcptw"},
-                 {"try": "tcp", "mode": "W", "site": "tcp_timewait.c:684", "frames": TW,  # inferred
+                 {"try": "tcp", "mode": "W", "site": "tcp_timewait.c:730", "frames": TW,
                   "on_fail": [{"stop": True}]},  # rw:tcp busy: continue at the next tick
-                 {"acquire": "tw_inp", "mode": "W", "site": "tcp_timewait.c:686", "frames": TW},
-                 {"acquire": "pcbinfohash", "mode": "W", "site": "in_pcb.c:1486",
-                  "frames": TW + ["tcp_twclose", "in_pcbfree", "in_pcbremlists"]},
-                 {"work": "pcb_unhash", "frames": TW + ["tcp_twclose", "in_pcbfree", "in_pcbremlists"]},
-                 {"release": "pcbinfohash"},
-                 {"work": "tw_close", "frames": TW + ["tcp_twclose", "in_pcbfree"]},
-                 {"acquire": "tcptw", "mode": "W", "site": "tcp_timewait.c:730",
-                  "frames": TW + ["tcp_twclose", "tcp_tw_remove"]},
+                 {"acquire": "tw_inp", "mode": "W", "site": "tcp_timewait.c:732", "frames": TW},
+                 {"acquire": "tcptw", "mode": "W", "site": "tcp_timewait.c:678",
+                  "frames": TW + ["tcp_twclose", "tcp_tw_2msl_stop"]},
                  {"act": "tw_close_oldest"},
                  {"release": "tcptw"},
+                 {"acquire": "pcbinfohash", "mode": "W", "site": "in_pcb.c:1252",
+                  "frames": TW + ["tcp_twclose", "in_pcbdrop"]},
+                 {"work": "pcb_unhash", "frames": TW + ["tcp_twclose", "in_pcbdrop"]},
+                 {"release": "pcbinfohash"},
+                 {"work": "tw_close", "frames": TW + ["tcp_twclose", "in_pcbfree"]},
                  {"release": "tw_inp"},
                  {"release": "tcp"},
              ]},
@@ -83,6 +86,7 @@ SYN_NOLOCK = Variant(
     ({"op": "drop", "path": "syn", "site": "tcp_input.c:778"},),
 )
 
+# r286227 first shipped in 10.4 (not in 10.2; 10.3 unchecked): rw:pcbinfolist at 10.4's in_pcb.c lines.
 RLOCK = Variant(
     "rlock",
     """r286227 (review D2599): rw:tcp is READ-locked in tcp_input (FIN/RST and the relock for states other
@@ -91,17 +95,19 @@ RLOCK = Variant(
     HEAD had by then: accept_nolock, tw_lock, syn_nolock.""",
     (
         *({"op": "mode", "site": s, "mode": "R"} for s in (
-            "tcp_input.c:778", "tcp_input.c:1008", "tcp_usrreq.c:728", "tcp_usrreq.c:984", "tcp_usrreq.c:229",
-            "tcp_usrreq.c:1638", "tcp_timewait.c:684")),
+            "tcp_input.c:778", "tcp_input.c:1010", "tcp_usrreq.c:728", "tcp_usrreq.c:984", "tcp_usrreq.c:231",
+            "tcp_usrreq.c:1617", "tcp_timewait.c:730")),
         {"op": "lock", "name": "pcbinfolist", "kind": "rw", "display": "rw:pcbinfolist", "scope": "global"},
-        {"op": "insert", "path": "handshake_ack", "before": "cost:tcp_attach", "steps": [
-            {"acquire": "pcbinfolist", "mode": "W", "site": "in_pcb.c:520",  # inferred
-             "frames": ["tcp_input", "syncache_expand", "syncache_socket", "sonewconn", "tcp_usr_attach", "in_pcballoc"]}]},
+        # in_pcballoc: the list lock right after the new pcb's lock
+        {"op": "insert", "path": "handshake_ack", "after": "site:in_pcb.c:313", "steps": [
+            {"acquire": "pcbinfolist", "mode": "W", "site": "in_pcb.c:312",
+             "frames": ["tcp_input", "syncache_expand", "syncache_socket", "sonewconn", "tcp_usr_attach", "tcp_attach",
+                        "in_pcballoc"]}]},
         {"op": "insert", "path": "handshake_ack", "after": "cost:tcp_attach", "steps": [{"release": "pcbinfolist"}]},
         *(op for path in ("client_fin", "slowtimo") for op in (
             {"op": "insert", "path": path, "before": "cost:tw_close", "steps": [
-                {"acquire": "pcbinfolist", "mode": "W", "site": "in_pcb.c:1300",  # inferred
-                 "frames": ["tcp_twclose", "in_pcbfree", "in_pcbremlists"]}]},
+                {"acquire": "pcbinfolist", "mode": "W", "site": "in_pcb.c:1222",
+                 "frames": ["tcp_twclose", "in_pcbfree"]}]},
             {"op": "insert", "path": path, "after": "cost:tw_close", "steps": [{"release": "pcbinfolist"}]},
         )),
     ),
@@ -114,10 +120,10 @@ EPOCH = Variant(
     (no lock word to pull between CPUs); the hash write side becomes a mutex. Built on rlock.""",
     (
         *({"op": "drop", "site": s} for s in (
-            "tcp_input.c:778", "tcp_input.c:1008", "tcp_usrreq.c:728", "tcp_usrreq.c:984", "tcp_usrreq.c:229",
-            "tcp_usrreq.c:1638", "in_pcb.c:1790")),
+            "tcp_input.c:778", "tcp_input.c:1010", "tcp_usrreq.c:728", "tcp_usrreq.c:984", "tcp_usrreq.c:231",
+            "tcp_usrreq.c:1617", "in_pcb.c:1795")),
         # the TIME-WAIT scan's try-lock of rw:tcp goes too: its section is an epoch section now
-        {"op": "drop", "site": "tcp_timewait.c:684"},
+        {"op": "drop", "site": "tcp_timewait.c:730"},
         {"op": "lock", "name": "pcbinfohash", "kind": "mtx", "display": "mtx:pcbinfohash", "scope": "global",
          "replace": True},
     ),
@@ -131,9 +137,9 @@ PCBGROUP = Variant(
     (
         {"op": "lock", "name": "pcbgroup", "kind": "rw", "display": "rw:pcbgroup", "scope": "group"},
         {"op": "lock", "name": "tw_pcbgroup", "kind": "rw", "display": "rw:pcbgroup", "scope": "timewait_group"},
-        {"op": "relock", "site": "in_pcb.c:1790", "lock": "pcbgroup"},
-        {"op": "relock", "site": "in_pcb.c:1655", "lock": "pcbgroup"},
-        {"op": "relock", "site": "in_pcb.c:1486", "lock": "tw_pcbgroup"},
+        {"op": "relock", "site": "in_pcb.c:1795", "lock": "pcbgroup"},
+        {"op": "relock", "site": "tcp_syncache.c:707", "lock": "pcbgroup"},
+        {"op": "relock", "site": "in_pcb.c:1252", "lock": "tw_pcbgroup"},
     ),
 )
 
