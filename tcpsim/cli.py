@@ -51,6 +51,23 @@ _seed = _integer(0, 2**63, "0 to 2**63-1")
 _jobs = _integer(1, None, ">= 1")
 
 
+def _seeds(text):
+    """--seeds: a count N (the first seed and the N-1 after it) or a comma list of seeds (1,5,9)."""
+    parts = text.split(",")
+    try:
+        values = [_seed(x) for x in parts]
+    except argparse.ArgumentTypeError:
+        raise argparse.ArgumentTypeError(f"expected a count like 3 or seeds like 1,5,9 (each 0 to 2**63-1), "
+                                         f"got {text!r}") from None
+    if len(parts) == 1:
+        if values[0] < 1:
+            raise argparse.ArgumentTypeError(f"a count of seeds must be >= 1, got {text}")
+        return values[0]
+    if len(set(values)) != len(values):
+        raise argparse.ArgumentTypeError(f"a seed is listed twice in {text!r}; allowed: distinct seeds")
+    return values
+
+
 def _int_list(text):
     try:
         values = [int(x) for x in text.split(",")]
@@ -64,6 +81,15 @@ def _common(p, what="the scenario's"):
     p.add_argument("--duration", type=_positive, help=f"measured window in simulated seconds (default: {what})")
     p.add_argument("--engine", choices=ENGINES, default=DEFAULT_ENGINE)
     p.add_argument("--json", action="store_true", help="print one JSON object instead of text")
+
+
+def _replications(p):
+    """The options sweep and compare share beyond _common: seeds, parallelism."""
+    p.add_argument("--seeds", type=_seeds, metavar="N|S1,S2,...",
+                   help="run every point with N seeds (--seed or the scenario's seed and the N-1 after it) or "
+                        "with the listed seeds; the table shows each number's mean ± the half-width of its 95%% "
+                        "confidence interval (Student t over the seeds); default: one seed")
+    p.add_argument("--jobs", type=_jobs, default=1, help="runs in parallel local processes (default: 1)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -95,7 +121,7 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--variants", required=True, help="comma-separated variants, each built-in names joined with +")
     c.add_argument("--queues", type=_int_list, help="comma-separated receive queue counts (default: the scenario's)")
     _common(c)
-    c.add_argument("--jobs", type=_jobs, default=1, help="runs in parallel processes")
+    _replications(c)
     c.add_argument("--allow-lor", action="store_true")
 
     sw = sub.add_parser("sweep", help="a grid of scenario keys (and variants) on one scenario: one summary row per run")
@@ -105,7 +131,7 @@ def build_parser() -> argparse.ArgumentParser:
                          "(clients.rate=[50000, 54000]); repeat for a grid")
     sw.add_argument("--variants", help="comma-separated variants to run at every point (default: the scenario's)")
     _common(sw)
-    sw.add_argument("--jobs", type=_jobs, default=1, help="runs in parallel processes")
+    _replications(sw)
     sw.add_argument("--csv", help="also write the rows to this CSV file")
     sw.add_argument("--allow-lor", action="store_true")
 
@@ -220,20 +246,36 @@ def _variant_names(text):
     return names
 
 
+def _check_seeds(args):
+    if isinstance(args.seeds, list) and args.seed is not None:
+        raise TcpsimError("--seed and --seeds S1,S2,... both choose seeds; allowed: one of them, or --seed S "
+                          "--seeds N for S, S+1, ..., S+N-1")
+
+
+def _report(args, out, rows, wall, format_table):
+    """sweep's and compare's output: the table of points (mean ± CI over seeds) or JSON of runs and points."""
+    from .sweep import by_point
+
+    points = by_point(rows)
+    if args.json:
+        out.write(json.dumps({"rows": rows, "points": points, "wall_s": wall}, indent=1) + "\n")
+        return
+    seeds = len(points[0]["seeds"]) if points else 0
+    note = f" ({len(points)} points x {seeds} seeds; ± is the 95% confidence interval's half-width)" if seeds > 1 else ""
+    out.write(format_table(points) + f"\n\n{len(rows)} runs{note} in {wall} s of wall time\n")
+
+
 def cmd_compare(args, out) -> int:
     from .compare import compare, format_table
 
     names = _variant_names(args.variants)
     if args.queues and not all(1 <= q <= 8 for q in args.queues):
         raise TcpsimError(f"--queues: {args.queues}: each must be 1 to 8 (ixgbe's RSS queues)")
+    _check_seeds(args)
     t0 = time.perf_counter()
     rows = compare(args.scenario, names, args.queues, args.seed, args.duration, args.engine, args.jobs,
-                   args.allow_lor)
-    wall = round(time.perf_counter() - t0, 2)
-    if args.json:
-        out.write(json.dumps({"rows": rows, "wall_s": wall}, indent=1) + "\n")
-    else:
-        out.write(format_table(rows) + f"\n\n{len(rows)} runs in {wall} s\n")
+                   args.allow_lor, seeds=args.seeds)
+    _report(args, out, rows, round(time.perf_counter() - t0, 2), format_table)
     return 0
 
 
@@ -248,8 +290,12 @@ def cmd_sweep(args, out) -> int:
     names = _variant_names(args.variants) if args.variants else None
     if names and any((s, k) == ("scenario", "variant") for s, k, _v in sets):
         raise TcpsimError("--set scenario.variant and --variants both choose variants; allowed: one of them")
+    if args.seeds is not None and any((s, k) == ("run", "seed") for s, k, _v in sets):
+        raise TcpsimError("--set run.seed and --seeds both choose seeds; allowed: one of them")
+    _check_seeds(args)
     t0 = time.perf_counter()  # sweep validates the file and every point before the first run
-    rows = sweep(args.scenario, sets, names, args.seed, args.duration, args.engine, args.jobs, args.allow_lor)
+    rows = sweep(args.scenario, sets, names, args.seed, args.duration, args.engine, args.jobs, args.allow_lor,
+                 seeds=args.seeds)
     wall = round(time.perf_counter() - t0, 2)
     if args.csv:
         try:
@@ -259,11 +305,7 @@ def cmd_sweep(args, out) -> int:
                 writer.writerows(rows)
         except OSError as e:
             raise TcpsimError(f"--csv {args.csv}: cannot write ({e.strerror})") from None
-    if args.json:
-        out.write(json.dumps({"rows": rows, "wall_s": wall}, indent=1) + "\n")
-    else:
-        labels = [f"{s}.{k}" for s, k, _v in sets]
-        out.write(format_table(rows, labels) + f"\n\n{len(rows)} runs in {wall} s\n")
+    _report(args, out, rows, wall, format_table)
     return 0
 
 

@@ -8,7 +8,7 @@ deterministic; ``jobs`` runs them in parallel processes.
 from __future__ import annotations
 
 from . import scenario, tomlfile
-from .sweep import run_points
+from .sweep import cell, run_points
 
 
 def queue_overrides(sections: dict, q: int) -> dict:
@@ -22,17 +22,23 @@ def queue_overrides(sections: dict, q: int) -> dict:
             "app": {"accept_cpu": accept, "worker_cpus": workers}}
 
 
-def compare(path, variants, queues=None, seed=None, duration_s=None, engine="simpy", jobs=1, allow_lor=False):
-    """Rows of sweep.summary for every variant x queue count (the scenario's own count if ``queues`` is None)."""
+def compare(path, variants, queues=None, seed=None, duration_s=None, engine="simpy", jobs=1, allow_lor=False,
+            **kw):
+    """Rows of sweep.run_point for every variant x queue count (the scenario's own count if ``queues`` is
+    None) x seed. Keywords as sweep.run_points (seeds, scheduler, progress)."""
     sections = scenario.parse(tomlfile.read(path, "scenario")[1], str(path))
     points = [({}, queue_overrides(sections, q)) for q in queues] if queues else [({}, {})]
-    return run_points(path, points, variants, seed, duration_s, engine, jobs, allow_lor)
+    return run_points(path, points, variants, seed, duration_s, engine, jobs, allow_lor, **kw)
 
 
-def format_table(rows) -> str:
-    head = f"{'variant':<28} {'queues':>6} {'conn/s':>10} {'irq CPU busy':>13}  top lock site by wait_total (share of all waiting)"
-    lines = [head, "-" * len(head)]
-    for r in rows:
-        lines.append(f"{r['variant']:<28} {r['queues']:>6} {r['goodput_cps']:>10,.0f} {r['irq_busy']:>12.1f}%  "
-                     f"{r['top_site']} ({100 * r['top_wait_share']:.0f}%)")
+def format_table(points) -> str:
+    """sweep.by_point's rows: mean (± 95% CI half-width over the seeds) of connections/s and irq CPU busy."""
+    cells = [(p["variant"], str(p["queues"]), cell(p, "goodput_cps", "{:,.0f}"), cell(p, "irq_busy", "{:.1f}%"),
+              f"{cell(p, 'top_site', '{}')} ({cell(p, 'top_wait_share', '{:.0%}')})") for p in points]
+    head = ("variant", "queues", "conn/s", "irq CPU busy", "top lock site by wait_total (share of all waiting)")
+    widths = [max(len(r[i]) for r in [head, *cells]) for i in range(4)]
+    lines = []
+    for r in [head, *cells]:
+        lines.append(f"{r[0]:<{widths[0]}}  {r[1]:>{widths[1]}}  {r[2]:>{widths[2]}}  {r[3]:>{widths[3]}}  {r[4]}")
+    lines.insert(1, "-" * len(lines[0]))
     return "\n".join(lines)
