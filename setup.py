@@ -31,9 +31,11 @@ setup(
     extras_require={
         "plot": ["matplotlib>=3.7"],
         "calibrate": ["scipy>=1.10"],
+        # sweep/compare -o results.parquet|.csv
+        "results": ["pandas>=2.0", "pyarrow>=14"],
         # the tests run every notebook in notebooks/ on a fresh kernel
-        "test": ["pytest>=7", "matplotlib>=3.7", "scipy>=1.10", "pandas>=2.0", "nbclient>=0.8", "nbformat>=5",
-                 "ipykernel>=6"],
+        "test": ["pytest>=7", "matplotlib>=3.7", "scipy>=1.10", "pandas>=2.0", "pyarrow>=14", "nbclient>=0.8",
+                 "nbformat>=5", "ipykernel>=6"],
         "notebook": ["pandas>=2.0", "matplotlib>=3.7", "nbclient>=0.8", "jupyter"],
     },
     entry_points={"console_scripts": ["tcpsim = tcpsim.cli:console_main"]},

@@ -16,6 +16,7 @@ from .engines import DEFAULT_ENGINE, ENGINES
 from .errors import TcpsimError
 from .observe.probes import Aggregation, Probes
 from .observe.results import format_lock_view, format_profile_view, format_summary, format_top_view
+from .results_file import check_path
 from .simulate import overrides, run_model
 
 
@@ -90,6 +91,10 @@ def _replications(p):
                         "with the listed seeds; the table shows each number's mean ± the half-width of its 95%% "
                         "confidence interval (Student t over the seeds); default: one seed")
     p.add_argument("--jobs", type=_jobs, default=1, help="runs in parallel local processes (default: 1)")
+    p.add_argument("-o", "--output", metavar="RESULTS.parquet|RESULTS.csv",
+                   help="also write one row per run (point keys, variant, queues, seed, every number, scenario "
+                        "sha256, engine, version) to this Parquet or CSV file, each run as it finishes; rerun "
+                        "with the same file to resume: the runs it holds are not run again")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -132,7 +137,6 @@ def build_parser() -> argparse.ArgumentParser:
     sw.add_argument("--variants", help="comma-separated variants to run at every point (default: the scenario's)")
     _common(sw)
     _replications(sw)
-    sw.add_argument("--csv", help="also write the rows to this CSV file")
     sw.add_argument("--allow-lor", action="store_true")
 
     se = sub.add_parser("sensitivity", help="goodput change for +-20%% of each CPU cost, as a table and a tornado plot")
@@ -246,7 +250,10 @@ def _variant_names(text):
     return names
 
 
-def _check_seeds(args):
+def _check_replications(args):
+    """The up-front checks of the options _replications adds (before the scenario is read)."""
+    if args.output:
+        check_path(args.output)
     if isinstance(args.seeds, list) and args.seed is not None:
         raise TcpsimError("--seed and --seeds S1,S2,... both choose seeds; allowed: one of them, or --seed S "
                           "--seeds N for S, S+1, ..., S+N-1")
@@ -271,17 +278,15 @@ def cmd_compare(args, out) -> int:
     names = _variant_names(args.variants)
     if args.queues and not all(1 <= q <= 8 for q in args.queues):
         raise TcpsimError(f"--queues: {args.queues}: each must be 1 to 8 (ixgbe's RSS queues)")
-    _check_seeds(args)
+    _check_replications(args)
     t0 = time.perf_counter()
     rows = compare(args.scenario, names, args.queues, args.seed, args.duration, args.engine, args.jobs,
-                   args.allow_lor, seeds=args.seeds)
+                   args.allow_lor, seeds=args.seeds, output=args.output)
     _report(args, out, rows, round(time.perf_counter() - t0, 2), format_table)
     return 0
 
 
 def cmd_sweep(args, out) -> int:
-    import csv
-
     from .sweep import format_table, parse_set, sweep
 
     if not args.sets:
@@ -292,20 +297,11 @@ def cmd_sweep(args, out) -> int:
         raise TcpsimError("--set scenario.variant and --variants both choose variants; allowed: one of them")
     if args.seeds is not None and any((s, k) == ("run", "seed") for s, k, _v in sets):
         raise TcpsimError("--set run.seed and --seeds both choose seeds; allowed: one of them")
-    _check_seeds(args)
+    _check_replications(args)
     t0 = time.perf_counter()  # sweep validates the file and every point before the first run
     rows = sweep(args.scenario, sets, names, args.seed, args.duration, args.engine, args.jobs, args.allow_lor,
-                 seeds=args.seeds)
-    wall = round(time.perf_counter() - t0, 2)
-    if args.csv:
-        try:
-            with open(args.csv, "w", newline="") as f:
-                writer = csv.DictWriter(f, fieldnames=list(rows[0]))
-                writer.writeheader()
-                writer.writerows(rows)
-        except OSError as e:
-            raise TcpsimError(f"--csv {args.csv}: cannot write ({e.strerror})") from None
-    _report(args, out, rows, wall, format_table)
+                 seeds=args.seeds, output=args.output)
+    _report(args, out, rows, round(time.perf_counter() - t0, 2), format_table)
     return 0
 
 

@@ -25,7 +25,7 @@ def queue_overrides(sections: dict, q: int) -> dict:
 def compare(path, variants, queues=None, seed=None, duration_s=None, engine="simpy", jobs=1, allow_lor=False,
             **kw):
     """Rows of sweep.run_point for every variant x queue count (the scenario's own count if ``queues`` is
-    None) x seed. Keywords as sweep.run_points (seeds, scheduler, progress)."""
+    None) x seed. Keywords as sweep.run_points (seeds, scheduler, output, progress)."""
     sections = scenario.parse(tomlfile.read(path, "scenario")[1], str(path))
     points = [({}, queue_overrides(sections, q)) for q in queues] if queues else [({}, {})]
     return run_points(path, points, variants, seed, duration_s, engine, jobs, allow_lor, **kw)

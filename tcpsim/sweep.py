@@ -19,6 +19,7 @@ from . import __version__, scenario, tomlfile
 from .errors import TcpsimError
 from .execute import run_all
 from .observe.results import busy, threads_named
+from .results_file import ResultsFile
 from .simulate import overrides, run_model
 from .stats import mean_ci
 from .witness import refuse
@@ -161,27 +162,35 @@ def run_point(task: Task) -> dict:
 
 
 def run_points(path, points, variants, seed=None, duration_s=None, engine="simpy", jobs=1, allow_lor=False, *,
-               seeds=None, scheduler=None, progress=None):
+               seeds=None, scheduler=None, output=None, progress=None):
     """Run every variant at every point with every seed; points are (labels, overrides). Returns one row per
     run in plan order (variant-major). ``seeds``: None (one run, with ``seed`` or the scenario's), a count
-    (``seed`` or the scenario's seed and the ones after it) or a list. ``progress``:
+    (``seed`` or the scenario's seed and the ones after it) or a list. ``output``: a results file
+    (.parquet or .csv) that gets each run as soon as it finishes; runs it already holds are not run again.
+    ``progress``:
     called as progress(done, total) after each finished run. ``scheduler``: a dask.distributed address."""
     tasks = plan(path, points, variants, seed, seeds, duration_s, engine, allow_lor)
     keys = [run_key(t.identity) for t in tasks]
-    rows = {}
+    saved = ResultsFile(output, keys) if output else None
+    rows = dict(saved.rows) if saved else {}
     todo = [i for i, k in enumerate(keys) if k not in rows]
     if progress:
         progress(0, len(todo))
     for n, (i, row) in enumerate(run_all(run_point, [tasks[i] for i in todo], jobs, scheduler), 1):
         rows[keys[todo[i]]] = row
+        if saved:
+            saved.add(row)
         if progress:
             progress(n, len(todo))
-    return [rows[k] for k in keys]
+    ordered = [rows[k] for k in keys]
+    if saved:
+        saved.finish(ordered)
+    return ordered
 
 
 def sweep(path, sets, variants=None, seed=None, duration_s=None, engine="simpy", jobs=1, allow_lor=False, **kw):
     """``sets``: [(section, key, values)] as parse_set returns; ``variants``: names, or None for the file's.
-    Keywords as run_points (seeds, scheduler, progress)."""
+    Keywords as run_points (seeds, scheduler, output, progress)."""
     return run_points(path, grid(sets), variants or [None], seed, duration_s, engine, jobs, allow_lor, **kw)
 
 

@@ -45,7 +45,7 @@ def test_cli_sweep_rows_table_json_and_csv(tmp_path):
     p = tmp_path / "s.toml"
     p.write_text(SMALL)
     args = ["sweep", str(p), "--set", "clients.concurrency=[4, 16]", "--variants", "baseline,rlock",
-            "--duration", "0.003", "--csv", str(tmp_path / "rows.csv")]
+            "--duration", "0.003", "-o", str(tmp_path / "rows.csv")]
     out = io.StringIO()
     assert main(args + ["--json"], out, io.StringIO()) == 0
     rows = json.loads(out.getvalue())["rows"]
