@@ -27,7 +27,7 @@ setup(
     packages=find_packages(include=["tcpsim", "tcpsim.*"]),
     package_data={"tcpsim": ["data/*.toml"]},
     ext_modules=cythonize(extensions, language_level=3, compiler_directives={"boundscheck": False, "wraparound": False}),
-    install_requires=["simpy>=4.1", "networkx>=3.0"],
+    install_requires=["simpy>=4.1", "networkx>=3.0", "tqdm>=4.60"],  # tqdm: the progress bar of long commands
     extras_require={
         "plot": ["matplotlib>=3.7"],
         "calibrate": ["scipy>=1.10"],

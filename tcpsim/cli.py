@@ -9,6 +9,7 @@ import argparse
 import json
 import sys
 import time
+from contextlib import closing
 from pathlib import Path
 
 from . import __version__, scenario, witness
@@ -16,6 +17,7 @@ from .engines import DEFAULT_ENGINE, ENGINES
 from .errors import TcpsimError
 from .observe.probes import Aggregation, Probes
 from .observe.results import format_lock_view, format_profile_view, format_summary, format_top_view
+from .progress import for_terminal
 from .results_file import check_path
 from .simulate import overrides, run_model
 
@@ -84,8 +86,13 @@ def _common(p, what="the scenario's"):
     p.add_argument("--json", action="store_true", help="print one JSON object instead of text")
 
 
+def _quiet(p):
+    p.add_argument("--quiet", action="store_true",
+                   help="no progress bar (it is drawn on stderr only when stderr is a terminal)")
+
+
 def _replications(p):
-    """The options sweep and compare share beyond _common: seeds, parallelism."""
+    """The options sweep and compare share beyond _common: seeds, parallelism, results file, progress."""
     p.add_argument("--seeds", type=_seeds, metavar="N|S1,S2,...",
                    help="run every point with N seeds (--seed or the scenario's seed and the N-1 after it) or "
                         "with the listed seeds; the table shows each number's mean ± the half-width of its 95%% "
@@ -95,6 +102,7 @@ def _replications(p):
                    help="also write one row per run (point keys, variant, queues, seed, every number, scenario "
                         "sha256, engine, version) to this Parquet or CSV file, each run as it finishes; rerun "
                         "with the same file to resume: the runs it holds are not run again")
+    _quiet(p)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -115,6 +123,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     rp = sub.add_parser("reproduce", help="run the article's configurations and compare with its figures")
     _common(rp, "the scenarios'")
+    _quiet(rp)
 
     w = sub.add_parser("witness", help="lock-order graph and reversals of a variant (or of a scenario's variant)")
     w.add_argument("variant", help="built-in variant(s) joined with +, or a scenario TOML file")
@@ -146,6 +155,7 @@ def build_parser() -> argparse.ArgumentParser:
     se.add_argument("--plot", help="write a tornado plot to this file (.png, .svg, .pdf)")
     se.add_argument("--jobs", type=_jobs, default=1, help="runs in parallel processes")
     _common(se)
+    _quiet(se)
 
     ca = sub.add_parser("calibrate", help="fit cost groups to baseline targets; write a costs file and a report")
     ca.add_argument("--targets", default="tcpsim/data/targets_baseline.toml",
@@ -154,6 +164,7 @@ def build_parser() -> argparse.ArgumentParser:
     ca.add_argument("--out", default="tcpsim/data/freebsd10.toml", help="costs file to write")
     ca.add_argument("--jobs", type=_jobs, default=1, help="target scenarios run in parallel processes")
     ca.add_argument("--json", action="store_true")
+    _quiet(ca)
     return p
 
 
@@ -164,7 +175,7 @@ def _load(args):
     return scenario.load(args.scenario, over)
 
 
-def cmd_run(args, out) -> int:
+def cmd_run(args, out, err) -> int:
     model = _load(args)
     witness.refuse(model, args.allow_lor)
     cpus = args.profile_cpus or sorted(set(model.hardware.queue_cpus))
@@ -189,13 +200,14 @@ def cmd_run(args, out) -> int:
     return 0
 
 
-def cmd_reproduce(args, out) -> int:
+def cmd_reproduce(args, out, err) -> int:
     from dataclasses import asdict
 
     from .reproduce import format_rows, reproduce
 
     t0 = time.perf_counter()
-    rows, runs = reproduce(args.seed, args.duration, args.engine)
+    with closing(for_terminal(err, args.quiet)) as progress:
+        rows, runs = reproduce(args.seed, args.duration, args.engine, progress=progress)
     wall = round(time.perf_counter() - t0, 2)
     if args.json:
         out.write(json.dumps({"rows": [asdict(r) for r in rows], "wall_s": wall,
@@ -208,7 +220,7 @@ def cmd_reproduce(args, out) -> int:
     return 0
 
 
-def cmd_witness(args, out) -> int:
+def cmd_witness(args, out, err) -> int:
     from .model import variants
 
     if args.variant.endswith(".toml"):
@@ -259,34 +271,41 @@ def _check_replications(args):
                           "--seeds N for S, S+1, ..., S+N-1")
 
 
-def _report(args, out, rows, wall, format_table):
-    """sweep's and compare's output: the table of points (mean ± CI over seeds) or JSON of runs and points."""
+def _replicated(args, err, run, format_table, out):
+    """Run sweep's or compare's ``run(progress)`` with a progress bar; print the table of points (mean ± CI
+    over seeds) or JSON of runs and points."""
     from .sweep import by_point
 
+    t0 = time.perf_counter()
+    with closing(for_terminal(err, args.quiet)) as progress:
+        rows = run(progress)
+    wall = round(time.perf_counter() - t0, 2)
     points = by_point(rows)
     if args.json:
         out.write(json.dumps({"rows": rows, "points": points, "wall_s": wall}, indent=1) + "\n")
-        return
+        return 0
     seeds = len(points[0]["seeds"]) if points else 0
-    note = f" ({len(points)} points x {seeds} seeds; ± is the 95% confidence interval's half-width)" if seeds > 1 else ""
+    note = f"{len(points)} points x {seeds} seeds; ± is the 95% confidence interval's half-width" if seeds > 1 else ""
+    if args.output and progress.total != len(rows):
+        note += f"{'; ' if note else ''}{len(rows) - progress.total} were already in {args.output}"
+    note = f" ({note})" if note else ""
     out.write(format_table(points) + f"\n\n{len(rows)} runs{note} in {wall} s of wall time\n")
+    return 0
 
 
-def cmd_compare(args, out) -> int:
+def cmd_compare(args, out, err) -> int:
     from .compare import compare, format_table
 
     names = _variant_names(args.variants)
     if args.queues and not all(1 <= q <= 8 for q in args.queues):
         raise TcpsimError(f"--queues: {args.queues}: each must be 1 to 8 (ixgbe's RSS queues)")
     _check_replications(args)
-    t0 = time.perf_counter()
-    rows = compare(args.scenario, names, args.queues, args.seed, args.duration, args.engine, args.jobs,
-                   args.allow_lor, seeds=args.seeds, output=args.output)
-    _report(args, out, rows, round(time.perf_counter() - t0, 2), format_table)
-    return 0
+    return _replicated(args, err, lambda progress: compare(
+        args.scenario, names, args.queues, args.seed, args.duration, args.engine, args.jobs, args.allow_lor,
+        seeds=args.seeds, output=args.output, progress=progress), format_table, out)
 
 
-def cmd_sweep(args, out) -> int:
+def cmd_sweep(args, out, err) -> int:
     from .sweep import format_table, parse_set, sweep
 
     if not args.sets:
@@ -298,31 +317,32 @@ def cmd_sweep(args, out) -> int:
     if args.seeds is not None and any((s, k) == ("run", "seed") for s, k, _v in sets):
         raise TcpsimError("--set run.seed and --seeds both choose seeds; allowed: one of them")
     _check_replications(args)
-    t0 = time.perf_counter()  # sweep validates the file and every point before the first run
-    rows = sweep(args.scenario, sets, names, args.seed, args.duration, args.engine, args.jobs, args.allow_lor,
-                 seeds=args.seeds, output=args.output)
-    _report(args, out, rows, round(time.perf_counter() - t0, 2), format_table)
-    return 0
+    return _replicated(args, err, lambda progress: sweep(
+        args.scenario, sets, names, args.seed, args.duration, args.engine, args.jobs, args.allow_lor,
+        seeds=args.seeds, output=args.output, progress=progress), format_table, out)
 
 
-def cmd_sensitivity(args, out) -> int:
+def cmd_sensitivity(args, out, err) -> int:
     from .sensitivity import format_table, sensitivity, tornado
 
     if args.delta >= 1:
         raise TcpsimError(f"--delta: {args.delta}: must be between 0 and 1")
     params = [p.strip() for p in args.params.split(",") if p.strip()] if args.params else None
-    result = sensitivity(args.scenario, params, args.delta, args.seed, args.duration, args.engine, args.jobs)
+    with closing(for_terminal(err, args.quiet)) as progress:
+        result = sensitivity(args.scenario, params, args.delta, args.seed, args.duration, args.engine, args.jobs,
+                             progress=progress)
     if args.plot:
         tornado(result, args.plot)
     out.write(json.dumps(result, indent=1) + "\n" if args.json else format_table(result) + "\n")
     return 0
 
 
-def cmd_calibrate(args, out) -> int:
+def cmd_calibrate(args, out, err) -> int:
     from .calibrate import calibrate, format_report, write_costs
 
     t0 = time.perf_counter()
-    result = calibrate(args.targets, args.costs, args.jobs)
+    with closing(for_terminal(err, args.quiet)) as progress:
+        result = calibrate(args.targets, args.costs, args.jobs, progress=progress)
     command = f"tcpsim calibrate --targets {args.targets} --costs {args.costs} --out {args.out}"
     write_costs(result, args.out, command)
     result["wall_s"] = round(time.perf_counter() - t0, 1)
@@ -342,7 +362,7 @@ def main(argv=None, out=None, err=None) -> int:
     err = err or sys.stderr
     try:
         args = build_parser().parse_args(argv)
-        return COMMANDS[args.command](args, out)
+        return COMMANDS[args.command](args, out, err)
     except TcpsimError as e:
         err.write(f"tcpsim: error: {e}\n")
         return 2
