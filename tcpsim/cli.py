@@ -97,7 +97,10 @@ def _replications(p):
                    help="run every point with N seeds (--seed or the scenario's seed and the N-1 after it) or "
                         "with the listed seeds; the table shows each number's mean ± the half-width of its 95%% "
                         "confidence interval (Student t over the seeds); default: one seed")
-    p.add_argument("--jobs", type=_jobs, default=1, help="runs in parallel local processes (default: 1)")
+    p.add_argument("--jobs", type=_jobs, help="runs in parallel local processes (default: 1)")
+    p.add_argument("--scheduler", metavar="ADDRESS",
+                   help="run on a dask.distributed cluster: the address its 'dask scheduler' prints, e.g. "
+                        "tcp://10.0.0.5:8786 (same numbers as a local run; needs tcpsim[dask] here and on the workers)")
     p.add_argument("-o", "--output", metavar="RESULTS.parquet|RESULTS.csv",
                    help="also write one row per run (point keys, variant, queues, seed, every number, scenario "
                         "sha256, engine, version) to this Parquet or CSV file, each run as it finishes; rerun "
@@ -266,6 +269,9 @@ def _check_replications(args):
     """The up-front checks of the options _replications adds (before the scenario is read)."""
     if args.output:
         check_path(args.output)
+    if args.scheduler and args.jobs is not None:
+        raise TcpsimError("--jobs and --scheduler: both choose where runs go; allowed: one of them (with "
+                          "--scheduler the cluster's workers run in parallel)")
     if isinstance(args.seeds, list) and args.seed is not None:
         raise TcpsimError("--seed and --seeds S1,S2,... both choose seeds; allowed: one of them, or --seed S "
                           "--seeds N for S, S+1, ..., S+N-1")
@@ -301,8 +307,8 @@ def cmd_compare(args, out, err) -> int:
         raise TcpsimError(f"--queues: {args.queues}: each must be 1 to 8 (ixgbe's RSS queues)")
     _check_replications(args)
     return _replicated(args, err, lambda progress: compare(
-        args.scenario, names, args.queues, args.seed, args.duration, args.engine, args.jobs, args.allow_lor,
-        seeds=args.seeds, output=args.output, progress=progress), format_table, out)
+        args.scenario, names, args.queues, args.seed, args.duration, args.engine, args.jobs or 1, args.allow_lor,
+        seeds=args.seeds, output=args.output, progress=progress, scheduler=args.scheduler), format_table, out)
 
 
 def cmd_sweep(args, out, err) -> int:
@@ -318,8 +324,8 @@ def cmd_sweep(args, out, err) -> int:
         raise TcpsimError("--set run.seed and --seeds both choose seeds; allowed: one of them")
     _check_replications(args)
     return _replicated(args, err, lambda progress: sweep(
-        args.scenario, sets, names, args.seed, args.duration, args.engine, args.jobs, args.allow_lor,
-        seeds=args.seeds, output=args.output, progress=progress), format_table, out)
+        args.scenario, sets, names, args.seed, args.duration, args.engine, args.jobs or 1, args.allow_lor,
+        seeds=args.seeds, output=args.output, progress=progress, scheduler=args.scheduler), format_table, out)
 
 
 def cmd_sensitivity(args, out, err) -> int:
