@@ -1,4 +1,4 @@
-"""Command line: ``tcpsim run | reproduce | witness | compare | sweep | sensitivity | calibrate``.
+"""Command line: ``tcpsim run | reproduce | witness | compare | sweep | plot | sensitivity | calibrate``.
 
 ``main(argv) -> int`` is a thin layer over the library and never calls ``sys.exit``; a user's mistake
 (``TcpsimError``) is one line on stderr and status 2, never a traceback.
@@ -159,6 +159,11 @@ def build_parser() -> argparse.ArgumentParser:
     se.add_argument("--jobs", type=_jobs, default=1, help="runs in parallel processes")
     _common(se)
     _quiet(se)
+
+    pl = sub.add_parser("plot", help="connections/s against queue count per variant, with 95%% confidence bands, "
+                                     "from a results file of sweep or compare")
+    pl.add_argument("results", help="results file written by sweep or compare -o (.parquet or .csv)")
+    pl.add_argument("-o", "--output", required=True, metavar="FILE.png", help="image to write (.png, .svg, .pdf)")
 
     ca = sub.add_parser("calibrate", help="fit cost groups to baseline targets; write a costs file and a report")
     ca.add_argument("--targets", default="tcpsim/data/targets_baseline.toml",
@@ -328,11 +333,26 @@ def cmd_sweep(args, out, err) -> int:
         seeds=args.seeds, output=args.output, progress=progress, scheduler=args.scheduler), format_table, out)
 
 
+def cmd_plot(args, out, err) -> int:
+    from . import plots, results_file
+
+    plots.check_path(args.output)
+    rows = results_file.read(args.results)
+    if not rows:
+        raise TcpsimError(f"{args.results}: holds no runs; allowed: a results file of sweep or compare -o")
+    plots.save(plots.scaling(rows), args.output)
+    out.write(f"wrote {args.output} ({len(rows)} runs)\n")
+    return 0
+
+
 def cmd_sensitivity(args, out, err) -> int:
+    from .plots import check_path
     from .sensitivity import format_table, sensitivity, tornado
 
     if args.delta >= 1:
         raise TcpsimError(f"--delta: {args.delta}: must be between 0 and 1")
+    if args.plot:
+        check_path(args.plot, "--plot")
     params = [p.strip() for p in args.params.split(",") if p.strip()] if args.params else None
     with closing(for_terminal(err, args.quiet)) as progress:
         result = sensitivity(args.scenario, params, args.delta, args.seed, args.duration, args.engine, args.jobs,
@@ -360,7 +380,7 @@ def cmd_calibrate(args, out, err) -> int:
 
 
 COMMANDS = {"calibrate": cmd_calibrate, "run": cmd_run, "reproduce": cmd_reproduce, "witness": cmd_witness, "compare": cmd_compare,
-            "sweep": cmd_sweep, "sensitivity": cmd_sensitivity}
+            "sweep": cmd_sweep, "sensitivity": cmd_sensitivity, "plot": cmd_plot}
 
 
 def main(argv=None, out=None, err=None) -> int:

@@ -70,12 +70,9 @@ def format_table(result) -> str:
 
 def tornado(result, path, top=20) -> None:
     """Write a tornado plot (PNG, SVG or PDF by the file's extension)."""
-    try:
-        import matplotlib
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        raise TcpsimError("--plot needs matplotlib; allowed: pip install 'tcpsim[plot]'") from None
+    from .plots import pyplot, save
+
+    plt = pyplot()
     rows = result["rows"][:top][::-1]
     d = round(100 * result["delta"])
     fig, ax = plt.subplots(figsize=(8, 0.35 * len(rows) + 1.5))
@@ -88,9 +85,4 @@ def tornado(result, path, top=20) -> None:
     ax.set_title(f"{result['scenario']} ({result['variant']}): {result['goodput_cps']:,.0f} conn/s", fontsize=10)
     ax.legend(fontsize=8, loc="lower right")
     fig.tight_layout()
-    try:
-        fig.savefig(path)
-    except (OSError, ValueError) as e:
-        raise TcpsimError(f"--plot {path}: cannot write ({e})") from None
-    finally:
-        plt.close(fig)
+    save(fig, path, "--plot")
