@@ -82,13 +82,19 @@ def _int_list(text):
 def _common(p, what="the scenario's"):
     p.add_argument("--seed", type=_seed, help=f"seed of every random stream (default: {what})")
     p.add_argument("--duration", type=_positive, help=f"measured window in simulated seconds (default: {what})")
-    p.add_argument("--engine", choices=ENGINES, default=DEFAULT_ENGINE)
-    p.add_argument("--json", action="store_true", help="print one JSON object instead of text")
+    p.add_argument("--engine", choices=ENGINES, default=DEFAULT_ENGINE,
+                   help=f"simulation engine (default: {DEFAULT_ENGINE}; choices: {', '.join(ENGINES)})")
+    p.add_argument("--json", action="store_true", help="print one JSON object instead of text (default: text)")
+
+
+def _allow_lor(p):
+    p.add_argument("--allow-lor", action="store_true",
+                   help="run a variant even if WITNESS finds a lock order reversal (default: refuse it, exit 2)")
 
 
 def _quiet(p):
     p.add_argument("--quiet", action="store_true",
-                   help="no progress bar (it is drawn on stderr only when stderr is a terminal)")
+                   help="no progress bar and no warnings on stderr (the bar is drawn only when stderr is a terminal)")
 
 
 def _replications(p):
@@ -101,7 +107,7 @@ def _replications(p):
     p.add_argument("--scheduler", metavar="ADDRESS",
                    help="run on a dask.distributed cluster: the address its 'dask scheduler' prints, e.g. "
                         "tcp://10.0.0.5:8786 (same numbers as a local run; needs tcpsim[dask] here and on the workers)")
-    p.add_argument("-o", "--output", metavar="RESULTS.parquet|RESULTS.csv",
+    p.add_argument("-o", "--output", metavar="RESULTS",
                    help="also write one row per run (point keys, variant, queues, seed, every number, scenario "
                         "sha256, engine, version) to this Parquet or CSV file, each run as it finishes; rerun "
                         "with the same file to resume: the runs it holds are not run again")
@@ -118,7 +124,7 @@ def build_parser() -> argparse.ArgumentParser:
     _common(r)
     r.add_argument("--warmup", type=_positive, help="warm-up in simulated seconds (default: the scenario's)")
     r.add_argument("--variant", help="locking variant, built-in names joined with + (default: the scenario's)")
-    r.add_argument("--allow-lor", action="store_true", help="run a variant even if WITNESS finds a lock order reversal")
+    _allow_lor(r)
     r.add_argument("--profile-cpus", type=_int_list, help="CPUs whose pmcstat call graph to print (default: the interrupt CPUs)")
     r.add_argument("--probe", action="append", default=[], metavar="PATTERN",
                    help="count firings of the probes matching PATTERN by probe and lock/site/segment, like "
@@ -131,15 +137,18 @@ def build_parser() -> argparse.ArgumentParser:
     w = sub.add_parser("witness", help="lock-order graph and reversals of a variant (or of a scenario's variant)")
     w.add_argument("variant", help="built-in variant(s) joined with +, or a scenario TOML file")
     w.add_argument("--dot", help="also write the graph as Graphviz DOT to this file")
-    w.add_argument("--json", action="store_true")
+    w.add_argument("--json", action="store_true", help="print the graph and reversals as JSON (default: text)")
 
     c = sub.add_parser("compare", help="variants x queue counts on one scenario: connections/s, interrupt CPU, top lock")
     c.add_argument("scenario")
     c.add_argument("--variants", required=True, help="comma-separated variants, each built-in names joined with +")
-    c.add_argument("--queues", type=_int_list, help="comma-separated receive queue counts (default: the scenario's)")
+    c.add_argument("--queues", type=_int_list,
+                   help="comma-separated receive queue counts (default: the scenario's); interrupt threads go to CPUs "
+                        "0..q-1 and the application moves after them where they would collide, growing the "
+                        "machine if needed (the cpus column, and a warning)")
     _common(c)
     _replications(c)
-    c.add_argument("--allow-lor", action="store_true")
+    _allow_lor(c)
 
     sw = sub.add_parser("sweep", help="a grid of scenario keys (and variants) on one scenario: one summary row per run")
     sw.add_argument("scenario")
@@ -149,14 +158,14 @@ def build_parser() -> argparse.ArgumentParser:
     sw.add_argument("--variants", help="comma-separated variants to run at every point (default: the scenario's)")
     _common(sw)
     _replications(sw)
-    sw.add_argument("--allow-lor", action="store_true")
+    _allow_lor(sw)
 
     se = sub.add_parser("sensitivity", help="goodput change for +-20%% of each CPU cost, as a table and a tornado plot")
     se.add_argument("scenario")
     se.add_argument("--params", help="comma-separated cost names (default: every CPU cost of the costs file)")
     se.add_argument("--delta", type=_positive, default=0.2, help="relative change of each cost (default 0.2)")
     se.add_argument("--plot", help="write a tornado plot to this file (.png, .svg, .pdf)")
-    se.add_argument("--jobs", type=_jobs, default=1, help="runs in parallel processes")
+    se.add_argument("--jobs", type=_jobs, default=1, help="runs in parallel local processes (default: 1)")
     _common(se)
     _quiet(se)
 
@@ -170,8 +179,8 @@ def build_parser() -> argparse.ArgumentParser:
                     help="targets file (default: the article's Figures 2-5, tcpsim/data/targets_baseline.toml)")
     ca.add_argument("--costs", default="tcpsim/data/freebsd10_prior.toml", help="prior costs file to start from")
     ca.add_argument("--out", default="tcpsim/data/freebsd10.toml", help="costs file to write")
-    ca.add_argument("--jobs", type=_jobs, default=1, help="target scenarios run in parallel processes")
-    ca.add_argument("--json", action="store_true")
+    ca.add_argument("--jobs", type=_jobs, default=1, help="target scenarios run in parallel processes (default: 1)")
+    ca.add_argument("--json", action="store_true", help="print the report as JSON (default: text)")
     _quiet(ca)
     return p
 
@@ -201,7 +210,7 @@ def cmd_run(args, out, err) -> int:
     if args.json:
         out.write(json.dumps(result, indent=1) + "\n")
         return 0
-    views = [format_summary(result) + f"   (simulated in {result['wall_s']} s)", format_top_view(result),
+    views = [format_summary(result) + f"   ({result['wall_s']} s of wall time)", format_top_view(result),
              format_lock_view(result), format_profile_view(engine, cpus)]
     views += [f"# dtrace -n '{p} {{ @[probename, ...] = count(); }}'  (whole run)\n{a.format()}" for p, a in aggregations]
     out.write("\n\n".join(views) + "\n")
@@ -224,7 +233,7 @@ def cmd_reproduce(args, out, err) -> int:
     out.write(format_rows(rows) + "\n")
     judged = [r for r in rows if r.ok is not None]
     out.write(f"\n{sum(r.ok for r in judged)} of {len(judged)} figures within tolerance "
-              f"({len(rows) - len(judged)} not judged); simulated in {wall} s\n")
+              f"({len(rows) - len(judged)} not judged); {wall} s of wall time\n")
     return 0
 
 
@@ -282,25 +291,31 @@ def _check_replications(args):
                           "--seeds N for S, S+1, ..., S+N-1")
 
 
-def _replicated(args, err, run, format_table, out):
+def _replicated(args, err, run, format_table, out, footnote=""):
     """Run sweep's or compare's ``run(progress)`` with a progress bar; print the table of points (mean ± CI
-    over seeds) or JSON of runs and points."""
+    over seeds) or JSON of runs and points; warn on stderr when runs had to grow the machine."""
+    from .placement import grown
     from .sweep import by_point
 
     t0 = time.perf_counter()
     with closing(for_terminal(err, args.quiet)) as progress:
         rows = run(progress)
     wall = round(time.perf_counter() - t0, 2)
+    warning = grown(rows, scenario.parse(Path(args.scenario).read_text(), args.scenario)["hardware"]["cpus"])
+    if warning and not args.quiet:
+        err.write(f"tcpsim: warning: {warning}\n")
     points = by_point(rows)
     if args.json:
         out.write(json.dumps({"rows": rows, "points": points, "wall_s": wall}, indent=1) + "\n")
         return 0
     seeds = len(points[0]["seeds"]) if points else 0
-    note = f"{len(points)} points x {seeds} seeds; ± is the 95% confidence interval's half-width" if seeds > 1 else ""
+    details = [f"{len(points)} points x {seeds} seeds; ± is the 95% confidence interval's half-width"] if seeds > 1 else []
     if args.output and progress.total != len(rows):
-        note += f"{'; ' if note else ''}{len(rows) - progress.total} were already in {args.output}"
-    note = f" ({note})" if note else ""
-    out.write(format_table(points) + f"\n\n{len(rows)} runs{note} in {wall} s of wall time\n")
+        details.append(f"{len(rows) - progress.total} were already in {args.output}")
+    details = f" ({'; '.join(details)})" if details else ""
+    out.write(format_table(points) + f"\n\n{len(rows)} runs{details} in {wall} s of wall time\n")
+    if footnote:
+        out.write(footnote + "\n")
     return 0
 
 
@@ -317,6 +332,7 @@ def cmd_compare(args, out, err) -> int:
 
 
 def cmd_sweep(args, out, err) -> int:
+    from .placement import follows_queues
     from .sweep import format_table, parse_set, sweep
 
     if not args.sets:
@@ -328,9 +344,15 @@ def cmd_sweep(args, out, err) -> int:
     if args.seeds is not None and any((s, k) == ("run", "seed") for s, k, _v in sets):
         raise TcpsimError("--set run.seed and --seeds both choose seeds; allowed: one of them")
     _check_replications(args)
+    given = {}
+    for section, key, values in sets:
+        given.setdefault(section, {})[key] = values
+    footnote = ("hardware.queues: each queue count puts its interrupt threads on CPUs 0..q-1 and moves the application "
+                "to the CPUs after them where they would collide, as compare does" if follows_queues(given) else "")
     return _replicated(args, err, lambda progress: sweep(
         args.scenario, sets, names, args.seed, args.duration, args.engine, args.jobs or 1, args.allow_lor,
-        seeds=args.seeds, output=args.output, progress=progress, scheduler=args.scheduler), format_table, out)
+        seeds=args.seeds, output=args.output, progress=progress, scheduler=args.scheduler), format_table, out,
+        footnote)
 
 
 def cmd_plot(args, out, err) -> int:

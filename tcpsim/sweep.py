@@ -4,7 +4,8 @@
 them (``clients.rate=[50000, 54000]``; for a key that itself takes a list, an array of lists). Several
 ``--set`` options make the cartesian product. Every point is validated before anything runs, and every run is
 independent and deterministic, so ``jobs`` runs them in parallel processes. ``compare`` is the sweep over
-receive-queue counts (with the application moved off the interrupt CPUs).
+receive-queue counts; a sweep of ``hardware.queues`` places the queues and the application the same way
+(``placement``), unless its points place them with keys of their own.
 """
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from . import __version__, scenario, tomlfile
 from .errors import TcpsimError
 from .execute import run_all
 from .observe.results import busy, threads_named
+from .placement import place_queues
 from .results_file import ResultsFile
 from .simulate import overrides, run_model
 from .stats import mean_ci
@@ -130,10 +132,11 @@ def plan(path, points, variants, seed=None, seeds=None, duration_s=None, engine=
     here, before anything runs, with the scenario file's one-line errors."""
     _, text = tomlfile.read(path, "scenario")  # a missing file is the user's one-line error
     sha = hashlib.sha256(text.encode()).hexdigest()
+    file_sections = scenario.parse(text, str(path))
     tasks = []
     for v in variants:
         for labels, over in points:
-            merged = _point_overrides(over, v, seed, duration_s)
+            merged = _point_overrides(place_queues(file_sections, over), v, seed, duration_s)
             sections = scenario.parse(text, str(path), merged)
             for s in seed_list(sections["run"]["seed"], seeds):
                 run_over = {**merged, "run": {**merged.get("run", {}), "seed": s}}
@@ -236,7 +239,7 @@ def cell(point: dict, key: str, fmt: str) -> str:
     return text if hw is None else f"{text} ± {fmt.format(hw)}"
 
 
-COLUMNS = (("variant", "variant", "{}"), ("goodput_cps", "conn/s", "{:,.0f}"), ("drops", "drops", "{:,.0f}"),
+COLUMNS = (("variant", "variant", "{}"), ("cpus", "cpus", "{}"), ("goodput_cps", "conn/s", "{:,.0f}"), ("drops", "drops", "{:,.0f}"),
            ("irq_busy", "irq busy%", "{:.1f}"), ("irq_interrupt", "intr%", "{:.1f}"), ("irq_system", "sys%", "{:.1f}"),
            ("accept_system", "accept sys%", "{:.1f}"), ("worker_system", "workers sys%", "{:.1f}"),
            ("top_site", "top lock site by wait_total", "{}"))
