@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from . import scenario, tomlfile
 from .placement import queue_overrides
-from .sweep import cell, run_points
+from .sweep import cell, run_points, site_split
 
 
 def compare(path, variants, queues=None, seed=None, duration_s=None, engine="simpy", jobs=1, allow_lor=False,
@@ -23,7 +23,8 @@ def compare(path, variants, queues=None, seed=None, duration_s=None, engine="sim
 def format_table(points) -> str:
     """sweep.by_point's rows: mean (± 95% CI half-width over the seeds) of connections/s and irq CPU busy."""
     cells = [(p["variant"], str(p["queues"]), str(p["cpus"]), cell(p, "goodput_cps", "{:,.0f}"),
-              cell(p, "irq_busy", "{:.1f}%"), f"{cell(p, 'top_site', '{}')} ({cell(p, 'top_wait_share', '{:.0%}')})")
+              cell(p, "irq_busy", "{:.1f}%"),
+              f"{p['top_site']} ({'; '.join(filter(None, [cell(p, 'top_wait_share', '{:.0%}'), site_split(p)]))})")
              for p in points]
     head = ("variant", "queues", "cpus", "conn/s", "irq CPU busy", "top lock site by wait_total (share of all waiting)")
     widths = [max(len(r[i]) for r in [head, *cells]) for i in range(5)]

@@ -157,8 +157,9 @@ def run_point(task: Task) -> dict:
     model = scenario.build(scenario.parse(task.text, task.source, task.over), task.text, task.source)
     refuse(model, task.allow_lor)
     result, _ = run_model(model, task.identity["engine"])
-    row = {**task.labels, **summary(result, model)}
-    row = {**{k: row.pop(k) for k in (*task.labels, "variant", "queues")}, "seed": result["seed"], **row}
+    numbers = summary(result, model)
+    row = {**task.labels, "variant": numbers.pop("variant"), "queues": numbers.pop("queues"), "seed": result["seed"],
+           **numbers}
     row.update({k: task.identity[k] for k in IDENTITY if k not in row})
     row["run_key"] = run_key(task.identity)
     return row
@@ -170,8 +171,8 @@ def run_points(path, points, variants, seed=None, duration_s=None, engine="simpy
     run in plan order (variant-major). ``seeds``: None (one run, with ``seed`` or the scenario's), a count
     (``seed`` or the scenario's seed and the ones after it) or a list. ``output``: a results file
     (.parquet or .csv) that gets each run as soon as it finishes; runs it already holds are not run again.
-    ``progress``:
-    called as progress(done, total) after each finished run. ``scheduler``: a dask.distributed address."""
+    ``progress``: called as progress(done, total) after each finished run (tcpsim.progress). ``scheduler``: the
+    address of a dask.distributed scheduler to run on instead of ``jobs`` local processes."""
     tasks = plan(path, points, variants, seed, seeds, duration_s, engine, allow_lor)
     keys = [run_key(t.identity) for t in tasks]
     saved = ResultsFile(output, keys) if output else None
@@ -226,14 +227,20 @@ def by_point(rows) -> list[dict]:
     return points
 
 
+def site_split(point: dict) -> str:
+    """'top in k/n seeds' when the seeds of a point disagree on the lock site with the most waiting, else ''."""
+    k, n = point["top_site_seeds"], len(point["seeds"])
+    return "" if k == n else f"top in {k}/{n} seeds"
+
+
 def cell(point: dict, key: str, fmt: str) -> str:
     """A number of by_point as text: the mean, and '± half-width' when several seeds gave an interval."""
     v = point.get(key)
     if v is None:
         return "-"
     if key == "top_site":
-        n = len(point["seeds"])
-        return v if point["top_site_seeds"] == n else f"{v} ({point['top_site_seeds']}/{n} seeds)"
+        split = site_split(point)
+        return f"{v} ({split})" if split else v
     text = fmt.format(v)
     hw = point.get(f"{key}_ci95")
     return text if hw is None else f"{text} ± {fmt.format(hw)}"

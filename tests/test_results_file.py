@@ -108,3 +108,16 @@ def test_a_file_of_another_sweep_is_not_mixed_in(scen, tmp_path):
                 io.StringIO(), err) == 2
     assert "2 run(s) that are not part of this sweep" in err.getvalue()
     assert len(read(out)) == 2  # untouched
+
+
+def test_the_command_says_how_many_runs_it_reused(scen, tmp_path):
+    out_file = tmp_path / "r.parquet"
+    args = ["sweep", str(scen), "--set", "clients.concurrency=[8, 16]", "--duration", "0.003", "-o", str(out_file)]
+    assert main(args, io.StringIO(), io.StringIO()) == 0
+    first = pd.read_parquet(out_file)
+    first.iloc[:1].to_parquet(out_file, index=False)
+    out = io.StringIO()
+    assert main(args + ["--seeds", "2"], out, io.StringIO()) == 0  # one run kept, three run now
+    assert f"4 runs (2 points x 2 seeds; ± is the 95% confidence interval's half-width; 1 already in {out_file}, not run again)" \
+        in out.getvalue()
+    assert pd.read_parquet(out_file)["seed"].tolist() == [1, 2, 1, 2]
