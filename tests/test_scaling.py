@@ -6,7 +6,7 @@ calibrated model predicts for the variants; a broken cost or lock site shows up 
 import pytest
 
 from tcpsim import scenario
-from tcpsim.placement import queue_overrides
+from tcpsim.compare import queue_overrides
 from tcpsim.observe.results import busy
 from tcpsim.simulate import run_model
 
