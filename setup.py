@@ -27,13 +27,17 @@ setup(
     packages=find_packages(include=["tcpsim", "tcpsim.*"]),
     package_data={"tcpsim": ["data/*.toml"]},
     ext_modules=cythonize(extensions, language_level=3, compiler_directives={"boundscheck": False, "wraparound": False}),
-    install_requires=["simpy>=4.1", "networkx>=3.0"],
+    install_requires=["simpy>=4.1", "networkx>=3.0", "tqdm>=4.60"],  # tqdm: the progress bar of long commands
     extras_require={
         "plot": ["matplotlib>=3.7"],
         "calibrate": ["scipy>=1.10"],
+        # sweep/compare -o results.parquet|.csv
+        "results": ["pandas>=2.0", "pyarrow>=14"],
+        # sweep/compare --scheduler: runs on a dask.distributed cluster (install it on the workers too)
+        "dask": ["dask[distributed]>=2023.1"],
         # the tests run every notebook in notebooks/ on a fresh kernel
-        "test": ["pytest>=7", "matplotlib>=3.7", "scipy>=1.10", "pandas>=2.0", "nbclient>=0.8", "nbformat>=5",
-                 "ipykernel>=6"],
+        "test": ["pytest>=7", "matplotlib>=3.7", "scipy>=1.10", "pandas>=2.0", "pyarrow>=14",
+                 "dask[distributed]>=2023.1", "nbclient>=0.8", "nbformat>=5", "ipykernel>=6"],
         "notebook": ["pandas>=2.0", "matplotlib>=3.7", "nbclient>=0.8", "jupyter"],
     },
     entry_points={"console_scripts": ["tcpsim = tcpsim.cli:console_main"]},

@@ -107,8 +107,8 @@ class Fit:
     """The objective: target values for a set of factors, each set simulated once (least_squares asks for its
     starting point twice over, and the report wants the values before and after)."""
 
-    def __init__(self, spec: dict, prior: dict, pool=None):
-        self.spec, self.prior, self.pool = spec, prior, pool
+    def __init__(self, spec: dict, prior: dict, pool=None, progress=None):
+        self.spec, self.prior, self.pool, self.progress = spec, prior, pool, progress
         for g in spec["free"]:
             for c in g["costs"]:
                 if c not in prior:
@@ -136,6 +136,8 @@ class Fit:
             results = list(self.pool.map(_evaluate, tasks)) if self.pool else [_evaluate(t) for t in tasks]
             by_scenario = {s: iter(v) for s, v in zip(self.scenarios, results)}
             self.seen[key] = [next(by_scenario[t["scenario"]]) for t in self.spec["targets"]]
+            if self.progress:  # runs so far; the total is unknown: the fit stops when it converges
+                self.progress(len(self.seen) * len(self.scenarios), None)
         return self.seen[key]
 
     def residuals(self, factors):
@@ -143,7 +145,8 @@ class Fit:
         return [t["weight"] * (v - t["value"]) / t["value"] for t, v in zip(self.spec["targets"], vals)]
 
 
-def calibrate(targets_path=TARGETS, costs_path=PRIOR, jobs: int = 1) -> dict:
+def calibrate(targets_path=TARGETS, costs_path=PRIOR, jobs: int = 1, progress=None) -> dict:
+    """``progress``: called as progress(runs done, None) after each evaluation (see tcpsim.progress)."""
     try:
         from scipy.optimize import least_squares
     except ImportError:
@@ -155,7 +158,7 @@ def calibrate(targets_path=TARGETS, costs_path=PRIOR, jobs: int = 1) -> dict:
     tol = spec["settings"]["tolerance"]
     # one process pool for the whole fit (not one per evaluation)
     with (ProcessPoolExecutor(max_workers=jobs) if jobs > 1 else nullcontext()) as pool:
-        fit = Fit(spec, prior, pool)
+        fit = Fit(spec, prior, pool, progress)
         before = fit.values([1.0] * n)
         sol = least_squares(fit.residuals, [1.0] * n, bounds=([lo] * n, [hi] * n), diff_step=0.05,
                             ftol=tol, xtol=tol, gtol=tol, max_nfev=spec["settings"]["max_evaluations"])

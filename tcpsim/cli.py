@@ -1,4 +1,4 @@
-"""Command line: ``tcpsim run | reproduce | witness | compare | sweep | sensitivity | calibrate``.
+"""Command line: ``tcpsim run | reproduce | witness | compare | sweep | plot | sensitivity | calibrate``.
 
 ``main(argv) -> int`` is a thin layer over the library and never calls ``sys.exit``; a user's mistake
 (``TcpsimError``) is one line on stderr and status 2, never a traceback.
@@ -9,6 +9,7 @@ import argparse
 import json
 import sys
 import time
+from contextlib import closing
 from pathlib import Path
 
 from . import __version__, scenario, witness
@@ -17,6 +18,8 @@ from .errors import TcpsimError
 from .observe.probes import Aggregation, Probes
 from .observe.results import (format_lock_view, format_profile_view, format_summary, format_top_view,
                               format_vmstat_view)
+from .progress import for_terminal
+from .results_file import check_path
 from .simulate import overrides, run_model
 
 
@@ -52,6 +55,23 @@ _seed = _integer(0, 2**63, "0 to 2**63-1")
 _jobs = _integer(1, None, ">= 1")
 
 
+def _seeds(text):
+    """--seeds: a count N (the first seed and the N-1 after it) or a comma list of seeds (1,5,9)."""
+    parts = text.split(",")
+    try:
+        values = [_seed(x) for x in parts]
+    except argparse.ArgumentTypeError:
+        raise argparse.ArgumentTypeError(f"expected a count like 3 or seeds like 1,5,9 (each 0 to 2**63-1), "
+                                         f"got {text!r}") from None
+    if len(parts) == 1:
+        if values[0] < 1:
+            raise argparse.ArgumentTypeError(f"a count of seeds must be >= 1, got {text}")
+        return values[0]
+    if len(set(values)) != len(values):
+        raise argparse.ArgumentTypeError(f"a seed is listed twice in {text!r}; allowed: distinct seeds")
+    return values
+
+
 def _int_list(text):
     try:
         values = [int(x) for x in text.split(",")]
@@ -63,8 +83,36 @@ def _int_list(text):
 def _common(p, what="the scenario's"):
     p.add_argument("--seed", type=_seed, help=f"seed of every random stream (default: {what})")
     p.add_argument("--duration", type=_positive, help=f"measured window in simulated seconds (default: {what})")
-    p.add_argument("--engine", choices=ENGINES, default=DEFAULT_ENGINE)
-    p.add_argument("--json", action="store_true", help="print one JSON object instead of text")
+    p.add_argument("--engine", choices=ENGINES, default=DEFAULT_ENGINE,
+                   help=f"simulation engine (default: {DEFAULT_ENGINE}; choices: {', '.join(ENGINES)})")
+    p.add_argument("--json", action="store_true", help="print one JSON object instead of text (default: text)")
+
+
+def _allow_lor(p):
+    p.add_argument("--allow-lor", action="store_true",
+                   help="run a variant even if WITNESS finds a lock order reversal (default: refuse it, exit 2)")
+
+
+def _quiet(p):
+    p.add_argument("--quiet", action="store_true",
+                   help="no progress bar and no warnings on stderr (the bar is drawn only when stderr is a terminal)")
+
+
+def _replications(p):
+    """The options sweep and compare share beyond _common: seeds, parallelism, results file, progress."""
+    p.add_argument("--seeds", type=_seeds, metavar="N|S1,S2,...",
+                   help="run every point with N seeds (--seed or the scenario's seed and the N-1 after it) or "
+                        "with the listed seeds; the table shows each number's mean ± the half-width of its 95%% "
+                        "confidence interval (Student t over the seeds); default: one seed")
+    p.add_argument("--jobs", type=_jobs, help="runs in parallel local processes (default: 1)")
+    p.add_argument("--scheduler", metavar="ADDRESS",
+                   help="run on a dask.distributed cluster: the address its 'dask scheduler' prints, e.g. "
+                        "tcp://10.0.0.5:8786 (same numbers as a local run; needs tcpsim[dask] here and on the workers)")
+    p.add_argument("-o", "--output", metavar="RESULTS",
+                   help="also write one row per run (point keys, variant, queues, seed, every number, scenario "
+                        "sha256, engine, version) to this Parquet or CSV file, each run as it finishes; rerun "
+                        "with the same file to resume: the runs it holds are not run again")
+    _quiet(p)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -77,7 +125,7 @@ def build_parser() -> argparse.ArgumentParser:
     _common(r)
     r.add_argument("--warmup", type=_positive, help="warm-up in simulated seconds (default: the scenario's)")
     r.add_argument("--variant", help="locking variant, built-in names joined with + (default: the scenario's)")
-    r.add_argument("--allow-lor", action="store_true", help="run a variant even if WITNESS finds a lock order reversal")
+    _allow_lor(r)
     r.add_argument("--profile-cpus", type=_int_list, help="CPUs whose pmcstat call graph to print (default: the interrupt CPUs)")
     r.add_argument("--probe", action="append", default=[], metavar="PATTERN",
                    help="count firings of the probes matching PATTERN by probe and lock/site/segment, like "
@@ -85,19 +133,23 @@ def build_parser() -> argparse.ArgumentParser:
 
     rp = sub.add_parser("reproduce", help="run the article's configurations and compare with its figures")
     _common(rp, "the scenarios'")
+    _quiet(rp)
 
     w = sub.add_parser("witness", help="lock-order graph and reversals of a variant (or of a scenario's variant)")
     w.add_argument("variant", help="built-in variant(s) joined with +, or a scenario TOML file")
     w.add_argument("--dot", help="also write the graph as Graphviz DOT to this file")
-    w.add_argument("--json", action="store_true")
+    w.add_argument("--json", action="store_true", help="print the graph and reversals as JSON (default: text)")
 
     c = sub.add_parser("compare", help="variants x queue counts on one scenario: connections/s, interrupt CPU, top lock")
     c.add_argument("scenario")
     c.add_argument("--variants", required=True, help="comma-separated variants, each built-in names joined with +")
-    c.add_argument("--queues", type=_int_list, help="comma-separated receive queue counts (default: the scenario's)")
+    c.add_argument("--queues", type=_int_list,
+                   help="comma-separated receive queue counts (default: the scenario's); interrupt threads go to CPUs "
+                        "0..q-1 and the application moves after them where they would collide, growing the "
+                        "machine if needed (the cpus column, and a warning)")
     _common(c)
-    c.add_argument("--jobs", type=_jobs, default=1, help="runs in parallel processes")
-    c.add_argument("--allow-lor", action="store_true")
+    _replications(c)
+    _allow_lor(c)
 
     sw = sub.add_parser("sweep", help="a grid of scenario keys (and variants) on one scenario: one summary row per run")
     sw.add_argument("scenario")
@@ -106,25 +158,31 @@ def build_parser() -> argparse.ArgumentParser:
                          "(clients.rate=[50000, 54000]); repeat for a grid")
     sw.add_argument("--variants", help="comma-separated variants to run at every point (default: the scenario's)")
     _common(sw)
-    sw.add_argument("--jobs", type=_jobs, default=1, help="runs in parallel processes")
-    sw.add_argument("--csv", help="also write the rows to this CSV file")
-    sw.add_argument("--allow-lor", action="store_true")
+    _replications(sw)
+    _allow_lor(sw)
 
     se = sub.add_parser("sensitivity", help="goodput change for +-20%% of each CPU cost, as a table and a tornado plot")
     se.add_argument("scenario")
     se.add_argument("--params", help="comma-separated cost names (default: every CPU cost of the costs file)")
     se.add_argument("--delta", type=_positive, default=0.2, help="relative change of each cost (default 0.2)")
     se.add_argument("--plot", help="write a tornado plot to this file (.png, .svg, .pdf)")
-    se.add_argument("--jobs", type=_jobs, default=1, help="runs in parallel processes")
+    se.add_argument("--jobs", type=_jobs, default=1, help="runs in parallel local processes (default: 1)")
     _common(se)
+    _quiet(se)
+
+    pl = sub.add_parser("plot", help="connections/s against queue count per variant, with 95%% confidence bands, "
+                                     "from a results file of sweep or compare")
+    pl.add_argument("results", help="results file written by sweep or compare -o (.parquet or .csv)")
+    pl.add_argument("-o", "--output", required=True, metavar="FILE.png", help="image to write (.png, .svg, .pdf)")
 
     ca = sub.add_parser("calibrate", help="fit cost groups to baseline targets; write a costs file and a report")
     ca.add_argument("--targets", default="tcpsim/data/targets_baseline.toml",
                     help="targets file (default: the article's Figures 2-5, tcpsim/data/targets_baseline.toml)")
     ca.add_argument("--costs", default="tcpsim/data/freebsd10_prior.toml", help="prior costs file to start from")
     ca.add_argument("--out", default="tcpsim/data/freebsd10.toml", help="costs file to write")
-    ca.add_argument("--jobs", type=_jobs, default=1, help="target scenarios run in parallel processes")
-    ca.add_argument("--json", action="store_true")
+    ca.add_argument("--jobs", type=_jobs, default=1, help="target scenarios run in parallel processes (default: 1)")
+    ca.add_argument("--json", action="store_true", help="print the report as JSON (default: text)")
+    _quiet(ca)
     return p
 
 
@@ -135,7 +193,7 @@ def _load(args):
     return scenario.load(args.scenario, over)
 
 
-def cmd_run(args, out) -> int:
+def cmd_run(args, out, err) -> int:
     model = _load(args)
     witness.refuse(model, args.allow_lor)
     cpus = args.profile_cpus or sorted(set(model.hardware.queue_cpus))
@@ -153,20 +211,21 @@ def cmd_run(args, out) -> int:
     if args.json:
         out.write(json.dumps(result, indent=1) + "\n")
         return 0
-    views = [format_summary(result) + f"   (simulated in {result['wall_s']} s)", format_top_view(result),
+    views = [format_summary(result) + f"   ({result['wall_s']} s of wall time)", format_top_view(result),
              format_vmstat_view(result), format_lock_view(result), format_profile_view(engine, cpus)]
     views += [f"# dtrace -n '{p} {{ @[probename, ...] = count(); }}'  (whole run)\n{a.format()}" for p, a in aggregations]
     out.write("\n\n".join(views) + "\n")
     return 0
 
 
-def cmd_reproduce(args, out) -> int:
+def cmd_reproduce(args, out, err) -> int:
     from dataclasses import asdict
 
     from .reproduce import format_rows, reproduce
 
     t0 = time.perf_counter()
-    rows, runs = reproduce(args.seed, args.duration, args.engine)
+    with closing(for_terminal(err, args.quiet)) as progress:
+        rows, runs = reproduce(args.seed, args.duration, args.engine, progress=progress)
     wall = round(time.perf_counter() - t0, 2)
     if args.json:
         out.write(json.dumps({"rows": [asdict(r) for r in rows], "wall_s": wall,
@@ -175,11 +234,11 @@ def cmd_reproduce(args, out) -> int:
     out.write(format_rows(rows) + "\n")
     judged = [r for r in rows if r.ok is not None]
     out.write(f"\n{sum(r.ok for r in judged)} of {len(judged)} figures within tolerance "
-              f"({len(rows) - len(judged)} not judged); simulated in {wall} s\n")
+              f"({len(rows) - len(judged)} not judged); {wall} s of wall time\n")
     return 0
 
 
-def cmd_witness(args, out) -> int:
+def cmd_witness(args, out, err) -> int:
     from .model import variants
 
     if args.variant.endswith(".toml"):
@@ -221,26 +280,60 @@ def _variant_names(text):
     return names
 
 
-def cmd_compare(args, out) -> int:
+def _check_replications(args):
+    """The up-front checks of the options _replications adds (before the scenario is read)."""
+    if args.output:
+        check_path(args.output)
+    if args.scheduler and args.jobs is not None:
+        raise TcpsimError("--jobs and --scheduler: both choose where runs go; allowed: one of them (with "
+                          "--scheduler the cluster's workers run in parallel)")
+    if isinstance(args.seeds, list) and args.seed is not None:
+        raise TcpsimError("--seed and --seeds S1,S2,... both choose seeds; allowed: one of them, or --seed S "
+                          "--seeds N for S, S+1, ..., S+N-1")
+
+
+def _replicated(args, err, run, format_table, out, footnote=""):
+    """Run sweep's or compare's ``run(progress)`` with a progress bar; print the table of points (mean ± CI
+    over seeds) or JSON of runs and points; warn on stderr when runs had to grow the machine."""
+    from .placement import grown
+    from .sweep import by_point
+
+    t0 = time.perf_counter()
+    with closing(for_terminal(err, args.quiet)) as progress:
+        rows = run(progress)
+    wall = round(time.perf_counter() - t0, 2)
+    warning = grown(rows, scenario.parse(Path(args.scenario).read_text(), args.scenario)["hardware"]["cpus"])
+    if warning and not args.quiet:
+        err.write(f"tcpsim: warning: {warning}\n")
+    points = by_point(rows)
+    if args.json:
+        out.write(json.dumps({"rows": rows, "points": points, "wall_s": wall}, indent=1) + "\n")
+        return 0
+    seeds = len(points[0]["seeds"]) if points else 0
+    details = [f"{len(points)} points x {seeds} seeds; ± is the 95% confidence interval's half-width"] if seeds > 1 else []
+    if args.output and progress.total != len(rows):
+        details.append(f"{len(rows) - progress.total} already in {args.output}, not run again")
+    details = f" ({'; '.join(details)})" if details else ""
+    out.write(format_table(points) + f"\n\n{len(rows)} runs{details} in {wall} s of wall time\n")
+    if footnote:
+        out.write(footnote + "\n")
+    return 0
+
+
+def cmd_compare(args, out, err) -> int:
     from .compare import compare, format_table
 
     names = _variant_names(args.variants)
     if args.queues and not all(1 <= q <= 8 for q in args.queues):
         raise TcpsimError(f"--queues: {args.queues}: each must be 1 to 8 (ixgbe's RSS queues)")
-    t0 = time.perf_counter()
-    rows = compare(args.scenario, names, args.queues, args.seed, args.duration, args.engine, args.jobs,
-                   args.allow_lor)
-    wall = round(time.perf_counter() - t0, 2)
-    if args.json:
-        out.write(json.dumps({"rows": rows, "wall_s": wall}, indent=1) + "\n")
-    else:
-        out.write(format_table(rows) + f"\n\n{len(rows)} runs in {wall} s\n")
-    return 0
+    _check_replications(args)
+    return _replicated(args, err, lambda progress: compare(
+        args.scenario, names, args.queues, args.seed, args.duration, args.engine, args.jobs or 1, args.allow_lor,
+        seeds=args.seeds, output=args.output, progress=progress, scheduler=args.scheduler), format_table, out)
 
 
-def cmd_sweep(args, out) -> int:
-    import csv
-
+def cmd_sweep(args, out, err) -> int:
+    from .placement import follows_queues
     from .sweep import format_table, parse_set, sweep
 
     if not args.sets:
@@ -249,43 +342,56 @@ def cmd_sweep(args, out) -> int:
     names = _variant_names(args.variants) if args.variants else None
     if names and any((s, k) == ("scenario", "variant") for s, k, _v in sets):
         raise TcpsimError("--set scenario.variant and --variants both choose variants; allowed: one of them")
-    t0 = time.perf_counter()  # sweep validates the file and every point before the first run
-    rows = sweep(args.scenario, sets, names, args.seed, args.duration, args.engine, args.jobs, args.allow_lor)
-    wall = round(time.perf_counter() - t0, 2)
-    if args.csv:
-        try:
-            with open(args.csv, "w", newline="") as f:
-                writer = csv.DictWriter(f, fieldnames=list(rows[0]))
-                writer.writeheader()
-                writer.writerows(rows)
-        except OSError as e:
-            raise TcpsimError(f"--csv {args.csv}: cannot write ({e.strerror})") from None
-    if args.json:
-        out.write(json.dumps({"rows": rows, "wall_s": wall}, indent=1) + "\n")
-    else:
-        labels = [f"{s}.{k}" for s, k, _v in sets]
-        out.write(format_table(rows, labels) + f"\n\n{len(rows)} runs in {wall} s\n")
+    if args.seeds is not None and any((s, k) == ("run", "seed") for s, k, _v in sets):
+        raise TcpsimError("--set run.seed and --seeds both choose seeds; allowed: one of them")
+    _check_replications(args)
+    given = {}
+    for section, key, values in sets:
+        given.setdefault(section, {})[key] = values
+    footnote = ("hardware.queues: each queue count puts its interrupt threads on CPUs 0..q-1 and moves the application "
+                "to the CPUs after them where they would collide, as compare does" if follows_queues(given) else "")
+    return _replicated(args, err, lambda progress: sweep(
+        args.scenario, sets, names, args.seed, args.duration, args.engine, args.jobs or 1, args.allow_lor,
+        seeds=args.seeds, output=args.output, progress=progress, scheduler=args.scheduler), format_table, out,
+        footnote)
+
+
+def cmd_plot(args, out, err) -> int:
+    from . import plots, results_file
+
+    plots.check_path(args.output)
+    rows = results_file.read(args.results)
+    if not rows:
+        raise TcpsimError(f"{args.results}: holds no runs; allowed: a results file of sweep or compare -o")
+    plots.save(plots.scaling(rows), args.output)
+    out.write(f"wrote {args.output} ({len(rows)} runs)\n")
     return 0
 
 
-def cmd_sensitivity(args, out) -> int:
+def cmd_sensitivity(args, out, err) -> int:
+    from .plots import check_path
     from .sensitivity import format_table, sensitivity, tornado
 
     if args.delta >= 1:
         raise TcpsimError(f"--delta: {args.delta}: must be between 0 and 1")
+    if args.plot:
+        check_path(args.plot, "--plot")
     params = [p.strip() for p in args.params.split(",") if p.strip()] if args.params else None
-    result = sensitivity(args.scenario, params, args.delta, args.seed, args.duration, args.engine, args.jobs)
+    with closing(for_terminal(err, args.quiet)) as progress:
+        result = sensitivity(args.scenario, params, args.delta, args.seed, args.duration, args.engine, args.jobs,
+                             progress=progress)
     if args.plot:
         tornado(result, args.plot)
     out.write(json.dumps(result, indent=1) + "\n" if args.json else format_table(result) + "\n")
     return 0
 
 
-def cmd_calibrate(args, out) -> int:
+def cmd_calibrate(args, out, err) -> int:
     from .calibrate import calibrate, format_report, write_costs
 
     t0 = time.perf_counter()
-    result = calibrate(args.targets, args.costs, args.jobs)
+    with closing(for_terminal(err, args.quiet)) as progress:
+        result = calibrate(args.targets, args.costs, args.jobs, progress=progress)
     command = f"tcpsim calibrate --targets {args.targets} --costs {args.costs} --out {args.out}"
     write_costs(result, args.out, command)
     result["wall_s"] = round(time.perf_counter() - t0, 1)
@@ -297,7 +403,7 @@ def cmd_calibrate(args, out) -> int:
 
 
 COMMANDS = {"calibrate": cmd_calibrate, "run": cmd_run, "reproduce": cmd_reproduce, "witness": cmd_witness, "compare": cmd_compare,
-            "sweep": cmd_sweep, "sensitivity": cmd_sensitivity}
+            "sweep": cmd_sweep, "sensitivity": cmd_sensitivity, "plot": cmd_plot}
 
 
 def main(argv=None, out=None, err=None) -> int:
@@ -305,7 +411,7 @@ def main(argv=None, out=None, err=None) -> int:
     err = err or sys.stderr
     try:
         args = build_parser().parse_args(argv)
-        return COMMANDS[args.command](args, out)
+        return COMMANDS[args.command](args, out, err)
     except TcpsimError as e:
         err.write(f"tcpsim: error: {e}\n")
         return 2

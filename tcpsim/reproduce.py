@@ -128,14 +128,19 @@ def evaluate(fig2: dict, fig2_engine, fig3: dict, fig3_engine, variants: dict | 
 SCENARIOS = ("fig2_1queue", "fig3_4queues", "accept_tw_4queues", "rlock_4queues")
 
 
-def reproduce(seed=None, duration_s=None, engine="simpy", paper_dir: Path = PAPER_DIR):
+def reproduce(seed=None, duration_s=None, engine="simpy", paper_dir: Path = PAPER_DIR, progress=None):
+    """``progress``: called as progress(done, total) after each scenario (see tcpsim.progress)."""
     runs = {}
-    for name in SCENARIOS:
+    for i, name in enumerate(SCENARIOS):
+        if progress:
+            progress(i, len(SCENARIOS))
         path = paper_dir / f"{name}.toml"
         if not path.exists():
             raise TcpsimError(f"{path}: paper scenario not found; allowed: a checkout with scenarios/paper/")
         model = scenario.load(path, overrides(seed, duration_s))
         runs[name] = run_model(model, engine)
+    if progress:
+        progress(len(SCENARIOS), len(SCENARIOS))
     (f2, e2), (f3, e3) = runs["fig2_1queue"], runs["fig3_4queues"]
     return evaluate(f2, e2, f3, e3, runs), runs
 

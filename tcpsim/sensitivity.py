@@ -5,10 +5,9 @@ pin down from it), as a table and a tornado plot.
 """
 from __future__ import annotations
 
-from concurrent.futures import ProcessPoolExecutor
-
 from . import scenario
 from .errors import TcpsimError
+from .execute import run_all
 from .simulate import overrides, run_model
 
 
@@ -21,7 +20,8 @@ def _goodput(args):
     return r["goodput_cps"]
 
 
-def sensitivity(path, params=None, delta=0.2, seed=None, duration_s=None, engine="simpy", jobs=1):
+def sensitivity(path, params=None, delta=0.2, seed=None, duration_s=None, engine="simpy", jobs=1, progress=None):
+    """``progress``: called as progress(done, total) after each run (see tcpsim.progress)."""
     over = overrides(seed, duration_s)
     model = scenario.load(path, over)
     names = sorted(model.cpu_cost_names)
@@ -35,11 +35,13 @@ def sensitivity(path, params=None, delta=0.2, seed=None, duration_s=None, engine
     tasks = [(str(path), over, None, 1.0, engine), (str(path), other, None, 1.0, engine)]
     for key in names:
         tasks += [(str(path), over, key, 1.0 - delta, engine), (str(path), over, key, 1.0 + delta, engine)]
-    if jobs > 1:
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
-            values = list(pool.map(_goodput, tasks))
-    else:
-        values = [_goodput(t) for t in tasks]
+    values = [None] * len(tasks)
+    if progress:
+        progress(0, len(tasks))
+    for n, (i, v) in enumerate(run_all(_goodput, tasks, jobs), 1):
+        values[i] = v
+        if progress:
+            progress(n, len(tasks))
     base, reseeded = values[0], values[1]
     rows = []
     for i, key in enumerate(names):
@@ -68,12 +70,9 @@ def format_table(result) -> str:
 
 def tornado(result, path, top=20) -> None:
     """Write a tornado plot (PNG, SVG or PDF by the file's extension)."""
-    try:
-        import matplotlib
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        raise TcpsimError("--plot needs matplotlib; allowed: pip install 'tcpsim[plot]'") from None
+    from .plots import pyplot, save
+
+    plt = pyplot()
     rows = result["rows"][:top][::-1]
     d = round(100 * result["delta"])
     fig, ax = plt.subplots(figsize=(8, 0.35 * len(rows) + 1.5))
@@ -86,9 +85,4 @@ def tornado(result, path, top=20) -> None:
     ax.set_title(f"{result['scenario']} ({result['variant']}): {result['goodput_cps']:,.0f} conn/s", fontsize=10)
     ax.legend(fontsize=8, loc="lower right")
     fig.tight_layout()
-    try:
-        fig.savefig(path)
-    except (OSError, ValueError) as e:
-        raise TcpsimError(f"--plot {path}: cannot write ({e})") from None
-    finally:
-        plt.close(fig)
+    save(fig, path, "--plot")

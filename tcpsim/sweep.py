@@ -4,17 +4,26 @@
 them (``clients.rate=[50000, 54000]``; for a key that itself takes a list, an array of lists). Several
 ``--set`` options make the cartesian product. Every point is validated before anything runs, and every run is
 independent and deterministic, so ``jobs`` runs them in parallel processes. ``compare`` is the sweep over
-receive-queue counts (with the application moved off the interrupt CPUs).
+receive-queue counts; a sweep of ``hardware.queues`` places the queues and the application the same way
+(``placement``), unless its points place them with keys of their own.
 """
 from __future__ import annotations
 
+import hashlib
 import itertools
+import json
 import tomllib
-from concurrent.futures import ProcessPoolExecutor
-from . import scenario, tomlfile
+from collections import Counter
+from dataclasses import dataclass
+
+from . import __version__, scenario, tomlfile
 from .errors import TcpsimError
+from .execute import run_all
 from .observe.results import busy, threads_named
+from .placement import place_queues
+from .results_file import ResultsFile
 from .simulate import overrides, run_model
+from .stats import mean_ci
 from .witness import refuse
 
 
@@ -74,7 +83,7 @@ def summary(result: dict, model) -> dict:
         "accept_system": accept[0]["system"] if accept else None, "worker_system": mean(workers),
         "top_site": top["name"] if top else "",
         "top_wait_share": round(top["wait_total"] / total_wait, 3) if top and total_wait else 0.0,
-        "accept_cpu": app.accept_cpu, "worker_cpus": list(app.worker_cpus),
+        "cpus": hw.cpus, "accept_cpu": app.accept_cpu, "worker_cpus": list(app.worker_cpus),
     }
 
 
@@ -88,43 +97,167 @@ def _point_overrides(over, variant, seed=None, duration_s=None) -> dict:
     return merged
 
 
-def run_point(args) -> dict:
-    path, variant, labels, over, seed, duration, engine, allow_lor = args
-    model = scenario.load(path, _point_overrides(over, variant, seed, duration))
-    refuse(model, allow_lor)
-    result, _ = run_model(model, engine)
-    return {**labels, **summary(result, model)}
+def seed_list(base: int, seeds) -> list[int]:
+    """The seeds to run a point with: ``seeds`` None -> [base]; a count n -> base, base+1, ..., base+n-1;
+    a list -> that list (``base`` is --seed or the scenario's own seed)."""
+    if seeds is None:
+        return [base]
+    if isinstance(seeds, int):
+        return [base + i for i in range(seeds)]
+    return list(seeds)
 
 
-def run_points(path, points, variants, seed=None, duration_s=None, engine="simpy", jobs=1, allow_lor=False):
-    """Run every variant at every point (variant-major); points are (labels, overrides). All are validated first."""
+@dataclass(frozen=True)
+class Task:
+    """One run of a sweep, complete in itself so that any process or dask worker can run it."""
+    text: str  # the scenario file's text (a worker need not see the file; its sha256 names the scenario)
+    source: str  # the file's path: for messages, and for a costs file named relative to it
+    labels: dict  # the point's --set keys and values
+    over: dict  # every override of the run: the point's keys, variant, seed and window
+    identity: dict  # what makes this run different from any other: its key in a results file
+    allow_lor: bool
+
+
+IDENTITY = ("scenario_sha256", "variant", "queues", "seed", "engine", "version", "duration_s", "warmup_s")
+
+
+def run_key(identity: dict) -> str:
+    """A run's identity as one canonical string, stored with each row of a results file so a resumed sweep
+    recognises its finished runs whatever types a CSV file reads back for the point's keys."""
+    return json.dumps(identity, sort_keys=True, separators=(",", ":"))
+
+
+def plan(path, points, variants, seed=None, seeds=None, duration_s=None, engine="simpy", allow_lor=False):
+    """Every run of the sweep, variant-major, then point, then seed; the file and each point are validated
+    here, before anything runs, with the scenario file's one-line errors."""
     _, text = tomlfile.read(path, "scenario")  # a missing file is the user's one-line error
-    for _labels, over in points:
-        for v in variants:
-            scenario.parse(text, str(path), _point_overrides(over, v))
-    tasks = [(str(path), v, labels, over, seed, duration_s, engine, allow_lor) for v in variants for labels, over in points]
-    if jobs > 1 and len(tasks) > 1:
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
-            return list(pool.map(run_point, tasks))
-    return [run_point(t) for t in tasks]
+    sha = hashlib.sha256(text.encode()).hexdigest()
+    file_sections = scenario.parse(text, str(path))
+    tasks = []
+    for v in variants:
+        for labels, over in points:
+            merged = _point_overrides(place_queues(file_sections, over), v, seed, duration_s)
+            sections = scenario.parse(text, str(path), merged)
+            for s in seed_list(sections["run"]["seed"], seeds):
+                run_over = {**merged, "run": {**merged.get("run", {}), "seed": s}}
+                identity = {"scenario_sha256": sha, **labels, "variant": sections["scenario"]["variant"],
+                            "queues": sections["hardware"]["queues"], "seed": s, "engine": engine,
+                            "version": __version__, "duration_s": sections["run"]["duration_s"],
+                            "warmup_s": sections["run"]["warmup_s"]}
+                tasks.append(Task(text, str(path), labels, run_over, identity, allow_lor))
+    return tasks
 
 
-def sweep(path, sets, variants=None, seed=None, duration_s=None, engine="simpy", jobs=1, allow_lor=False):
-    """``sets``: [(section, key, values)] as parse_set returns; ``variants``: names, or None for the file's."""
-    return run_points(path, grid(sets), variants or [None], seed, duration_s, engine, jobs, allow_lor)
+def run_point(task: Task) -> dict:
+    """Run one task; its row: the point's keys, variant, queues, seed, the summary numbers, then the rest of
+    its identity and its run_key."""
+    if __version__ != task.identity["version"]:  # a dask worker with another install would give other numbers
+        raise TcpsimError(f"--scheduler: a worker runs tcpsim {__version__}, this command {task.identity['version']}; "
+                          "allowed: the same tcpsim version on every worker")
+    model = scenario.build(scenario.parse(task.text, task.source, task.over), task.text, task.source)
+    refuse(model, task.allow_lor)
+    result, _ = run_model(model, task.identity["engine"])
+    numbers = summary(result, model)
+    row = {**task.labels, "variant": numbers.pop("variant"), "queues": numbers.pop("queues"), "seed": result["seed"],
+           **numbers}
+    row.update({k: task.identity[k] for k in IDENTITY if k not in row})
+    row["run_key"] = run_key(task.identity)
+    return row
 
 
-COLUMNS = (("variant", "variant", "{}"), ("goodput_cps", "conn/s", "{:,.0f}"), ("drops", "drops", "{:,}"),
+def run_points(path, points, variants, seed=None, duration_s=None, engine="simpy", jobs=1, allow_lor=False, *,
+               seeds=None, scheduler=None, output=None, progress=None):
+    """Run every variant at every point with every seed; points are (labels, overrides). Returns one row per
+    run in plan order (variant-major). ``seeds``: None (one run, with ``seed`` or the scenario's), a count
+    (``seed`` or the scenario's seed and the ones after it) or a list. ``output``: a results file
+    (.parquet or .csv) that gets each run as soon as it finishes; runs it already holds are not run again.
+    ``progress``: called as progress(done, total) after each finished run (tcpsim.progress). ``scheduler``: the
+    address of a dask.distributed scheduler to run on instead of ``jobs`` local processes."""
+    tasks = plan(path, points, variants, seed, seeds, duration_s, engine, allow_lor)
+    keys = [run_key(t.identity) for t in tasks]
+    saved = ResultsFile(output, keys) if output else None
+    rows = dict(saved.rows) if saved else {}
+    todo = [i for i, k in enumerate(keys) if k not in rows]
+    if progress:
+        progress(0, len(todo))
+    for n, (i, row) in enumerate(run_all(run_point, [tasks[i] for i in todo], jobs, scheduler), 1):
+        rows[keys[todo[i]]] = row
+        if saved:
+            saved.add(row)
+        if progress:
+            progress(n, len(todo))
+    ordered = [rows[k] for k in keys]
+    if saved:
+        saved.finish(ordered)
+    return ordered
+
+
+def sweep(path, sets, variants=None, seed=None, duration_s=None, engine="simpy", jobs=1, allow_lor=False, **kw):
+    """``sets``: [(section, key, values)] as parse_set returns; ``variants``: names, or None for the file's.
+    Keywords as run_points (seeds, scheduler, output, progress)."""
+    return run_points(path, grid(sets), variants or [None], seed, duration_s, engine, jobs, allow_lor, **kw)
+
+
+def label_keys(rows) -> list[str]:
+    """A point's --set keys among a row's columns: the ones named SECTION.KEY (no other column has a dot)."""
+    return [k for k in (rows[0] if rows else {}) if "." in k]
+
+
+NUMBERS = ("goodput_cps", "offered_cps", "drops", "p99_ms", "irq_busy", "irq_interrupt", "irq_system",
+           "accept_system", "worker_system", "top_wait_share")
+
+
+def by_point(rows) -> list[dict]:
+    """One row per point and variant over its seeds: each number's mean and, with two seeds or more, the
+    half-width of its 95% confidence interval (``NAME_ci95``); the lock site that led most seeds, and in how
+    many of them (``top_site_seeds``)."""
+    labels = label_keys(rows)
+    groups: dict[str, list[dict]] = {}
+    for r in rows:
+        groups.setdefault(json.dumps([r[k] for k in (*labels, "variant", "queues")]), []).append(r)
+    points = []
+    for runs in groups.values():
+        first = runs[0]
+        p = {k: first[k] for k in (*labels, "variant", "queues", "cpus")}
+        p["seeds"] = [r["seed"] for r in runs]
+        for k in NUMBERS:
+            p[k], p[f"{k}_ci95"] = mean_ci([r[k] for r in runs])
+        p["top_site"], p["top_site_seeds"] = Counter(r["top_site"] for r in runs).most_common(1)[0]
+        points.append(p)
+    return points
+
+
+def site_split(point: dict) -> str:
+    """'top in k/n seeds' when the seeds of a point disagree on the lock site with the most waiting, else ''."""
+    k, n = point["top_site_seeds"], len(point["seeds"])
+    return "" if k == n else f"top in {k}/{n} seeds"
+
+
+def cell(point: dict, key: str, fmt: str) -> str:
+    """A number of by_point as text: the mean, and '± half-width' when several seeds gave an interval."""
+    v = point.get(key)
+    if v is None:
+        return "-"
+    if key == "top_site":
+        split = site_split(point)
+        return f"{v} ({split})" if split else v
+    text = fmt.format(v)
+    hw = point.get(f"{key}_ci95")
+    return text if hw is None else f"{text} ± {fmt.format(hw)}"
+
+
+COLUMNS = (("variant", "variant", "{}"), ("cpus", "cpus", "{}"), ("goodput_cps", "conn/s", "{:,.0f}"), ("drops", "drops", "{:,.0f}"),
            ("irq_busy", "irq busy%", "{:.1f}"), ("irq_interrupt", "intr%", "{:.1f}"), ("irq_system", "sys%", "{:.1f}"),
            ("accept_system", "accept sys%", "{:.1f}"), ("worker_system", "workers sys%", "{:.1f}"),
            ("top_site", "top lock site by wait_total", "{}"))
 
 
-def format_table(rows: list[dict], label_keys: list[str]) -> str:
-    cols = [(k, k, "{}") for k in label_keys] + list(COLUMNS)
+def format_table(points: list[dict]) -> str:
+    """by_point's rows as text: one line per point and variant, numbers as mean (± 95% CI half-width)."""
+    cols = [(k, k, "{}") for k in label_keys(points)] + list(COLUMNS)
     cells = [[head for _k, head, _f in cols]]
-    for r in rows:
-        cells.append(["-" if r.get(k) is None else fmt.format(r[k]) for k, _h, fmt in cols])
+    for p in points:
+        cells.append([cell(p, k, fmt) for k, _h, fmt in cols])
     widths = [max(len(row[i]) for row in cells) for i in range(len(cols))]
     left = {"variant", "top_site"}
     lines = ["  ".join(c.ljust(w) if k in left else c.rjust(w) for (k, _h, _f), c, w in zip(cols, row, widths)).rstrip()

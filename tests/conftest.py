@@ -1,6 +1,8 @@
 """Shared fixtures: small scenarios built from text, and a harness that runs hand-written paths."""
 from __future__ import annotations
 
+import io
+
 import pytest
 
 from tcpsim import scenario
@@ -21,6 +23,13 @@ concurrency = 16
 warmup_s = 0.002
 duration_s = 0.005
 """
+
+
+class Terminal(io.StringIO):
+    """A stderr that says it is a terminal, so commands draw their progress bars into it."""
+
+    def isatty(self):
+        return True
 
 
 def make_model(text=SMALL, **sections):

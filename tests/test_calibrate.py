@@ -1,5 +1,6 @@
 """Calibration machinery on a tiny problem (the real fit takes minutes: see README, 'Costs and calibration')."""
 import io
+import re
 from pathlib import Path
 
 import pytest
@@ -8,7 +9,7 @@ from tcpsim.calibrate import PRIOR, load_targets
 from tcpsim.cli import main
 from tcpsim.costs import load_costs
 
-from .conftest import SMALL
+from .conftest import SMALL, Terminal
 
 TINY = """
 [calibration]
@@ -45,9 +46,12 @@ def test_calibrate_writes_a_costs_file_deterministically(tmp_path):
     outs = []
     for k in range(2):
         out_file = tmp_path / f"c{k}.toml"
-        report = io.StringIO()
-        assert main(["calibrate", "--targets", str(targets), "--out", str(out_file)], report, io.StringIO()) == 0
+        report, err = io.StringIO(), Terminal()
+        quiet = ["--quiet"] if k else []
+        assert main(["calibrate", "--targets", str(targets), "--out", str(out_file), *quiet], report, err) == 0
         assert "small_goodput" in report.getvalue() and "worker_system" in report.getvalue()
+        # a progress bar counting runs (the total is open: the fit stops when it converges), not with --quiet
+        assert bool(re.search(r"\d+run \[", err.getvalue())) != bool(quiet)
         outs.append(out_file.read_text().splitlines()[1:])  # line 0 names the output file
     assert outs[0] == outs[1]
     values, notes, _ = load_costs(tmp_path / "c0.toml")

@@ -9,10 +9,17 @@ import pytest
 from tcpsim.reproduce import reproduce
 
 
+PROGRESS = []
+
+
 @pytest.fixture(scope="module")
 def rows():
-    rows, _ = reproduce()
+    rows, _ = reproduce(progress=lambda done, total: PROGRESS.append((done, total)))
     return {r.key: r for r in rows}
+
+
+def test_progress_is_reported_after_each_scenario(rows):
+    assert PROGRESS == [(0, 4), (1, 4), (2, 4), (3, 4), (4, 4)]
 
 
 @pytest.mark.parametrize("key", [

@@ -7,7 +7,8 @@ import pytest
 
 from tcpsim.cli import main
 from tcpsim.errors import TcpsimError
-from tcpsim.sweep import grid, parse_set
+from tcpsim.stats import mean_ci
+from tcpsim.sweep import grid, parse_set, seed_list
 
 from .conftest import SMALL
 
@@ -44,7 +45,7 @@ def test_cli_sweep_rows_table_json_and_csv(tmp_path):
     p = tmp_path / "s.toml"
     p.write_text(SMALL)
     args = ["sweep", str(p), "--set", "clients.concurrency=[4, 16]", "--variants", "baseline,rlock",
-            "--duration", "0.003", "--csv", str(tmp_path / "rows.csv")]
+            "--duration", "0.003", "-o", str(tmp_path / "rows.csv")]
     out = io.StringIO()
     assert main(args + ["--json"], out, io.StringIO()) == 0
     rows = json.loads(out.getvalue())["rows"]
@@ -71,3 +72,60 @@ def test_cli_sweep_user_errors_exit_2(tmp_path):
         err = io.StringIO()
         assert main(args, io.StringIO(), err) == 2, args
         assert len(err.getvalue().strip().splitlines()) == 1 and "Traceback" not in err.getvalue()
+
+
+def test_seed_list_counts_from_the_first_seed_or_takes_a_list():
+    assert seed_list(7, None) == [7]
+    assert seed_list(7, 3) == [7, 8, 9]
+    assert seed_list(7, [1, 5, 9]) == [1, 5, 9]
+
+
+def _sweep_json(tmp_path, *extra):
+    p = tmp_path / "s.toml"
+    p.write_text(SMALL)
+    out = io.StringIO()
+    assert main(["sweep", str(p), "--set", "clients.concurrency=[16, 32]", "--duration", "0.003", "--json",
+                 *extra], out, io.StringIO()) == 0
+    return json.loads(out.getvalue())
+
+
+def test_sweep_seeds_keep_every_run_and_report_mean_and_ci_per_point(tmp_path):
+    data = _sweep_json(tmp_path, "--seed", "4", "--seeds", "3")
+    rows, points = data["rows"], data["points"]
+    assert [(r["clients.concurrency"], r["seed"]) for r in rows] == [
+        (16, 4), (16, 5), (16, 6), (32, 4), (32, 5), (32, 6)]
+    assert [(p["clients.concurrency"], p["seeds"]) for p in points] == [(16, [4, 5, 6]), (32, [4, 5, 6])]
+    for p in points:
+        runs = [r["goodput_cps"] for r in rows if r["clients.concurrency"] == p["clients.concurrency"]]
+        assert p["goodput_cps"] == pytest.approx(sum(runs) / 3)
+        assert p["goodput_cps_ci95"] == pytest.approx(mean_ci(runs)[1])
+    # the baseline's lock races depend on the seed: the seeds really differ, and the interval is not zero
+    assert len({r["goodput_cps"] for r in rows[:3]}) > 1 and points[0]["goodput_cps_ci95"] > 0
+    # each per-seed row is the run that seed gives alone
+    alone = _sweep_json(tmp_path, "--seed", "5")["rows"][0]
+    assert alone == rows[1]
+
+
+def test_seeds_as_a_list_and_the_table_shows_plus_minus(tmp_path):
+    assert [r["seed"] for r in _sweep_json(tmp_path, "--seeds", "9,2")["rows"]] == [9, 2, 9, 2]
+    p = tmp_path / "s.toml"
+    out = io.StringIO()
+    assert main(["compare", str(p), "--variants", "baseline", "--queues", "1,2", "--duration", "0.003",
+                 "--seeds", "2"], out, io.StringIO()) == 0
+    text = out.getvalue()
+    assert "±" in text and "4 runs (2 points x 2 seeds" in text and "wall time" in text
+
+
+@pytest.mark.parametrize("extra, words", [
+    (["--seeds", "0"], ["--seeds", ">= 1"]),
+    (["--seeds", "1,x"], ["--seeds", "1,5,9"]),
+    (["--seeds", "3,3"], ["--seeds", "twice"]),
+    (["--seed", "2", "--seeds", "1,5"], ["--seed and --seeds"]),
+    (["--set", "run.seed=[1, 2]", "--seeds", "2"], ["--set run.seed and --seeds"]),
+])
+def test_bad_seeds_are_one_line_errors(tmp_path, extra, words):
+    p = tmp_path / "s.toml"
+    p.write_text(SMALL)
+    err = io.StringIO()
+    assert main(["sweep", str(p), "--set", "clients.concurrency=4", *extra], io.StringIO(), err) == 2
+    assert len(err.getvalue().strip().splitlines()) == 1 and all(w in err.getvalue() for w in words)
