@@ -71,6 +71,7 @@ def summary(result: dict, model) -> dict:
     mean = lambda values: round(sum(values) / len(values), 1) if values else None  # noqa: E731
     accept = threads_named(result, "tcp_server{accept}")
     workers = [t["system"] for t in threads_named(result, "tcp_server{worker")]
+    tasks = [t["wcpu"] for t in threads_named(result, "kernel{ix0 que")]  # where they ran: unbound in 10.0
     total_wait = sum(row["wait_total"] for row in result["lock_profile"])
     top = result["lock_profile"][0] if result["lock_profile"] else None
     return {
@@ -80,6 +81,7 @@ def summary(result: dict, model) -> dict:
         "irq_busy": mean(busy(result, qcpus)),
         "irq_interrupt": mean([result["cpus"][c]["interrupt"] for c in qcpus]),
         "irq_system": mean([result["cpus"][c]["system"] for c in qcpus]),
+        "que_task": mean(tasks),
         "accept_system": accept[0]["system"] if accept else None, "worker_system": mean(workers),
         "top_site": top["name"] if top else "",
         "top_wait_share": round(top["wait_total"] / total_wait, 3) if top and total_wait else 0.0,
@@ -203,7 +205,7 @@ def label_keys(rows) -> list[str]:
     return [k for k in (rows[0] if rows else {}) if "." in k]
 
 
-NUMBERS = ("goodput_cps", "offered_cps", "drops", "p99_ms", "irq_busy", "irq_interrupt", "irq_system",
+NUMBERS = ("goodput_cps", "offered_cps", "drops", "p99_ms", "irq_busy", "irq_interrupt", "irq_system", "que_task",
            "accept_system", "worker_system", "top_wait_share")
 
 
@@ -248,6 +250,7 @@ def cell(point: dict, key: str, fmt: str) -> str:
 
 COLUMNS = (("variant", "variant", "{}"), ("cpus", "cpus", "{}"), ("goodput_cps", "conn/s", "{:,.0f}"), ("drops", "drops", "{:,.0f}"),
            ("irq_busy", "irq busy%", "{:.1f}"), ("irq_interrupt", "intr%", "{:.1f}"), ("irq_system", "sys%", "{:.1f}"),
+           ("que_task", "que task%", "{:.1f}"),
            ("accept_system", "accept sys%", "{:.1f}"), ("worker_system", "workers sys%", "{:.1f}"),
            ("top_site", "top lock site by wait_total", "{}"))
 
