@@ -7,86 +7,27 @@ FreeBSD-specific comes from ``model`` (paths, locks, kernel actions, rwlock rule
 """
 from __future__ import annotations
 
-from collections import defaultdict, deque
+from collections import defaultdict
 
 import simpy
 
-from ..errors import TcpsimError
-from ..model import app, tcp
+from ..model import clients, programs as op, tcp
 from ..model.kernel_state import Connection, Kernel
 from ..model.nic import DRIVER_FRAME_OVERHEAD, QueueState
-from ..model.paths import deferred_base
-from ..model.sched import IDLE_PRI, pick_cpu, warm
+from ..model.rwlock import LockState
+from ..model.steps import Acquire, Act, Release, Stop, TryAcquire, When, Work
 from ..model.threads import thread_specs
-from ..model.rwlock import SPIN_FUNCTION, LockState, Waiter
-from ..model.steps import READ, WRITE, Acquire, Act, Release, Stop, TryAcquire, When, Work
 from ..observe.lockprof import LockProfile
-from ..observe.probes import lock_provider
 from ..rng import Stream
 from ..rss import RedirectionTable, hash_ipv4_tcp
+from .simpy_locks import LockMixin
+from .simpy_sched import CATEGORIES, Cpu, SchedulerMixin, Thread
 
-CATEGORIES = ("user", "system", "interrupt")
+__all__ = ["SimpyEngine", "Thread"]
 DONE, ABORT, STOP = "done", "abort", "stop"  # how a block of steps ended
-NIC_COUNTERS = ("interrupts", "task_passes", "rx_interrupt", "rx_task")  # per queue: passes and frames by context
 
 
-class Thread:
-    """A kernel or application thread pinned to one CPU."""
-
-    def __init__(self, name, command, pid, pri, cpu, mode, kind, bound=True):
-        self.name = name
-        self.command = command
-        self.pid = pid
-        self.pri = pri
-        self.cpu = cpu  # the CPU it runs on, or last ran on
-        self.bound = bound  # pinned (cpuset, bus_bind_intr) or placed by the scheduler at every wake-up
-        self.mode = mode  # "interrupt" or "system": what its kernel time counts as
-        self.kind = kind
-        self.running = False
-        self.rlocks = 0  # read locks held (rwlock lets such a thread past writer preference)
-        self.held = []  # locks held, in acquisition order (to unwind an aborted path)
-        self.conn = None  # connection the current path works on
-        self.tw = None  # TIME-WAIT entry the current path is closing
-        self.sites = {}  # lock -> site of its outermost acquisition by this thread (for WITNESS)
-        self.path = ""  # name of the path running
-        self.listen = None  # listen socket this thread accepts on, if it does
-        self.abort_reason = ""  # why the last aborted path gave up
-        self.preempt = False  # a better-priority thread waits for this CPU: yield it at the next step boundary
-        self.spin = None  # the Waiter it spins as, if it is spinning on a lock
-        self.wake_ev = None
-        self.ready = deque()  # worker: connections with a readable event
-        self.busy = dict.fromkeys(CATEGORIES, 0)
-        self.by_cpu = None if bound else {}  # an unbound thread's busy time per CPU it ran on
-        self.last_off = 0  # when it last left a CPU (the scheduler's cache affinity)
-        self.base = None  # maps a path's base stack to this thread's (the driver's task runs rx code)
-
-
-class Cpu:
-    """One core: the thread on it and its run queue (best priority first, FIFO among equals)."""
-
-    __slots__ = ("index", "current", "runq")
-
-    def __init__(self, index):
-        self.index = index
-        self.current = None
-        self.runq = []  # (pri, seq, thread, event)
-
-    def lowpri(self):
-        """ULE's tdq_lowpri: the best priority among its running and runnable threads (IDLE_PRI if none)."""
-        if self.current is None:
-            return IDLE_PRI
-        return min(self.current.pri, self.runq[0][0]) if self.runq else self.current.pri
-
-    def load(self):
-        """ULE's tdq_load: running and runnable threads."""
-        return (self.current is not None) + len(self.runq)
-
-
-def _runq_order(entry):
-    return entry[0], entry[1]
-
-
-class SimpyEngine:
+class SimpyEngine(SchedulerMixin, LockMixin):
     name = "simpy"
 
     def __init__(self, model, probes=None):
@@ -120,7 +61,7 @@ class SimpyEngine:
         self.buckets = [LockState(bucket_decl) for _ in range(self.nbuckets)] if bucket_decl else []
         self.rss = RedirectionTable(hw.queues)
         self.nic = [QueueState(hw.max_interrupt_rate, hw.enable_aim) for _ in range(hw.queues)]
-        self.nic_counts = [dict.fromkeys(NIC_COUNTERS, 0) for _ in range(hw.queues)]  # in the window
+        self.nic_counts = [dict.fromkeys(op.NIC_COUNTERS, 0) for _ in range(hw.queues)]  # in the window
         self.ring_size = hw.rx_ring_descriptors
         self.link_ns_per_byte = 8.0 / hw.link_gbps  # ns per byte
         self.link_free = {"in": 0, "out": 0}
@@ -140,117 +81,84 @@ class SimpyEngine:
 
     # --- threads ---------------------------------------------------------------------------------------------
     def _build_threads(self):
-        env = self.env
-        per_worker = self.m.app.acceptors == "per_worker"
         self.ithreads, self.tasks, self.workers, self.acceptors = [], [], [], []  # acceptors: one per listen socket
         for spec in thread_specs(self.m):
             th = Thread(spec.name, spec.command, spec.pid, spec.pri, spec.cpu, spec.mode, spec.kind, spec.bound)
+            th.base = spec.base
+            th.queue = spec.index  # an interrupt thread's or a task's NIC queue
             self.threads.append(th)
             if spec.kind == "ithread":
                 self.ithreads.append(th)
-                env.process(self._ithread(th, spec.index))
             elif spec.kind == "taskqueue":
-                th.base = deferred_base
                 self.tasks.append(th)
-                env.process(self._que_task(th, spec.index))
             elif spec.kind == "acceptor":
                 th.listen = spec.index
                 self.acceptors.append(th)
-                env.process(self._acceptor(th))
             elif spec.kind == "worker":
                 self.workers.append(th)
-                if per_worker:  # reuseport: each worker accepts on its own listen socket
+                if self.m.app.acceptors == "per_worker":  # reuseport: each worker accepts on its own socket
                     th.listen = spec.index
                     self.acceptors.append(th)
-                env.process(self._worker(th))
-            else:
-                env.process(self._slowtimo(th))
+            self.env.process(self._program(th, spec.program))
         self.rr = 0
 
-    # --- CPUs: run queues, placement, preemption --------------------------------------------------------------
-    def _on_cpu(self, th):
-        yield from self._switch_in(th, self._sched_add(th))
+    # --- thread programs (model/programs.py) ------------------------------------------------------------------
+    def _program(self, th, ops):
+        for o in ops:
+            cls = o.__class__
+            if cls is op.Run:
+                yield from self._run(th, o.path)
+            elif cls is op.Loop:
+                while True:
+                    yield from self._program(th, o.body)
+            elif cls is op.If:
+                yield from self._program(th, o.then if self._holds(th, o.cond) else o.else_)
+            elif cls is op.Sleep:
+                yield from self._sleep_for_work(th)
+            elif cls is op.RxPass:
+                th.budget_used = yield from self._rx_pass(th, th.queue, o.counter)
+            elif cls is op.TxPass:
+                yield from self._tx_pass(th, self.nic[th.queue])
+            elif cls is op.Moderate:
+                self.nic[th.queue].moderate()
+            elif cls is op.Unmask:
+                self._enable_vector(th.queue, th)
+            elif cls is op.WakeTask:
+                self._wake(self.tasks[th.queue], th)  # taskqueue_enqueue: the vector stays masked
+            elif cls is op.Count:
+                self._count_nic(th.queue, o.counter, 1)
+            elif cls is op.TakeReady:
+                th.conn = th.ready.popleft()
+            elif cls is op.HandOff:
+                self._hand_off(th, o.to)
+            elif cls is op.Tick:
+                if th.running:
+                    self._off_cpu(th)
+                yield self.env.timeout(int(getattr(self.m.kernel, o.period) * 1e6))
+                yield from self._on_cpu(th)
+            else:
+                raise TypeError(f"unknown program operation {o!r}")
 
-    def _sched_add(self, th, waker=None):
-        """Make ``th`` runnable now (sched_add): an unbound thread is placed first (model.sched); a thread with a
-        better priority than the running one preempts it at its next step boundary. Return the event that
-        fires when ``th`` has the CPU."""
-        if not th.bound:
-            now = self.env.now
-            th.cpu = pick_cpu(th.pri, th.cpu, waker.cpu if waker is not None else -1,
-                              [c.lowpri() for c in self.cpus], [c.load() for c in self.cpus],
-                              warm(now, th.last_off), self._sched_rnd)
-        cpu = self.cpus[th.cpu]
-        ev = self.env.event()
-        if cpu.current is None:
-            cpu.current = th
-            ev.succeed()
+    def _holds(self, th, cond):
+        if cond == "rx_budget_used":
+            return th.budget_used
+        if cond == "ready":
+            return bool(th.ready)
+        if cond == "accept_queue":
+            return th.listen is not None and bool(self.kernel.accept_queues[th.listen])
+        raise KeyError(f"unknown program condition {cond!r}")
+
+    def _hand_off(self, th, to):
+        """Register the connection just accepted in a worker's kqueue (round robin, or the accepting worker's)."""
+        if to == "self":
+            worker = th
         else:
-            self.runq_seq += 1
-            cpu.runq.append((th.pri, self.runq_seq, th, ev))
-            cpu.runq.sort(key=_runq_order)
-            if th.pri < cpu.current.pri:
-                self._request_preempt(cpu.current)
-        return ev
-
-    def _switch_in(self, th, granted):
-        yield granted  # cpu.current was set to this thread when the CPU was handed over
-        th.running = True
-        if self.probes:
-            self.probes.fire("sched:::on-cpu", self.env.now, thread=th.name, cpu=th.cpu)
-        cs = self.cost["context_switch"]
-        self._charge(th, self.env.now, cs, ("sched_switch",), False, base=("mi_switch",))
-        yield self.env.timeout(cs)
-
-    def _sched_rnd(self):
-        return self.rng_sched.randrange(64)
-
-    def _off_cpu(self, th):
-        th.running = False
-        th.last_off = self.env.now
-        th.preempt = False
-        if self.probes:
-            self.probes.fire("sched:::off-cpu", self.env.now, thread=th.name, cpu=th.cpu)
-        # Spinners on locks this thread write-owns see a sleeping owner: they go to the turnstile.
-        for lock in th.held:
-            if lock.owner is th:
-                for w in list(lock.spinners):
-                    if not w.on_readers and not w.event.triggered:
-                        w.event.succeed("sleep")
-        cpu = self.cpus[th.cpu]
-        cpu.current = None
-        if cpu.runq:
-            _pri, _seq, nxt, ev = cpu.runq.pop(0)
-            cpu.current = nxt
-            ev.succeed()
-
-    def _request_preempt(self, th):
-        th.preempt = True
-        w = th.spin
-        if w is not None and w.spinning and not w.event.triggered:
-            w.event.succeed("preempt")  # a spinning thread is preemptible; it resumes spinning afterwards
-
-    def _yield_cpu(self, th):
-        """Preempted: go back on the run queue of the same CPU (ULE keeps a preempted thread where it was)."""
-        if self.probes:
-            self.probes.fire("sched:::preempt", self.env.now, thread=th.name, cpu=th.cpu)
-        self._off_cpu(th)
-        bound, th.bound = th.bound, True
-        yield from self._on_cpu(th)
-        th.bound = bound
-
-    def _sleep_for_work(self, th):
-        self._off_cpu(th)
-        th.wake_ev = self.env.event()
-        granted = yield th.wake_ev
-        th.wake_ev = None
-        yield from self._switch_in(th, granted)
-
-    def _wake(self, th, waker=None):
-        """wakeup(): a sleeping thread becomes runnable at once; ``waker`` is the thread whose CPU calls it (ULE
-        looks at that CPU when it places an unbound thread)."""
-        if th.wake_ev is not None and not th.wake_ev.triggered:
-            th.wake_ev.succeed(self._sched_add(th, waker))
+            worker = self.workers[self.rr % len(self.workers)]
+            self.rr += 1
+        conn = th.conn
+        conn.worker = worker
+        if conn.data_ready:  # the knote fires at registration when data is already queued
+            self.data_ready(conn)
 
     # --- accounting ------------------------------------------------------------------------------------------
     def _charge(self, th, start, dur, frames, user, base=()):
@@ -374,169 +282,6 @@ class SimpyEngine:
             conn.inp_lock = LockState(self.inp_decl)
         return conn.inp_lock
 
-    # --- locks -----------------------------------------------------------------------------------------------
-    def _acquire(self, th, lock, mode, site, stack, ordered=True):
-        env = self.env
-        if lock.is_recursion(th, mode):
-            lock.recurse(th, mode)
-            if mode == WRITE:  # write recursion counts as one hold and is not profiled
-                th.held.append(lock)
-            else:  # a read lock has no owner to recurse on: FreeBSD profiles every read acquisition
-                self._granted(th, lock, mode, site, env.now, False, ordered=False)
-            return
-        if lock.can_grant(th, mode):
-            moved = lock.grant(th, mode)
-            self._granted(th, lock, mode, site, env.now, False, ordered)
-            if moved:
-                yield from self._pull_line(th, stack)
-            return
-        if mode == WRITE and th in lock.readers:
-            raise TcpsimError(f"path {th.path!r}: {th.name} asks for {lock.display} W at {site} while it holds it R "
-                              "(an rwlock cannot be upgraded: the thread would wait for itself forever)")
-        first = env.now
-        spin_frames = stack + (SPIN_FUNCTION[(lock.kind, mode)],)
-        while True:
-            w = Waiter(th, mode, env.event(), first, site, stack)
-            if lock.should_spin():
-                w.on_readers = lock.owner is None and lock.nreaders > 0 and not lock.in_transit
-                w.spin_start = env.now
-                lock.spinners.append(w)
-                if w.on_readers:
-                    self._bound_reader_spin(w)
-                th.spin = w
-                outcome = yield w.event
-                th.spin = None
-                self._charge(th, w.spin_start, env.now - w.spin_start, spin_frames, False)
-                if self.probes:
-                    self.probes.fire(f"lockstat:::{lock_provider(lock.kind)}-spin", env.now, lock=lock.display,
-                                     mode=mode, site=site, thread=th.name, ns=env.now - w.spin_start)
-                if w in lock.spinners:
-                    lock.spinners.remove(w)
-                if outcome == "granted":  # the hand-off delay already moved the lock word's line
-                    self._granted(th, lock, mode, site, first, True)
-                    return
-                if outcome == "retry":
-                    if lock.can_grant(th, mode):
-                        break
-                    continue
-                if outcome == "preempt":  # off the CPU mid-spin; back on it, the thread looks at the lock again
-                    yield from self._yield_cpu(th)
-                    if lock.can_grant(th, mode):
-                        break
-                    continue
-                # "sleep": the owner left its CPU; block on the turnstile instead
-            lock.sleepers.append(w)
-            w.spinning = False
-            if self.probes:
-                self.probes.fire(f"lockstat:::{lock_provider(lock.kind)}-block", env.now, lock=lock.display, mode=mode,
-                                 site=site, thread=th.name)
-            w.event = env.event()
-            self._off_cpu(th)
-            yield w.event  # turnstile_broadcast: retry, no hand-off
-            yield from self._on_cpu(th)
-            if lock.can_grant(th, mode):
-                break
-        moved = lock.grant(th, mode)
-        self._granted(th, lock, mode, site, first, True)
-        if moved:
-            yield from self._pull_line(th, stack)
-
-    def _pull_line(self, th, stack):
-        """The lock word was last updated on another CPU: its cache line moves, inside the hold."""
-        d = self.cost["lock_line_transfer"]
-        self._charge(th, self.env.now, d, stack[-1:], False, stack[:-1])
-        yield self.env.timeout(d)
-
-    def _bound_reader_spin(self, w):
-        """Against a read-held lock a waiter spins at most rowner_retries x rowner_loops, then sleeps."""
-        def expire(_):
-            if not w.event.triggered and w.on_readers:
-                w.event.succeed("sleep")
-        self.env.timeout(self.cost["rw_reader_spin"]).callbacks.append(expire)
-
-    def _granted(self, th, lock, mode, site, since, contested, ordered=True):
-        now = self.env.now
-        wait = now - since if contested else 0
-        if self.probes:
-            self.probes.fire(f"lockstat:::{lock_provider(lock.kind)}-acquire", now, lock=lock.display, mode=mode,
-                             site=site, thread=th.name, wait=wait)
-        if ordered:  # WITNESS, dynamically: which lock classes this thread held when it took this one
-            for h in th.held:
-                if h.display != lock.display and (h.display, lock.display) not in self.order_edges:
-                    self.order_edges[(h.display, lock.display)] = (th.sites.get(h, "?"), site, th.path)
-        th.held.append(lock)
-        th.sites.setdefault(lock, site)  # the outermost acquisition's site
-        key = None
-        if self.w0 <= now < self.w1:
-            key = self.lockprof.acquired(site, lock.display, wait, contested)
-        if mode == WRITE:
-            lock.hold_start = now
-            lock.hold_key = key
-        else:
-            lock.read_holds.setdefault(th, []).append((now, key))
-
-    def _release(self, th, lock):
-        for i in range(len(th.held) - 1, -1, -1):
-            if th.held[i] is lock:
-                del th.held[i]
-                break
-        was_writer = lock.owner is th
-        outermost = lock.release(th)
-        if outermost:
-            th.sites.pop(lock, None)
-        if was_writer:
-            if not outermost:
-                return  # write recursion is one hold
-            start, key = lock.hold_start, lock.hold_key
-            lock.hold_key = None
-        else:  # every read acquisition is its own hold in the profile, nested ones too
-            holds = lock.read_holds[th]
-            start, key = holds.pop()
-            if not holds:
-                del lock.read_holds[th]
-        if key is not None:
-            self.lockprof.released(key, self.env.now - start)
-        if self.probes:
-            self.probes.fire(f"lockstat:::{lock_provider(lock.kind)}-release", self.env.now, lock=lock.display,
-                             thread=th.name, hold=self.env.now - start)
-        if outermost and lock.free():
-            self._lock_freed(lock)
-
-    def _lock_freed(self, lock):
-        for w in lock.turnstile_broadcast():
-            w.event.succeed("retry")
-        winners = lock.race(self.rng_race, self.m.hardware.lock_race_weight)
-        if not winners:
-            return
-        for w in winners:
-            w.spinning = False  # its compare-and-set landed: no longer preemptible as a spinner
-        lock.in_transit = True
-        n = len(lock.spinners)
-        delay = self.cost["lock_line_transfer"] + self.cost["lock_handoff_per_spinner"] * (n - 1)
-        self.env.timeout(delay).callbacks.append(lambda _ev: self._handoff(lock, winners))
-
-    def _handoff(self, lock, winners):
-        lock.in_transit = False
-        for w in winners:
-            lock.spinners.remove(w)
-            lock.grant(w.thread, w.mode)
-            w.event.succeed("granted")
-        if lock.owner is not None:
-            # A writer took it: the lock word was rewritten, so no waiter is flagged against readers any more.
-            for w in lock.spinners:
-                w.on_readers = False
-        if lock.nreaders:
-            # Readers that arrived meanwhile may share; writers now spin against readers (WRITE_SPINNER).
-            for w in list(lock.spinners):
-                if w.mode == READ and lock.can_grant(w.thread, READ):
-                    lock.spinners.remove(w)
-                    lock.grant(w.thread, READ)
-                    w.event.succeed("granted")
-            for w in lock.spinners:
-                if not w.on_readers:
-                    w.on_readers = True
-                    self._bound_reader_spin(w)
-
     # --- NIC, link and clients -------------------------------------------------------------------------------
     def _at(self, t, fn, *args):
         self.env.timeout(t - self.env.now).callbacks.append(lambda _ev: fn(*args))
@@ -608,30 +353,6 @@ class SimpyEngine:
         if self.w0 <= self.env.now < self.w1:
             self.nic_counts[qi][counter] += n
 
-    def _ithread(self, th, qi):
-        """ixgbe_msix_que: one rx pass and one tx pass, moderation, then the task if frames remain."""
-        q = self.nic[qi]
-        while True:
-            yield from self._sleep_for_work(th)
-            yield from self._run(th, "interrupt")
-            more = yield from self._rx_pass(th, qi, "rx_interrupt")
-            yield from self._tx_pass(th, q)
-            q.moderate()
-            if more:
-                self._wake(self.tasks[qi], th)  # taskqueue_enqueue: the vector stays masked
-            else:
-                self._enable_vector(qi, th)
-
-    def _que_task(self, th, qi):
-        """ixgbe_handle_que: one more rx pass and tx pass, then the vector is unmasked whatever remains."""
-        q = self.nic[qi]
-        while True:
-            yield from self._sleep_for_work(th)
-            self._count_nic(qi, "task_passes", 1)
-            yield from self._rx_pass(th, qi, "rx_task")
-            yield from self._tx_pass(th, q)
-            self._enable_vector(qi, th)
-
     def _rx_pass(self, th, qi, counter):
         """ixgbe_rxeof: at most rx_process_limit frames, including those that land during the pass; return
         whether it used its whole budget (it does not look at the next descriptor)."""
@@ -662,25 +383,6 @@ class SimpyEngine:
             q.reclaim()
             yield from self._run(th, "tx_clean")
 
-    def _acceptor(self, th):
-        queue = self.kernel.accept_queues[th.listen]
-        while True:
-            if not queue:
-                yield from self._sleep_for_work(th)
-                continue
-            worker = self.workers[self.rr % len(self.workers)]
-            self.rr += 1
-            yield from self._accept_one(th, worker)
-
-    def _accept_one(self, th, worker):
-        """accept() one connection and register it in ``worker``'s kqueue."""
-        for name in app.ACCEPT:
-            yield from self._run(th, name)
-        conn = th.conn
-        conn.worker = worker
-        if conn.data_ready:  # the knote fires at registration when data is already queued
-            self.data_ready(conn)
-
     def state_change(self, conn, new):
         if self.probes:
             self.probes.fire("tcp:::state-change", self.env.now, conn=conn.cid, old=conn.state, new=new)
@@ -694,33 +396,12 @@ class SimpyEngine:
             w.ready.append(conn)
             self._wake(w)
 
-    def _worker(self, th):
-        queue = self.kernel.accept_queues[th.listen] if th.listen is not None else None
-        while True:
-            if th.ready:
-                th.conn = th.ready.popleft()
-                for name in app.SERVE:
-                    yield from self._run(th, name)
-            elif queue:  # reuseport: this worker accepts on its own listen socket
-                yield from self._accept_one(th, th)
-            else:
-                yield from self._sleep_for_work(th)
-
-    def _slowtimo(self, th):
-        period = int(self.m.kernel.slowtimo_ms * 1e6)
-        while True:
-            yield self.env.timeout(period)
-            yield from self._on_cpu(th)
-            yield from self._run(th, "slowtimo")
-            self._off_cpu(th)
-
     # --- the client side --------------------------------------------------------------------------------------
     def _new_connection(self):
         c = self.m.clients
         cid = self.next_cid
         self.next_cid += 1
-        src = f"10.{(cid % c.addresses) >> 16 & 255}.{(cid % c.addresses) >> 8 & 255}.{cid % c.addresses & 255}"
-        sport = 1024 + (cid // c.addresses) % 64511
+        src, sport = clients.address(cid, c.addresses)
         h = hash_ipv4_tcp(src, c.server_address, sport, c.server_port, key=self.m.hardware.rss_key)
         conn = Connection(cid, src, sport, self.rss.queue_for(h), h % max(self.nbuckets, 1), self.env.now)
         conn.listen = (h >> 8) % self.nlisten  # SO_REUSEPORT_LB: the flow hash picks the listen socket
@@ -732,13 +413,11 @@ class SimpyEngine:
         return conn
 
     def _client_receive(self, conn, seg):
-        if seg == tcp.SYNACK:
-            self.client_send(conn, tcp.HS_ACK)
-            self.client_send(conn, tcp.REQUEST)
-        elif seg == tcp.SERVER_FIN:
-            self.client_send(conn, tcp.RESP_ACK)
-            self.client_send(conn, tcp.CLIENT_FIN)
-        elif seg == tcp.FINAL_ACK and not conn.outcome:
+        answers = clients.ANSWERS.get(seg)
+        if answers:
+            for reply in answers:
+                self.client_send(conn, reply)
+        elif seg == clients.COMPLETES and not conn.outcome:
             conn.outcome = "completed"
             conn.t_done = self.env.now
             self.completed += 1
@@ -748,25 +427,16 @@ class SimpyEngine:
             self._client_done(conn)
 
     def _client_dropped(self, conn, seg, reason):
-        """The client's TCP notices a lost segment by timeout and retransmits it (pure ACKs are not resent)."""
+        """The client's TCP notices a lost segment by timeout and retransmits it (model/clients.py)."""
         if self.probes:
             self.probes.fire("tcp:::drop", self.env.now, conn=conn.cid, segment=seg, reason=reason)
-        c = self.m.clients
-        if seg == tcp.SYN:
-            if conn.syn_tries > c.max_syn_retries:
-                conn.outcome = "syn_timeout"
-                self.failed += 1
-                self._count_drop("connection_syn_timeout")
-                self._client_done(conn)
-                return
-            delay = int(c.syn_rto_ms * 1e6) << (conn.syn_tries - 1)
-            conn.syn_tries += 1
-        elif seg in (tcp.REQUEST, tcp.CLIENT_FIN):
-            delay = int(c.rto_ms * 1e6) << min(conn.rto_tries, 6)
-            conn.rto_tries += 1
-        else:
-            return
-        self._at(self.env.now + delay, self.client_send, conn, seg)
+        delay = clients.retransmission(seg, conn, self.m.clients)
+        if delay is not None:
+            self._at(self.env.now + delay, self.client_send, conn, seg)
+        elif conn.outcome == "syn_timeout":
+            self.failed += 1
+            self._count_drop("connection_syn_timeout")
+            self._client_done(conn)
 
     def _client_done(self, conn):
         c = self.m.clients

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from . import programs
+from .paths import deferred_base
+
 IRQ_BASE = 263  # the first ix0 MSI-X vector on the test bed (Figures 2 and 3: irq263...)
 
 
@@ -18,6 +21,8 @@ class ThreadSpec:
     mode: str  # what its kernel time counts as: interrupt or system
     index: int = 0  # queue of an ithread/taskqueue, worker number, listen socket of an acceptor
     bound: bool = True  # pinned to ``cpu``; otherwise ``cpu`` is only where it starts (model/sched.py places it)
+    program: tuple = ()  # what it does (programs.py)
+    base: object = None  # maps a path's base call stack to this thread's (the queue task runs interrupt code)
 
 
 def thread_specs(model) -> list[ThreadSpec]:
@@ -25,14 +30,18 @@ def thread_specs(model) -> list[ThreadSpec]:
     out = []
     for q, cpu in enumerate(hw.queue_cpus):
         irq = f"intr{{irq{IRQ_BASE + q}: {'ix0' if hw.queues == 1 else f'ix0:que {q}'}}}"
-        out.append(ThreadSpec("ithread", irq, irq, 12, -92, cpu, "interrupt", q))
+        out.append(ThreadSpec("ithread", irq, irq, 12, -92, cpu, "interrupt", q, program=programs.ITHREAD))
         # The queue's task (ixgbe_handle_que): 10.0's driver starts its thread with no CPU binding
         # (taskqueue_start_threads at PI_NET); later drivers pin it to the queue's CPU.
         out.append(ThreadSpec("taskqueue", f"kernel{{ix0 que {q}}}", "kernel{ix0 que}", 0, -92, cpu, "system", q,
-                              bound=hw.que_task_cpu == "queue"))
+                              bound=hw.que_task_cpu == "queue", program=programs.QUE_TASK, base=deferred_base))
     if app.acceptors == "thread":
-        out.append(ThreadSpec("acceptor", "acceptor", "tcp_server{accept}", 1000, -21, app.accept_cpu, "system", 0))
+        out.append(ThreadSpec("acceptor", "acceptor", "tcp_server{accept}", 1000, -21, app.accept_cpu, "system", 0,
+                              program=programs.ACCEPTOR))
+    worker = programs.WORKER_ACCEPTING if app.acceptors == "per_worker" else programs.WORKER
     for i, cpu in enumerate(app.worker_cpus):
-        out.append(ThreadSpec("worker", f"worker{i}", f"tcp_server{{worker {i}}}", 1000, 52, cpu, "system", i))
-    out.append(ThreadSpec("callout", "clock", "intr{swi4: clock}", 11, -88, model.kernel.timer_cpu, "system", 0))
+        out.append(ThreadSpec("worker", f"worker{i}", f"tcp_server{{worker {i}}}", 1000, 52, cpu, "system", i,
+                              program=worker))
+    out.append(ThreadSpec("callout", "clock", "intr{swi4: clock}", 11, -88, model.kernel.timer_cpu, "system", 0,
+                          program=programs.CALLOUT))
     return out

@@ -1,0 +1,176 @@
+"""The SimPy engine's lock waits: acquisition, adaptive spinning, turnstile sleep, release, the race and the
+cache-line hand-off, with lock-profile and WITNESS bookkeeping. The rules (who may take a lock, who spins,
+who wins) are ``model/rwlock.py``'s; this module keeps their time.
+"""
+from __future__ import annotations
+
+from ..errors import TcpsimError
+from ..model.rwlock import SPIN_FUNCTION, Waiter
+from ..model.steps import READ, WRITE
+from ..observe.probes import lock_provider
+
+
+class LockMixin:
+    """Lock acquisition and release for SimpyEngine."""
+
+    def _acquire(self, th, lock, mode, site, stack, ordered=True):
+        env = self.env
+        if lock.is_recursion(th, mode):
+            lock.recurse(th, mode)
+            if mode == WRITE:  # write recursion counts as one hold and is not profiled
+                th.held.append(lock)
+            else:  # a read lock has no owner to recurse on: FreeBSD profiles every read acquisition
+                self._granted(th, lock, mode, site, env.now, False, ordered=False)
+            return
+        if lock.can_grant(th, mode):
+            moved = lock.grant(th, mode)
+            self._granted(th, lock, mode, site, env.now, False, ordered)
+            if moved:
+                yield from self._pull_line(th, stack)
+            return
+        if mode == WRITE and th in lock.readers:
+            raise TcpsimError(f"path {th.path!r}: {th.name} asks for {lock.display} W at {site} while it holds it R "
+                              "(an rwlock cannot be upgraded: the thread would wait for itself forever)")
+        first = env.now
+        spin_frames = stack + (SPIN_FUNCTION[(lock.kind, mode)],)
+        while True:
+            w = Waiter(th, mode, env.event(), first, site, stack)
+            if lock.should_spin():
+                w.on_readers = lock.owner is None and lock.nreaders > 0 and not lock.in_transit
+                w.spin_start = env.now
+                lock.spinners.append(w)
+                if w.on_readers:
+                    self._bound_reader_spin(w)
+                th.spin = w
+                outcome = yield w.event
+                th.spin = None
+                self._charge(th, w.spin_start, env.now - w.spin_start, spin_frames, False)
+                if self.probes:
+                    self.probes.fire(f"lockstat:::{lock_provider(lock.kind)}-spin", env.now, lock=lock.display,
+                                     mode=mode, site=site, thread=th.name, ns=env.now - w.spin_start)
+                if w in lock.spinners:
+                    lock.spinners.remove(w)
+                if outcome == "granted":  # the hand-off delay already moved the lock word's line
+                    self._granted(th, lock, mode, site, first, True)
+                    return
+                if outcome == "retry":
+                    if lock.can_grant(th, mode):
+                        break
+                    continue
+                if outcome == "preempt":  # off the CPU mid-spin; back on it, the thread looks at the lock again
+                    yield from self._yield_cpu(th)
+                    if lock.can_grant(th, mode):
+                        break
+                    continue
+                # "sleep": the owner left its CPU; block on the turnstile instead
+            lock.sleepers.append(w)
+            w.spinning = False
+            if self.probes:
+                self.probes.fire(f"lockstat:::{lock_provider(lock.kind)}-block", env.now, lock=lock.display, mode=mode,
+                                 site=site, thread=th.name)
+            w.event = env.event()
+            self._off_cpu(th)
+            yield w.event  # turnstile_broadcast: retry, no hand-off
+            yield from self._on_cpu(th)
+            if lock.can_grant(th, mode):
+                break
+        moved = lock.grant(th, mode)
+        self._granted(th, lock, mode, site, first, True)
+        if moved:
+            yield from self._pull_line(th, stack)
+
+    def _pull_line(self, th, stack):
+        """The lock word was last updated on another CPU: its cache line moves, inside the hold."""
+        d = self.cost["lock_line_transfer"]
+        self._charge(th, self.env.now, d, stack[-1:], False, stack[:-1])
+        yield self.env.timeout(d)
+
+    def _bound_reader_spin(self, w):
+        """Against a read-held lock a waiter spins at most rowner_retries x rowner_loops, then sleeps."""
+        def expire(_):
+            if not w.event.triggered and w.on_readers:
+                w.event.succeed("sleep")
+        self.env.timeout(self.cost["rw_reader_spin"]).callbacks.append(expire)
+
+    def _granted(self, th, lock, mode, site, since, contested, ordered=True):
+        now = self.env.now
+        wait = now - since if contested else 0
+        if self.probes:
+            self.probes.fire(f"lockstat:::{lock_provider(lock.kind)}-acquire", now, lock=lock.display, mode=mode,
+                             site=site, thread=th.name, wait=wait)
+        if ordered:  # WITNESS, dynamically: which lock classes this thread held when it took this one
+            for h in th.held:
+                if h.display != lock.display and (h.display, lock.display) not in self.order_edges:
+                    self.order_edges[(h.display, lock.display)] = (th.sites.get(h, "?"), site, th.path)
+        th.held.append(lock)
+        th.sites.setdefault(lock, site)  # the outermost acquisition's site
+        key = None
+        if self.w0 <= now < self.w1:
+            key = self.lockprof.acquired(site, lock.display, wait, contested)
+        if mode == WRITE:
+            lock.hold_start = now
+            lock.hold_key = key
+        else:
+            lock.read_holds.setdefault(th, []).append((now, key))
+
+    def _release(self, th, lock):
+        for i in range(len(th.held) - 1, -1, -1):
+            if th.held[i] is lock:
+                del th.held[i]
+                break
+        was_writer = lock.owner is th
+        outermost = lock.release(th)
+        if outermost:
+            th.sites.pop(lock, None)
+        if was_writer:
+            if not outermost:
+                return  # write recursion is one hold
+            start, key = lock.hold_start, lock.hold_key
+            lock.hold_key = None
+        else:  # every read acquisition is its own hold in the profile, nested ones too
+            holds = lock.read_holds[th]
+            start, key = holds.pop()
+            if not holds:
+                del lock.read_holds[th]
+        if key is not None:
+            self.lockprof.released(key, self.env.now - start)
+        if self.probes:
+            self.probes.fire(f"lockstat:::{lock_provider(lock.kind)}-release", self.env.now, lock=lock.display,
+                             thread=th.name, hold=self.env.now - start)
+        if outermost and lock.free():
+            self._lock_freed(lock)
+
+    def _lock_freed(self, lock):
+        for w in lock.turnstile_broadcast():
+            w.event.succeed("retry")
+        winners = lock.race(self.rng_race, self.m.hardware.lock_race_weight)
+        if not winners:
+            return
+        for w in winners:
+            w.spinning = False  # its compare-and-set landed: no longer preemptible as a spinner
+        lock.in_transit = True
+        n = len(lock.spinners)
+        delay = self.cost["lock_line_transfer"] + self.cost["lock_handoff_per_spinner"] * (n - 1)
+        self.env.timeout(delay).callbacks.append(lambda _ev: self._handoff(lock, winners))
+
+    def _handoff(self, lock, winners):
+        lock.in_transit = False
+        for w in winners:
+            lock.spinners.remove(w)
+            lock.grant(w.thread, w.mode)
+            w.event.succeed("granted")
+        if lock.owner is not None:
+            # A writer took it: the lock word was rewritten, so no waiter is flagged against readers any more.
+            for w in lock.spinners:
+                w.on_readers = False
+        if lock.nreaders:
+            # Readers that arrived meanwhile may share; writers now spin against readers (WRITE_SPINNER).
+            for w in list(lock.spinners):
+                if w.mode == READ and lock.can_grant(w.thread, READ):
+                    lock.spinners.remove(w)
+                    lock.grant(w.thread, READ)
+                    w.event.succeed("granted")
+            for w in lock.spinners:
+                if not w.on_readers:
+                    w.on_readers = True
+                    self._bound_reader_spin(w)

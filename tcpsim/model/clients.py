@@ -1,0 +1,39 @@
+"""The clients' side of the exchange, as rules an engine applies: addresses, answers, retransmission.
+
+The article's load generator opens connections "from a wide range of client source IP addresses and ports";
+each client runs the client half of the nine packets (``tcp.py``) and retransmits what it sent when it was
+lost: a SYN after ``syn_rto_ms`` doubling per try, up to ``max_syn_retries``; the request or its FIN after
+``rto_ms`` doubling (at most 2^6); pure ACKs are never resent.
+"""
+from __future__ import annotations
+
+from . import tcp
+
+# What a client sends when a server segment reaches it (in this order); FINAL_ACK completes the connection.
+ANSWERS = {tcp.SYNACK: (tcp.HS_ACK, tcp.REQUEST), tcp.SERVER_FIN: (tcp.RESP_ACK, tcp.CLIENT_FIN)}
+COMPLETES = tcp.FINAL_ACK
+MAX_RTO_SHIFT = 6
+
+
+def address(cid: int, addresses: int) -> tuple[str, int]:
+    """Source address and port of connection ``cid``: addresses cycle first, then ports (from 1024)."""
+    a = cid % addresses
+    return f"10.{a >> 16 & 255}.{a >> 8 & 255}.{a & 255}", 1024 + (cid // addresses) % 64511
+
+
+def retransmission(segment: str, conn, clients) -> int | None:
+    """Delay (ns) before the client resends ``segment``, lost on its way; counts the try on ``conn``.
+    None: not resent (a pure ACK) or the client gives up (a SYN past max_syn_retries: ``conn.outcome``
+    says so)."""
+    if segment == tcp.SYN:
+        if conn.syn_tries > clients.max_syn_retries:
+            conn.outcome = "syn_timeout"
+            return None
+        delay = int(clients.syn_rto_ms * 1e6) << (conn.syn_tries - 1)
+        conn.syn_tries += 1
+        return delay
+    if segment in (tcp.REQUEST, tcp.CLIENT_FIN):
+        delay = int(clients.rto_ms * 1e6) << min(conn.rto_tries, MAX_RTO_SHIFT)
+        conn.rto_tries += 1
+        return delay
+    return None

@@ -1,0 +1,143 @@
+"""What each thread of the test bed does, as data: the loops of the NIC driver, the application and the callout.
+
+A thread program is a tuple of operations that an engine interprets, the way it interprets a path's steps.
+The vocabulary is small and knows nothing of FreeBSD; the programs below are where FreeBSD 10.0, its ixgbe
+driver (2.5.15) and the article's server application are written down:
+
+``Loop(body)``           run ``body`` forever
+``Sleep()``              leave the CPU until another thread or the hardware wakes this one
+``Tick(period)``         leave the CPU until the next multiple of a ``[kernel]`` period (a callout)
+``Run(path)``            run a kernel path (``paths.py``) for the thread's current connection
+``RxPass(counter)``      clean at most ``rx_process_limit`` received frames of the thread's NIC queue; each runs
+                         ``rx_packet`` then the paths ``tcp.paths_for`` names; remembers whether the budget ran
+                         out; counts the frames under ``counter``
+``TxPass()``             reclaim at most ``tx_process_limit`` sent frames (``tx_clean`` each)
+``Moderate()``           adaptive interrupt moderation at the end of an interrupt (``nic.QueueState.moderate``)
+``Unmask()``             re-enable the queue's vector
+``WakeTask()``           enqueue the queue's task (wake its thread; the vector stays masked)
+``Count(counter)``       count one event of the thread's NIC queue (``vmstat -i``-style counters)
+``If(cond, then, else_)``  branch on a condition: ``rx_budget_used`` (the last RxPass ran out of budget),
+                         ``ready`` (a connection of this thread has a readable event), ``accept_queue`` (the
+                         thread's listen socket has a connection to accept)
+``TakeReady()``          make the oldest readable connection the thread's current one
+``HandOff(to)``          after accept(): register the accepted connection in a worker's kqueue: ``next_worker``
+                         (round robin) or ``self``
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from . import app
+
+
+@dataclass(frozen=True)
+class Loop:
+    body: tuple
+
+
+@dataclass(frozen=True)
+class Sleep:
+    pass
+
+
+@dataclass(frozen=True)
+class Tick:
+    period: str  # a [kernel] key in milliseconds, e.g. "slowtimo_ms"
+
+
+@dataclass(frozen=True)
+class Run:
+    path: str
+
+
+@dataclass(frozen=True)
+class RxPass:
+    counter: str
+
+
+@dataclass(frozen=True)
+class TxPass:
+    pass
+
+
+@dataclass(frozen=True)
+class Moderate:
+    pass
+
+
+@dataclass(frozen=True)
+class Unmask:
+    pass
+
+
+@dataclass(frozen=True)
+class WakeTask:
+    pass
+
+
+@dataclass(frozen=True)
+class Count:
+    counter: str
+
+
+@dataclass(frozen=True)
+class If:
+    cond: str
+    then: tuple = ()
+    else_: tuple = field(default=())
+
+
+@dataclass(frozen=True)
+class TakeReady:
+    pass
+
+
+@dataclass(frozen=True)
+class HandOff:
+    to: str  # "next_worker" | "self"
+
+
+CONDITIONS = ("rx_budget_used", "ready", "accept_queue")
+NIC_COUNTERS = ("interrupts", "task_passes", "rx_interrupt", "rx_task")  # per queue, in the measured window
+
+# ixgbe_msix_que: mask, one rx pass, one tx pass, AIM, then the task if rxeof used its budget, else unmask.
+ITHREAD = (Loop((
+    Sleep(),
+    Run("interrupt"),
+    RxPass("rx_interrupt"),
+    TxPass(),
+    Moderate(),
+    If("rx_budget_used", (WakeTask(),), (Unmask(),)),
+)),)
+
+# ixgbe_handle_que: one more rx pass and tx pass, then unmask whatever remains (it never requeues itself).
+QUE_TASK = (Loop((
+    Sleep(),
+    Count("task_passes"),
+    RxPass("rx_task"),
+    TxPass(),
+    Unmask(),
+)),)
+
+_ACCEPT = tuple(Run(p) for p in app.ACCEPT)
+_SERVE = tuple(Run(p) for p in app.SERVE)
+
+# The article's accept thread: accept(), hand the descriptor to the next worker's kqueue.
+ACCEPTOR = (Loop((
+    If("accept_queue", _ACCEPT + (HandOff("next_worker"),), (Sleep(),)),
+)),)
+
+# A kqueue worker: serve a readable connection; with its own listen socket (SO_REUSEPORT) accept on it too.
+WORKER = (Loop((
+    If("ready", (TakeReady(),) + _SERVE, (Sleep(),)),
+)),)
+WORKER_ACCEPTING = (Loop((
+    If("ready", (TakeReady(),) + _SERVE,
+       (If("accept_queue", _ACCEPT + (HandOff("self"),), (Sleep(),)),)),
+)),)
+
+# tcp_slowtimo from softclock every slowtimo_ms.
+CALLOUT = (Loop((
+    Tick("slowtimo_ms"),
+    Run("slowtimo"),
+)),)
