@@ -116,13 +116,15 @@ class SimpyEngine(SchedulerMixin, LockMixin):
             elif cls is op.Sleep:
                 yield from self._sleep_for_work(th)
             elif cls is op.RxPass:
-                th.budget_used = yield from self._rx_pass(th, th.queue, o.counter)
+                th.budget_used = yield from self._rx_pass(th, th.queue, o)
             elif cls is op.TxPass:
-                yield from self._tx_pass(th, self.nic[th.queue])
+                yield from self._tx_pass(th, self.nic[th.queue], o.frame_path)
             elif cls is op.Moderate:
                 self.nic[th.queue].moderate()
             elif cls is op.Unmask:
-                self._enable_vector(th.queue, th)
+                if self.probes:
+                    self.probes.fire(o.probe, self.env.now, queue=th.queue, thread=th.name, cpu=th.cpu)
+                self._enable_vector(th.queue)
             elif cls is op.WakeTask:
                 self._wake(self.tasks[th.queue], th)  # taskqueue_enqueue: the vector stays masked
             elif cls is op.Count:
@@ -307,7 +309,7 @@ class SimpyEngine(SchedulerMixin, LockMixin):
         """Inline transmit from the running context; the client answers after the other half of the RTT."""
         nbytes = self._frame_bytes(seg)
         done = self._wire("out", self.env.now, nbytes)
-        # the transmit ring follows the flow's RSS queue (ixgbe_mq_start: flowid % queues)
+        # the transmit ring follows the flow's RSS queue (the driver picks it by flow id)
         self.nic[conn.queue].tx_done.append(nbytes - DRIVER_FRAME_OVERHEAD)
         self.segments_out += 1
         if self.probes:
@@ -326,7 +328,7 @@ class SimpyEngine(SchedulerMixin, LockMixin):
             self.probes.fire("tcp:::receive", self.env.now, conn=conn.cid, segment=seg)
         self._cause(conn.queue)
 
-    # --- the ixgbe driver (model.nic): interrupt passes, task passes, moderation ------------------------------
+    # --- the NIC (model/nic.py): causes, moderation, the vector's mask, receive and transmit passes -------------
     def _cause(self, qi):
         """A queue has work: its vector fires once enabled and its moderation interval has run out."""
         q = self.nic[qi]
@@ -340,12 +342,10 @@ class SimpyEngine(SchedulerMixin, LockMixin):
         q.interrupt(self.env.now)
         self._count_nic(qi, "interrupts", 1)
         if self.probes:
-            self.probes.fire("fbt::ixgbe_msix_que:entry", self.env.now, queue=qi, eitr=q.eitr)
+            self.probes.fire(op.INTERRUPT_PROBE, self.env.now, queue=qi, eitr=q.eitr)
         self._wake(self.ithreads[qi])
 
-    def _enable_vector(self, qi, th):
-        if self.probes:
-            self.probes.fire("fbt::ixgbe_enable_queue:entry", self.env.now, queue=qi, thread=th.name, cpu=th.cpu)
+    def _enable_vector(self, qi):
         self.nic[qi].masked = False
         self._cause(qi)
 
@@ -353,9 +353,9 @@ class SimpyEngine(SchedulerMixin, LockMixin):
         if self.w0 <= self.env.now < self.w1:
             self.nic_counts[qi][counter] += n
 
-    def _rx_pass(self, th, qi, counter):
-        """ixgbe_rxeof: at most rx_process_limit frames, including those that land during the pass; return
-        whether it used its whole budget (it does not look at the next descriptor)."""
+    def _rx_pass(self, th, qi, o):
+        """Clean at most rx_process_limit received frames, including those that land during the pass; return
+        whether the whole budget was used (the next descriptor is not looked at)."""
         q = self.nic[qi]
         ring = q.ring
         limit = n = self.m.hardware.rx_process_limit
@@ -364,24 +364,24 @@ class SimpyEngine(SchedulerMixin, LockMixin):
             conn, seg = ring.popleft()
             self.segments_in += 1
             q.rx_bytes += self._frame_bytes(seg) - DRIVER_FRAME_OVERHEAD
-            yield from self._run(th, "rx_packet")
+            yield from self._run(th, o.frame_path)
             th.conn = conn
             for name in tcp.paths_for(seg, conn.state):
                 ok = yield from self._run(th, name)
                 if not ok:
                     self._client_dropped(conn, seg, th.abort_reason)
                     break
-        self._count_nic(qi, counter, limit - n)
+        self._count_nic(qi, o.counter, limit - n)
         if self.probes:
-            self.probes.fire("fbt::ixgbe_rxeof:return", self.env.now, queue=qi, thread=th.name, cpu=th.cpu,
-                             frames=limit - n, more=n == 0)
+            self.probes.fire(o.probe, self.env.now, queue=qi, thread=th.name, cpu=th.cpu, frames=limit - n,
+                             more=n == 0)
         return n == 0
 
-    def _tx_pass(self, th, q):
-        """ixgbe_txeof: reclaim at most tx_process_limit sent frames."""
+    def _tx_pass(self, th, q, frame_path):
+        """Reclaim at most tx_process_limit sent frames."""
         for _ in range(min(len(q.tx_done), self.m.hardware.tx_process_limit)):
             q.reclaim()
-            yield from self._run(th, "tx_clean")
+            yield from self._run(th, frame_path)
 
     def state_change(self, conn, new):
         if self.probes:
@@ -409,7 +409,7 @@ class SimpyEngine(SchedulerMixin, LockMixin):
         if self.w0 <= self.env.now < self.w1:
             self.window_started += 1
         conn.syn_tries = 1
-        self.client_send(conn, tcp.SYN)
+        self.client_send(conn, clients.OPENS)
         return conn
 
     def _client_receive(self, conn, seg):

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections import deque
 
-from ..model.sched import IDLE_PRI, pick_cpu, warm
+from ..model.sched import IDLE_PRI, SWITCH_STACK, pick_cpu, warm
 
 CATEGORIES = ("user", "system", "interrupt")
 
@@ -103,7 +103,7 @@ class SchedulerMixin:
         if self.probes:
             self.probes.fire("sched:::on-cpu", self.env.now, thread=th.name, cpu=th.cpu)
         cs = self.cost["context_switch"]
-        self._charge(th, self.env.now, cs, ("sched_switch",), False, base=("mi_switch",))
+        self._charge(th, self.env.now, cs, SWITCH_STACK[1:], False, base=SWITCH_STACK[:1])
         yield self.env.timeout(cs)
 
     def _sched_rnd(self):

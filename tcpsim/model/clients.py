@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from . import tcp
 
+OPENS = tcp.SYN  # the first segment of a connection
 # What a client sends when a server segment reaches it (in this order); FINAL_ACK completes the connection.
 ANSWERS = {tcp.SYNACK: (tcp.HS_ACK, tcp.REQUEST), tcp.SERVER_FIN: (tcp.RESP_ACK, tcp.CLIENT_FIN)}
 COMPLETES = tcp.FINAL_ACK

@@ -9,11 +9,11 @@ driver (2.5.15) and the article's server application are written down:
 ``Tick(period)``         leave the CPU until the next multiple of a ``[kernel]`` period (a callout)
 ``Run(path)``            run a kernel path (``paths.py``) for the thread's current connection
 ``RxPass(counter)``      clean at most ``rx_process_limit`` received frames of the thread's NIC queue; each runs
-                         ``rx_packet`` then the paths ``tcp.paths_for`` names; remembers whether the budget ran
-                         out; counts the frames under ``counter``
-``TxPass()``             reclaim at most ``tx_process_limit`` sent frames (``tx_clean`` each)
+                         ``frame_path`` then the paths ``tcp.paths_for`` names; remembers whether the budget ran
+                         out; counts the frames under ``counter``; fires ``probe`` at the end
+``TxPass()``             reclaim at most ``tx_process_limit`` sent frames (``frame_path`` each)
 ``Moderate()``           adaptive interrupt moderation at the end of an interrupt (``nic.QueueState.moderate``)
-``Unmask()``             re-enable the queue's vector
+``Unmask()``             re-enable the queue's vector (fires ``probe``)
 ``WakeTask()``           enqueue the queue's task (wake its thread; the vector stays masked)
 ``Count(counter)``       count one event of the thread's NIC queue (``vmstat -i``-style counters)
 ``If(cond, then, else_)``  branch on a condition: ``rx_budget_used`` (the last RxPass ran out of budget),
@@ -53,11 +53,13 @@ class Run:
 @dataclass(frozen=True)
 class RxPass:
     counter: str
+    frame_path: str = "rx_packet"  # run for every frame before the TCP paths
+    probe: str = "fbt::ixgbe_rxeof:return"
 
 
 @dataclass(frozen=True)
 class TxPass:
-    pass
+    frame_path: str = "tx_clean"  # run for every reclaimed frame
 
 
 @dataclass(frozen=True)
@@ -67,7 +69,7 @@ class Moderate:
 
 @dataclass(frozen=True)
 class Unmask:
-    pass
+    probe: str = "fbt::ixgbe_enable_queue:entry"
 
 
 @dataclass(frozen=True)
@@ -99,6 +101,7 @@ class HandOff:
 
 CONDITIONS = ("rx_budget_used", "ready", "accept_queue")
 NIC_COUNTERS = ("interrupts", "task_passes", "rx_interrupt", "rx_task")  # per queue, in the measured window
+INTERRUPT_PROBE = "fbt::ixgbe_msix_que:entry"  # fired when a queue's vector goes off
 
 # ixgbe_msix_que: mask, one rx pass, one tx pass, AIM, then the task if rxeof used its budget, else unmask.
 ITHREAD = (Loop((

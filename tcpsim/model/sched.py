@@ -16,6 +16,7 @@ from __future__ import annotations
 
 IDLE_PRI = 1 << 30  # a CPU whose run queue is empty (tdq_lowpri >= PRI_MIN_IDLE)
 TICK_NS = 1_000_000  # hz = 1000
+SWITCH_STACK = ("mi_switch", "sched_switch")  # where a context switch's cost shows in a profile
 AFFINITY_TICKS = 2  # SCHED_AFFINITY(ts, CG_SHARE_L2): it switched out on this CPU less than 2 ticks ago
 
 
