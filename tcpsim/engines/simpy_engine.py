@@ -403,7 +403,7 @@ class SimpyEngine(SchedulerMixin, LockMixin):
         self.next_cid += 1
         src, sport = clients.address(cid, c.addresses)
         h = hash_ipv4_tcp(src, c.server_address, sport, c.server_port, key=self.m.hardware.rss_key)
-        conn = Connection(cid, src, sport, self.rss.queue_for(h), h % max(self.nbuckets, 1), self.env.now)
+        conn = Connection(cid, self.rss.queue_for(h), h % max(self.nbuckets, 1), self.env.now)
         conn.listen = (h >> 8) % self.nlisten  # SO_REUSEPORT_LB: the flow hash picks the listen socket
         self.started += 1
         if self.w0 <= self.env.now < self.w1:
@@ -419,11 +419,10 @@ class SimpyEngine(SchedulerMixin, LockMixin):
                 self.client_send(conn, reply)
         elif seg == clients.COMPLETES and not conn.outcome:
             conn.outcome = "completed"
-            conn.t_done = self.env.now
             self.completed += 1
             if self.w0 <= self.env.now < self.w1:
                 self.window_completed += 1
-                self.latencies.append(conn.t_done - conn.t_start)
+                self.latencies.append(self.env.now - conn.t_start)
             self._client_done(conn)
 
     def _client_dropped(self, conn, seg, reason):
@@ -459,7 +458,7 @@ class SimpyEngine(SchedulerMixin, LockMixin):
         if m.kernel.timewait_prefill:
             queues = m.hardware.queues
             self.kernel.prefill_timewait(0, int(m.kernel.slowtimo_ms * 1e6),
-                                         lambda cid: Connection(cid, "", 0, -cid % queues, 0, 0))
+                                         lambda cid: Connection(cid, -cid % queues, 0, 0))
         c = m.clients
         if c.mode == "closed":
             for i in range(c.concurrency):

@@ -9,28 +9,25 @@ from collections import deque
 
 
 class Connection:
-    """One client connection as the server kernel and the client model see it."""
+    """One client connection as the server kernel and the client model see it (slots only: a TIME-WAIT list
+    holds tens of thousands of them)."""
 
     __slots__ = (
-        "cid", "src", "sport", "queue", "bucket", "state", "t_start", "t_done", "syn_tries", "rto_tries",
-        "data_ready", "worker", "inp_lock", "got_fin", "outcome", "tw_expire", "listen",
+        "cid", "queue", "bucket", "state", "t_start", "syn_tries", "rto_tries", "data_ready", "worker", "inp_lock",
+        "outcome", "tw_expire", "listen",
     )
 
-    def __init__(self, cid: int, src: str, sport: int, queue: int, bucket: int, t_start: int):
+    def __init__(self, cid: int, queue: int, bucket: int, t_start: int):
         self.cid = cid
-        self.src = src
-        self.sport = sport
-        self.queue = queue
-        self.bucket = bucket
+        self.queue = queue  # RSS queue (and transmit ring) of its flow
+        self.bucket = bucket  # syncache bucket
         self.state = "CLOSED"
         self.t_start = t_start
-        self.t_done = -1
         self.syn_tries = 0
         self.rto_tries = 0
         self.data_ready = False
         self.worker = None
         self.inp_lock = None
-        self.got_fin = False
         self.outcome = ""  # "", "completed" or a drop reason
         self.tw_expire = 0
         self.listen = 0  # listen socket (several with SO_REUSEPORT)
