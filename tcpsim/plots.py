@@ -3,7 +3,8 @@
 - ``scaling(rows)``: connections/s against receive-queue count, one line per variant, with the 95% confidence
   band over the seeds (rows of a sweep or comparison, e.g. ``results_file.read("results.parquet")``);
 - ``cpu_bars(result)``: one run's CPUs as stacked user / system / interrupt / idle bars, as top -SHIPz splits them;
-- ``lock_waits(result)``: one run's lock sites by wait_total, as LOCK_PROFILING sorts them.
+- ``lock_waits(result)``: one run's lock sites by wait_total, as LOCK_PROFILING sorts them;
+- ``time_series(result)``: one run's goodput, ring depths, accept queue and TIME-WAIT list over time.
 
 matplotlib is optional (``pip install 'tcpsim[plot]'``) and drawn with the file-only Agg backend.
 """
@@ -114,5 +115,34 @@ def lock_waits(result: dict, limit: int = 12):
     ax.set_yticks(range(len(rows)), [r["name"] for r in rows], fontsize=8)
     ax.set_xlabel("wait_total (µs)")
     ax.set_title(f"{result['scenario']} ({result['variant']}): lock waiting by site", fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def time_series(result: dict):
+    """A run's time series ([run] series_ms) as four panels sharing the time axis: connections/s completed and
+    offered, each receive ring's depth, the accept queues' depth, the TIME-WAIT list; the warm-up is shaded."""
+    plt = pyplot()
+    s = result["series"]
+    if not s["t_ms"]:
+        raise TcpsimError("the run recorded no time series; allowed: [run] series_ms > 0")
+    fig, axes = plt.subplots(4, 1, sharex=True, figsize=(8, 7))
+    t = s["t_ms"]
+    axes[0].plot(t, s["goodput_cps"], label="completed")
+    axes[0].plot(t, s["offered_cps"], label="offered", alpha=0.6)
+    axes[0].set_ylabel("conn/s")
+    axes[0].legend(fontsize=7)
+    for q in range(len(s["rx_ring"][0])):
+        axes[1].plot(t, [depths[q] for depths in s["rx_ring"]], label=f"queue {q}", linewidth=0.8)
+    axes[1].set_ylabel("rx ring")
+    axes[1].legend(fontsize=7, ncol=4)
+    axes[2].plot(t, s["accept_queue"])
+    axes[2].set_ylabel("accept queue")
+    axes[3].plot(t, s["timewait"])
+    axes[3].set_ylabel("TIME-WAIT")
+    axes[3].set_xlabel("simulated ms")
+    for ax in axes:
+        ax.axvspan(0, result["warmup_s"] * 1e3, color="#eeeeee", zorder=0)
+    axes[0].set_title(f"{result['scenario']} ({result['variant']}) over time, every {t[0]:g} ms", fontsize=10)
     fig.tight_layout()
     return fig

@@ -100,6 +100,8 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "duration_s": _k(float, 0.1, "measured window (simulated seconds)", 1e-6, 3600),
         "warmup_s": _k(float, 0.02, "warm-up excluded from every figure", 0, 3600),
         "seed": _k(int, 1, "seed of every random stream", 0, 2**63 - 1),
+        "series_ms": _k(float, 1.0, "interval of the time series a run records (goodput, rings, accept queues, "
+                        "TIME-WAIT); 0: none", 0, 60_000),
     },
 }
 
@@ -247,7 +249,7 @@ def build(sections: dict, text: str = "", source: str = "") -> Model:
         clients=ClientSpec(cl["mode"], cl["rate"], cl["concurrency"], cl["think_us"], cl["rtt_us"], cl["request_bytes"],
                            cl["response_bytes"], cl["addresses"], cl["server_address"], cl["server_port"],
                            cl["syn_rto_ms"], cl["rto_ms"], cl["max_syn_retries"]),
-        run=RunSpec(run["duration_s"], run["warmup_s"], run["seed"]),
+        run=RunSpec(run["duration_s"], run["warmup_s"], run["seed"], run["series_ms"]),
         paths=paths,
         locks=locks,
         costs=costs,

@@ -25,6 +25,8 @@ from .simpy_sched import CATEGORIES, Cpu, SchedulerMixin, Thread
 
 __all__ = ["SimpyEngine", "Thread"]
 DONE, ABORT, STOP = "done", "abort", "stop"  # how a block of steps ended
+# What the time series samples, whole run (observe/results.py turns the counts into rates)
+SERIES = ("t_ns", "completed", "started", "drops", "rx_ring", "accept_queue", "timewait")
 
 
 class SimpyEngine(SchedulerMixin, LockMixin):
@@ -74,9 +76,11 @@ class SimpyEngine(SchedulerMixin, LockMixin):
         self.window_started = self.window_completed = 0
         self.latencies = []
         self.drops = defaultdict(int)
+        self.total_drops = 0  # whole run, for the time series
         self.segments_in = 0
         self.segments_out = 0
         self.threads = []
+        self.series = {name: [] for name in SERIES}
         self._build_threads()
 
     # --- threads ---------------------------------------------------------------------------------------------
@@ -448,7 +452,19 @@ class SimpyEngine(SchedulerMixin, LockMixin):
             yield self.env.timeout(max(1, int(self.rng_arrival.expovariate(rate) * 1e9)))
             self._new_connection()
 
+    def _sampler(self, interval):
+        """Record the run's state every ``interval`` ns; it only reads, so the run is the same without it."""
+        series = self.series
+        while True:
+            yield self.env.timeout(interval)
+            for name, value in (("t_ns", self.env.now), ("completed", self.completed), ("started", self.started),
+                                ("drops", self.total_drops), ("rx_ring", [len(q.ring) for q in self.nic]),
+                                ("accept_queue", sum(map(len, self.kernel.accept_queues))),
+                                ("timewait", len(self.kernel.timewait))):
+                series[name].append(value)
+
     def _count_drop(self, reason):
+        self.total_drops += 1
         if self.w0 <= self.env.now < self.w1:
             self.drops[reason] += 1
 
@@ -466,5 +482,7 @@ class SimpyEngine(SchedulerMixin, LockMixin):
                 self._at(int(i * 2 * self.one_way / max(c.concurrency, 1)), self._new_connection)
         else:
             self.env.process(self._open_loop())
+        if m.run.series_ms:
+            self.env.process(self._sampler(max(1, int(m.run.series_ms * 1e6))))
         self.env.run(until=self.w1)
         return self

@@ -64,6 +64,7 @@ class RunSpec:
     duration_s: float
     warmup_s: float
     seed: int
+    series_ms: float = 1.0  # sampling interval of the run's time series (0: none)
 
 
 @dataclass

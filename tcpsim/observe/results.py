@@ -115,12 +115,30 @@ def collect(engine) -> dict:
             "out_utilisation": round(engine.link_bytes["out"] * 8 / secs / link_bps, 4),
         },
         "interrupts": _vectors(engine, secs),
+        "series": series(engine.series),
         "witness": _witness(engine),
         "cpus": cpus,
         "threads": threads,
         "lock_profile": rows,
         "profile": profile,
     }
+
+
+def series(raw: dict) -> dict:
+    """The time series a run sampled ([run] series_ms), whole run including the warm-up: per sample its time,
+    the completions, attempts and drops since the previous sample as rates, and the depths then: each receive
+    ring, all accept queues, the TIME-WAIT list."""
+    t = raw["t_ns"]
+    out = {"t_ms": [x / 1e6 for x in t], "goodput_cps": [], "offered_cps": [], "drops_per_s": [],
+           "rx_ring": raw["rx_ring"], "accept_queue": raw["accept_queue"], "timewait": raw["timewait"]}
+    prev_t, prev = 0, {"completed": 0, "started": 0, "drops": 0}
+    for i, now in enumerate(t):
+        dt = (now - prev_t) / 1e9
+        for key, name in (("completed", "goodput_cps"), ("started", "offered_cps"), ("drops", "drops_per_s")):
+            out[name].append(round((raw[key][i] - prev[key]) / dt, 1))
+            prev[key] = raw[key][i]
+        prev_t = now
+    return out
 
 
 def _vectors(engine, secs) -> list[dict]:
