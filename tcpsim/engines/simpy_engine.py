@@ -77,6 +77,7 @@ class SimpyEngine(SchedulerMixin, LockMixin):
         self.latencies = []
         self.drops = defaultdict(int)
         self.total_drops = 0  # whole run, for the time series
+        self.retransmits = defaultdict(int)  # client segments resent after a loss, by segment, in the window
         self.segments_in = 0
         self.segments_out = 0
         self.threads = []
@@ -435,6 +436,8 @@ class SimpyEngine(SchedulerMixin, LockMixin):
             self.probes.fire("tcp:::drop", self.env.now, conn=conn.cid, segment=seg, reason=reason)
         delay = clients.retransmission(seg, conn, self.m.clients)
         if delay is not None:
+            if self.w0 <= self.env.now < self.w1:
+                self.retransmits[seg] += 1
             self._at(self.env.now + delay, self.client_send, conn, seg)
         elif conn.outcome == "syn_timeout":
             self.failed += 1

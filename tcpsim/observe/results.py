@@ -97,6 +97,7 @@ def collect(engine) -> dict:
         "goodput_cps": round(completed / secs, 1),
         "offered_cps": round(engine.window_started / secs, 1),
         "drops": dict(sorted(engine.drops.items())),
+        "retransmissions": dict(sorted(engine.retransmits.items())),
         "latency_ms": {
             "p50": _ms(_percentile(lat, 50)), "p90": _ms(_percentile(lat, 90)), "p99": _ms(_percentile(lat, 99)),
             "max": _ms(lat[-1] if lat else None), "mean": _ms(sum(lat) / len(lat) if lat else None),
@@ -176,12 +177,13 @@ def _ms(ns):
 def format_summary(r: dict) -> str:
     lat = r["latency_ms"]
     drops = ", ".join(f"{k} {v}" for k, v in r["drops"].items()) or "none"
+    resent = ", ".join(f"{k} {v}" for k, v in r["retransmissions"].items()) or "none"
     return "\n".join([
         f"tcpsim {r['version']}  scenario {r['scenario']}  variant {r['variant']}  engine {r['engine']}  "
         f"seed {r['seed']}  window {r['duration_s']} s after {r['warmup_s']} s warm-up",
         f"goodput {r['goodput_cps']:,.0f} connections/s   offered {r['offered_cps']:,.0f}/s   "
         f"latency ms p50 {lat['p50']} p90 {lat['p90']} p99 {lat['p99']}",
-        f"drops: {drops}   link out {r['link']['out_mbps']} Mbit/s ({100 * r['link']['out_utilisation']:.1f}%)",
+        f"drops: {drops}   client retransmissions: {resent}   link out {r['link']['out_mbps']} Mbit/s ({100 * r['link']['out_utilisation']:.1f}%)",
     ])
 
 
