@@ -7,6 +7,7 @@ FreeBSD-specific comes from ``model`` (paths, locks, kernel actions, rwlock rule
 """
 from __future__ import annotations
 
+from array import array
 from collections import defaultdict
 
 import simpy
@@ -74,7 +75,7 @@ class SimpyEngine(SchedulerMixin, LockMixin):
         self.next_cid = 0
         self.started = self.completed = self.failed = 0
         self.window_started = self.window_completed = 0
-        self.latencies = []
+        self.latencies = array("q")  # ns per completed connection: 8 bytes each, not a Python int each
         self.drops = defaultdict(int)
         self.total_drops = 0  # whole run, for the time series
         self.retransmits = defaultdict(int)  # client segments resent after a loss, by segment, in the window
