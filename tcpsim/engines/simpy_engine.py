@@ -1,9 +1,10 @@
-"""The reference engine: the model's declared paths interpreted step by step on SimPy.
+"""The reference engine: the model's thread programs and kernel paths interpreted step by step on SimPy.
 
-Time is integer nanoseconds. Every thread is a SimPy process pinned to one CPU (a priority resource it holds
-while running or spinning and gives up while it sleeps). The engine knows how to run a path, how to wait for
-a lock, how frames cross the link and the NIC, and how to account every nanosecond of every CPU; everything
-FreeBSD-specific comes from ``model`` (paths, locks, kernel actions, rwlock rules, costs).
+Time is integer nanoseconds. Every thread is a SimPy process running its program (``model/programs.py``); it
+holds a CPU while running or spinning and leaves it to sleep or when preempted (``simpy_sched.py``); lock
+waits are ``simpy_locks.py``. This module runs programs and paths, moves frames across the link and the NIC,
+plays the clients and accounts every nanosecond of every CPU; everything FreeBSD-specific comes from
+``model`` (paths, programs, locks, kernel actions, driver, scheduler and rwlock rules, clients, costs).
 """
 from __future__ import annotations
 
