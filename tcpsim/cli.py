@@ -133,6 +133,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     rp = sub.add_parser("reproduce", help="run the article's configurations and compare with its figures")
     _common(rp, "the scenarios'")
+    rp.add_argument("--jobs", type=_jobs, default=1, help="the four runs in parallel local processes (default: 1)")
     _quiet(rp)
 
     w = sub.add_parser("witness", help="lock-order graph and reversals of a variant (or of a scenario's variant)")
@@ -225,7 +226,7 @@ def cmd_reproduce(args, out, err) -> int:
 
     t0 = time.perf_counter()
     with closing(for_terminal(err, args.quiet)) as progress:
-        rows, runs = reproduce(args.seed, args.duration, args.engine, progress=progress)
+        rows, runs = reproduce(args.seed, args.duration, args.engine, progress=progress, jobs=args.jobs)
     wall = round(time.perf_counter() - t0, 2)
     if args.json:
         out.write(json.dumps({"rows": [asdict(r) for r in rows], "wall_s": wall,

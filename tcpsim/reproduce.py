@@ -12,6 +12,7 @@ from . import scenario
 from .errors import TcpsimError
 from .observe.callgraph import caller_share, leaf_share
 from .observe.results import busy, threads_named
+from .execute import run_all
 from .simulate import overrides, run_model
 
 PAPER_DIR = Path(__file__).resolve().parents[1] / "scenarios" / "paper"
@@ -50,6 +51,7 @@ def _within(model, target, rel):
 
 
 def evaluate(fig2: dict, fig2_engine, fig3: dict, fig3_engine, variants: dict | None = None) -> list[Row]:
+    """The rows; ``fig2_engine`` and ``fig3_engine`` are finished engines (or ``Finished`` records)."""
     rows = []
 
     def add(key, figure, what, article, model, ok, role, tolerance):
@@ -128,19 +130,40 @@ def evaluate(fig2: dict, fig2_engine, fig3: dict, fig3_engine, variants: dict | 
 SCENARIOS = ("fig2_1queue", "fig3_4queues", "accept_tw_4queues", "rlock_4queues")
 
 
-def reproduce(seed=None, duration_s=None, engine="simpy", paper_dir: Path = PAPER_DIR, progress=None):
-    """``progress``: called as progress(done, total) after each scenario (see tcpsim.progress)."""
-    runs = {}
-    for i, name in enumerate(SCENARIOS):
-        if progress:
-            progress(i, len(SCENARIOS))
+@dataclass
+class Finished:
+    """What ``evaluate`` needs of a finished run besides its result: the model and the pmcstat samples (an
+    engine itself does not cross a process boundary)."""
+
+    m: object
+    samples: list
+
+
+def _run(task):
+    path, over, engine = task
+    result, eng = run_model(scenario.load(path, over), engine)
+    return result, Finished(eng.m, eng.samples)
+
+
+def reproduce(seed=None, duration_s=None, engine="simpy", paper_dir: Path = PAPER_DIR, progress=None, jobs=1):
+    """Run the article's four machines (``jobs`` at a time) and compare with its figures. ``progress``: called as
+    progress(done, total) as the runs finish (see tcpsim.progress)."""
+    paths = []
+    for name in SCENARIOS:
         path = paper_dir / f"{name}.toml"
         if not path.exists():
             raise TcpsimError(f"{path}: paper scenario not found; allowed: a checkout with scenarios/paper/")
-        model = scenario.load(path, overrides(seed, duration_s))
-        runs[name] = run_model(model, engine)
+        scenario.load(path, overrides(seed, duration_s))  # every input checked before the first run
+        paths.append(path)
     if progress:
-        progress(len(SCENARIOS), len(SCENARIOS))
+        progress(0, len(SCENARIOS))
+    runs = {}
+    tasks = [(path, overrides(seed, duration_s), engine) for path in paths]
+    for i, out in run_all(_run, tasks, jobs):
+        runs[SCENARIOS[i]] = out
+        if progress:
+            progress(len(runs), len(SCENARIOS))
+    runs = {name: runs[name] for name in SCENARIOS}
     (f2, e2), (f3, e3) = runs["fig2_1queue"], runs["fig3_4queues"]
     return evaluate(f2, e2, f3, e3, runs), runs
 

@@ -51,3 +51,9 @@ def test_egress_bytes_per_connection(rows):
     # the article's framing arithmetic: 368 bytes + response payload leave the server per connection
     for key in ("egress_bytes Fig. 2", "egress_bytes Fig. 3"):
         assert rows[key].ok, rows[key]
+
+
+def test_parallel_reproduction_gives_the_same_rows():
+    serial, _ = reproduce(duration_s=0.004)
+    parallel, _ = reproduce(duration_s=0.004, jobs=2)
+    assert serial == parallel
