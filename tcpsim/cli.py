@@ -130,6 +130,10 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--probe", action="append", default=[], metavar="PATTERN",
                    help="count firings of the probes matching PATTERN by probe and lock/site/segment, like "
                         "dtrace -n 'PATTERN { @[probename, ...] = count(); }' (repeatable; e.g. 'lockstat:::rw-block')")
+    r.add_argument("--folded", metavar="FILE", help="also write the pmcstat samples of the --profile-cpus as folded "
+                   "stacks (flamegraph.pl input; each stack starts with a 'CPU n' frame)")
+    r.add_argument("--speedscope", metavar="FILE", help="also write the pmcstat samples of the --profile-cpus as a "
+                   "speedscope JSON file (one sampled profile per CPU)")
 
     rp = sub.add_parser("reproduce", help="run the article's configurations and compare with its figures")
     _common(rp, "the scenarios'")
@@ -193,18 +197,54 @@ def _load(args):
     return scenario.load(args.scenario, over)
 
 
-def cmd_run(args, out, err) -> int:
-    model = _load(args)
-    witness.refuse(model, args.allow_lor)
+def _profile_cpus(args, model) -> list[int]:
+    """--profile-cpus, checked against the machine; default: the interrupt CPUs."""
     cpus = args.profile_cpus or sorted(set(model.hardware.queue_cpus))
     bad = [c for c in cpus if not 0 <= c < model.hardware.cpus]
     if bad:
         raise TcpsimError(f"--profile-cpus: CPU {bad[0]} does not exist; allowed: 0 to {model.hardware.cpus - 1}")
+    return cpus
+
+
+def _output_file(path, option):
+    """Refuse, before anything runs, an output file whose folder does not exist."""
+    if path is not None and not Path(path).resolve().parent.is_dir():
+        raise TcpsimError(f"{option} {path}: folder {Path(path).parent} does not exist; allowed: a file in an "
+                          "existing folder")
+
+
+def _write_text(path, text, option):
+    try:
+        Path(path).write_text(text)
+    except OSError as e:
+        raise TcpsimError(f"{option} {path}: cannot write ({e.strerror})") from None
+
+
+def _write_flame(args, engine, cpus):
+    """--folded and --speedscope: the samples of the profiled CPUs."""
+    from .observe.flame import folded, speedscope
+
+    samples = {c: engine.samples[c] for c in cpus}
+    if args.folded:
+        _write_text(args.folded, folded(samples), "--folded")
+    if args.speedscope:
+        name = f"{engine.m.name} ({engine.m.variant})"
+        _write_text(args.speedscope, json.dumps(speedscope(samples, name), separators=(",", ":")) + "\n",
+                    "--speedscope")
+
+
+def cmd_run(args, out, err) -> int:
+    model = _load(args)
+    witness.refuse(model, args.allow_lor)
+    cpus = _profile_cpus(args, model)
+    _output_file(args.folded, "--folded")
+    _output_file(args.speedscope, "--speedscope")
     probes = Probes()
     aggregations = [(pattern, Aggregation(probes, pattern)) for pattern in args.probe]
     t0 = time.perf_counter()
     result, engine = run_model(model, args.engine, probes)
     result["wall_s"] = round(time.perf_counter() - t0, 3)
+    _write_flame(args, engine, cpus)
     if aggregations:  # whole run, warm-up included, as dtrace counts from the moment it attaches
         result["probes"] = {p: [{"key": list(k), "count": v} for k, v in sorted(a.counts.items())]
                             for p, a in aggregations}
