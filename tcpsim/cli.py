@@ -15,7 +15,8 @@ from pathlib import Path
 from . import __version__, scenario, witness
 from .engines import DEFAULT_ENGINE, ENGINES
 from .errors import TcpsimError
-from .observe.probes import Aggregation, Probes
+from .observe.clauses import Clause
+from .observe.probes import Probes
 from .observe.results import (format_lock_view, format_profile_view, format_summary, format_top_view,
                               format_vmstat_view)
 from .progress import for_terminal
@@ -127,9 +128,11 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--variant", help="locking variant, built-in names joined with + (default: the scenario's)")
     _allow_lor(r)
     r.add_argument("--profile-cpus", type=_int_list, help="CPUs whose pmcstat call graph to print (default: the interrupt CPUs)")
-    r.add_argument("--probe", action="append", default=[], metavar="PATTERN",
-                   help="count firings of the probes matching PATTERN by probe and lock/site/segment, like "
-                        "dtrace -n 'PATTERN { @[probename, ...] = count(); }' (repeatable; e.g. 'lockstat:::rw-block')")
+    r.add_argument("--probe", action="append", default=[], metavar="CLAUSE",
+                   help="a DTrace-like clause 'PROBE [/PREDICATE/] [{ @[KEYS] = FUNC(VAR) }]' whose aggregation is "
+                        "printed at the end, FUNC one of count, sum, avg, min, max, quantize, lquantize (e.g. "
+                        "'tcp:::state-change /new == TIME_WAIT/ { @ = quantize(lifetime) }'); a bare PROBE pattern "
+                        "counts firings by probe and lock/site/segment (repeatable; e.g. 'lockstat:::rw-spin')")
     r.add_argument("--folded", metavar="FILE", help="also write the pmcstat samples of the --profile-cpus as folded "
                    "stacks (flamegraph.pl input; each stack starts with a 'CPU n' frame)")
     r.add_argument("--speedscope", metavar="FILE", help="also write the pmcstat samples of the --profile-cpus as a "
@@ -239,21 +242,22 @@ def cmd_run(args, out, err) -> int:
     cpus = _profile_cpus(args, model)
     _output_file(args.folded, "--folded")
     _output_file(args.speedscope, "--speedscope")
+    clauses = [Clause(text) for text in args.probe]  # every clause checked before the run
     probes = Probes()
-    aggregations = [(pattern, Aggregation(probes, pattern)) for pattern in args.probe]
+    for clause in clauses:
+        clause.attach(probes)
     t0 = time.perf_counter()
     result, engine = run_model(model, args.engine, probes)
     result["wall_s"] = round(time.perf_counter() - t0, 3)
     _write_flame(args, engine, cpus)
-    if aggregations:  # whole run, warm-up included, as dtrace counts from the moment it attaches
-        result["probes"] = {p: [{"key": list(k), "count": v} for k, v in sorted(a.counts.items())]
-                            for p, a in aggregations}
+    if clauses:  # whole run, warm-up included, as dtrace aggregates from the moment it attaches
+        result["probes"] = {c.text: c.aggregation.data() for c in clauses}
     if args.json:
         out.write(json.dumps(result, indent=1) + "\n")
         return 0
     views = [format_summary(result) + f"   ({result['wall_s']} s of wall time)", format_top_view(result),
              format_vmstat_view(result), format_lock_view(result), format_profile_view(engine, cpus)]
-    views += [f"# dtrace -n '{p} {{ @[probename, ...] = count(); }}'  (whole run)\n{a.format()}" for p, a in aggregations]
+    views += [f"# dtrace -n '{c.describe()}'  (whole run)\n{c.aggregation.format()}" for c in clauses]
     out.write("\n\n".join(views) + "\n")
     return 0
 
