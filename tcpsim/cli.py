@@ -1,4 +1,4 @@
-"""Command line: ``tcpsim run | reproduce | witness | compare | sweep | plot | sensitivity | calibrate``.
+"""Command line: ``tcpsim run | report | reproduce | witness | compare | sweep | plot | sensitivity | calibrate``.
 
 ``main(argv) -> int`` is a thin layer over the library and never calls ``sys.exit``; a user's mistake
 (``TcpsimError``) is one line on stderr and status 2, never a traceback.
@@ -138,6 +138,20 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--speedscope", metavar="FILE", help="also write the pmcstat samples of the --profile-cpus as a "
                    "speedscope JSON file (one sampled profile per CPU)")
 
+    rep = sub.add_parser("report", help="run one scenario and write one self-contained HTML page: summary, top, "
+                                        "vmstat -i, lock profile, pmcstat, CPU and lock plots, flame graphs")
+    rep.add_argument("scenario", help="scenario TOML file")
+    rep.add_argument("-o", "--output", required=True, metavar="FILE.html", help="HTML file to write")
+    rep.add_argument("--seed", type=_seed, help="seed of every random stream (default: the scenario's)")
+    rep.add_argument("--duration", type=_positive, help="measured window in simulated seconds (default: the scenario's)")
+    rep.add_argument("--warmup", type=_positive, help="warm-up in simulated seconds (default: the scenario's)")
+    rep.add_argument("--variant", help="locking variant, built-in names joined with + (default: the scenario's)")
+    rep.add_argument("--engine", choices=ENGINES, default=DEFAULT_ENGINE,
+                     help=f"simulation engine (default: {DEFAULT_ENGINE}; choices: {', '.join(ENGINES)})")
+    rep.add_argument("--profile-cpus", type=_int_list,
+                     help="CPUs whose call graph and flame graph to show (default: the interrupt CPUs)")
+    _allow_lor(rep)
+
     rp = sub.add_parser("reproduce", help="run the article's configurations and compare with its figures")
     _common(rp, "the scenarios'")
     _quiet(rp)
@@ -259,6 +273,23 @@ def cmd_run(args, out, err) -> int:
              format_vmstat_view(result), format_lock_view(result), format_profile_view(engine, cpus)]
     views += [f"# dtrace -n '{c.describe()}'  (whole run)\n{c.aggregation.format()}" for c in clauses]
     out.write("\n\n".join(views) + "\n")
+    return 0
+
+
+def cmd_report(args, out, err) -> int:
+    from .report import render
+
+    model = _load(args)
+    witness.refuse(model, args.allow_lor)
+    cpus = _profile_cpus(args, model)
+    _output_file(args.output, "-o")
+    result, engine = run_model(model, args.engine)
+    rerun = (f"to rerun: tcpsim report {args.scenario} --seed {result['seed']} --duration {result['duration_s']} "
+             f"--warmup {result['warmup_s']} --variant {result['variant']} --engine {args.engine} "
+             f"--profile-cpus {','.join(map(str, cpus))}")
+    page = render(result, engine, cpus, command=rerun)
+    _write_text(args.output, page, "-o")
+    out.write(f"wrote {args.output} ({len(page.encode()) // 1024} KiB): {result['goodput_cps']:,.0f} connections/s\n")
     return 0
 
 
@@ -446,7 +477,7 @@ def cmd_calibrate(args, out, err) -> int:
     return 0
 
 
-COMMANDS = {"calibrate": cmd_calibrate, "run": cmd_run, "reproduce": cmd_reproduce, "witness": cmd_witness, "compare": cmd_compare,
+COMMANDS = {"calibrate": cmd_calibrate, "run": cmd_run, "report": cmd_report, "reproduce": cmd_reproduce, "witness": cmd_witness, "compare": cmd_compare,
             "sweep": cmd_sweep, "sensitivity": cmd_sensitivity, "plot": cmd_plot}
 
 
