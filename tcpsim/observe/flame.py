@@ -115,15 +115,16 @@ def flame_figure(samples: dict[tuple[str, ...], int], title: str = "", min_label
 
     Frames narrower than ``min_label`` of the width are drawn but not labelled.
     """
-    from ..plots import pyplot
+    from matplotlib.patches import Rectangle
 
-    plt = pyplot()
+    from ..plots import subplots
+
     rects = _layout({s: n for s, n in samples.items() if n})
     total = sum(n for n in samples.values())
     depth = 1 + max((d for d, *_ in rects), default=0)
-    fig, ax = plt.subplots(figsize=(11, 0.28 * depth + 0.9), dpi=dpi)
+    fig, ax = subplots(figsize=(11, 0.28 * depth + 0.9), dpi=dpi)
     for d, x, w, name in rects:
-        ax.add_patch(plt.Rectangle((x, d), w, 0.95, facecolor=_color(name), edgecolor="white", linewidth=0.4))
+        ax.add_patch(Rectangle((x, d), w, 0.95, facecolor=_color(name), edgecolor="white", linewidth=0.4))
         if total and w / total >= min_label:
             label = name if len(name) * 0.0065 * total < w else name[: max(1, int(w / total / 0.0065) - 2)] + ".."
             ax.text(x + 0.004 * total, d + 0.45, label, va="center", ha="left", fontsize=7, clip_on=True)
