@@ -94,6 +94,11 @@ def _allow_lor(p):
                    help="run a variant even if WITNESS finds a lock order reversal (default: refuse it, exit 2)")
 
 
+def _lock_rows(p):
+    p.add_argument("--lock-rows", type=_integer(0, None, ">= 0"), default=12, metavar="N",
+                   help="lock profile rows to show, by wait_total (default 12; 0: all)")
+
+
 def _quiet(p):
     p.add_argument("--quiet", action="store_true",
                    help="no progress bar and no warnings on stderr (the bar is drawn only when stderr is a terminal)")
@@ -133,6 +138,9 @@ def build_parser() -> argparse.ArgumentParser:
                         "printed at the end, FUNC one of count, sum, avg, min, max, quantize, lquantize (e.g. "
                         "'tcp:::state-change /new == TIME_WAIT/ { @ = quantize(lifetime) }'); a bare PROBE pattern "
                         "counts firings by probe and lock/site/segment (repeatable; e.g. 'lockstat:::rw-spin')")
+    _lock_rows(r)
+    r.add_argument("--no-pmcstat", action="store_true",
+                   help="leave out the pmcstat call graphs (text) and the sampled profile ('profile' in --json)")
     r.add_argument("--folded", metavar="FILE", help="also write the pmcstat samples of the --profile-cpus as folded "
                    "stacks (flamegraph.pl input; each stack starts with a 'CPU n' frame)")
     r.add_argument("--speedscope", metavar="FILE", help="also write the pmcstat samples of the --profile-cpus as a "
@@ -150,13 +158,18 @@ def build_parser() -> argparse.ArgumentParser:
                      help=f"simulation engine (default: {DEFAULT_ENGINE}; choices: {', '.join(ENGINES)})")
     rep.add_argument("--profile-cpus", type=_int_list,
                      help="CPUs whose call graph and flame graph to show (default: the interrupt CPUs)")
+    _lock_rows(rep)
     _allow_lor(rep)
 
     rp = sub.add_parser("reproduce", help="run the article's configurations and compare with its figures")
     _common(rp, "the scenarios'")
+    rp.add_argument("--strict", action="store_true",
+                    help="exit with status 1 when a judged figure is out of tolerance (default: 0 whenever it ran)")
     _quiet(rp)
 
-    w = sub.add_parser("witness", help="lock-order graph and reversals of a variant (or of a scenario's variant)")
+    w = sub.add_parser("witness", help="lock-order graph and reversals of a variant (or of a scenario's variant)",
+                       epilog="exit status: 0 no reversal; 1 a lock order reversal or an rwlock upgrade was found; "
+                              "2 a usage error")
     w.add_argument("variant", help="built-in variant(s) joined with +, or a scenario TOML file")
     w.add_argument("--dot", help="also write the graph as Graphviz DOT to this file")
     w.add_argument("--json", action="store_true", help="print the graph and reversals as JSON (default: text)")
@@ -251,6 +264,11 @@ def _write_flame(args, engine, cpus):
 
 
 def cmd_run(args, out, err) -> int:
+    if args.no_pmcstat:
+        given = [o for o, v in (("--profile-cpus", args.profile_cpus), ("--folded", args.folded),
+                                ("--speedscope", args.speedscope)) if v]
+        if given:
+            raise TcpsimError(f"--no-pmcstat and {given[0]}: {given[0]} needs the pmcstat samples; allowed: one of them")
     model = _load(args)
     witness.refuse(model, args.allow_lor)
     cpus = _profile_cpus(args, model)
@@ -266,11 +284,15 @@ def cmd_run(args, out, err) -> int:
     _write_flame(args, engine, cpus)
     if clauses:  # whole run, warm-up included, as dtrace aggregates from the moment it attaches
         result["probes"] = {c.text: c.aggregation.data() for c in clauses}
+    if args.no_pmcstat:
+        del result["profile"]
     if args.json:
         out.write(json.dumps(result, indent=1) + "\n")
         return 0
     views = [format_summary(result) + f"   ({result['wall_s']} s of wall time)", format_top_view(result),
-             format_vmstat_view(result), format_lock_view(result), format_profile_view(engine, cpus)]
+             format_vmstat_view(result), format_lock_view(result, args.lock_rows or None)]
+    if not args.no_pmcstat:
+        views.append(format_profile_view(engine, cpus))
     views += [f"# dtrace -n '{c.describe()}'  (whole run)\n{c.aggregation.format()}" for c in clauses]
     out.write("\n\n".join(views) + "\n")
     return 0
@@ -287,7 +309,7 @@ def cmd_report(args, out, err) -> int:
     rerun = (f"to rerun: tcpsim report {args.scenario} --seed {result['seed']} --duration {result['duration_s']} "
              f"--warmup {result['warmup_s']} --variant {result['variant']} --engine {args.engine} "
              f"--profile-cpus {','.join(map(str, cpus))}")
-    page = render(result, engine, cpus, command=rerun)
+    page = render(result, engine, cpus, args.lock_rows or None, command=rerun)
     _write_text(args.output, page, "-o")
     out.write(f"wrote {args.output} ({len(page.encode()) // 1024} KiB): {result['goodput_cps']:,.0f} connections/s\n")
     return 0
@@ -305,12 +327,12 @@ def cmd_reproduce(args, out, err) -> int:
     if args.json:
         out.write(json.dumps({"rows": [asdict(r) for r in rows], "wall_s": wall,
                               "runs": {k: v[0] for k, v in runs.items()}}, indent=1) + "\n")
-        return 0
+        return 1 if args.strict and not all(r.ok for r in rows if r.ok is not None) else 0
     out.write(format_rows(rows) + "\n")
     judged = [r for r in rows if r.ok is not None]
     out.write(f"\n{sum(r.ok for r in judged)} of {len(judged)} figures within tolerance "
               f"({len(rows) - len(judged)} not judged); {wall} s of wall time\n")
-    return 0
+    return 1 if args.strict and not all(r.ok for r in judged) else 0
 
 
 def cmd_witness(args, out, err) -> int:
@@ -327,6 +349,8 @@ def cmd_witness(args, out, err) -> int:
         name = args.variant
     edges = witness.static_edges(paths, locks)
     cycles = witness.reversals(edges)
+    upgrades = witness.upgrades(paths, locks)
+    status = 1 if cycles or upgrades else 0  # as a check in a script: 1 when the variant would deadlock
     if args.dot:
         try:
             Path(args.dot).write_text(witness.to_dot(edges, cycles))
@@ -336,16 +360,16 @@ def cmd_witness(args, out, err) -> int:
         out.write(json.dumps({"variant": name, "edges": witness.edges_as_data(edges),
                               "reversals": [witness.edges_as_data({(e.first, e.second): e for e in c})
                                             for c in cycles]}, indent=1) + "\n")
-        return 0
+        return status
     out.write(f"WITNESS: variant {name}\n{witness.format_graph(edges)}\n\n")
-    for e in witness.upgrades(paths, locks):
+    for e in upgrades:
         out.write(f"rwlock upgrade (self-deadlock): {e.first} R @ {e.first_site}, then W @ {e.second_site} "
                   f"(path {e.path})\n")
     if cycles:
         out.write("\n\n".join(witness.format_reversal(c) for c in cycles) + "\n")
     else:
         out.write("no lock order reversals\n")
-    return 0
+    return status
 
 
 def _variant_names(text):

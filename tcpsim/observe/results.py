@@ -14,6 +14,7 @@ from .lockprof import format_stats, per_connection
 from .top import format_top
 
 SPIN_LEAVES = tuple(dict.fromkeys(SPIN_FUNCTION.values()))
+PMC_EVENT = "unhalted-cycles"  # the event the engine samples (pmc_sample_cycles of them per sample)
 
 
 def busy(result: dict, cpus) -> list[float]:
@@ -176,8 +177,13 @@ def format_top_view(r: dict) -> str:
     return "$ top -SHIPz\n\n" + format_top(r["cpus"], threads)
 
 
-def format_lock_view(r: dict, limit: int = 12) -> str:
-    return "# sysctl debug.lock.prof.stats (sorted by wait_total)" + format_stats(r["lock_profile"][:limit])
+def format_lock_view(r: dict, limit: int | None = 12) -> str:
+    """The lock profile's first ``limit`` rows by wait_total (None: all), saying how many were left out."""
+    rows = r["lock_profile"]
+    shown = rows if limit is None else rows[:limit]
+    more = f"\n({len(rows) - len(shown)} more rows with less waiting: --lock-rows {len(rows)} shows all {len(rows)})" \
+        if len(shown) < len(rows) else ""
+    return "# sysctl debug.lock.prof.stats (sorted by wait_total)" + format_stats(shown) + more
 
 
 def format_profile_view(engine, cpus) -> str:
@@ -185,6 +191,7 @@ def format_profile_view(engine, cpus) -> str:
     for cpu in cpus:
         samples = engine.samples[cpu]
         if samples:
-            out.append(f"# pmcstat -c {cpu} -S unhalted-cycles -O sample.pmc; pmcstat -R sample.pmc -G call.graph")
-            out.append(format_callgraph(samples, f"CPU {cpu}", max_depth=4, threshold=1.0))
+            out.append(f"# pmcstat -c {cpu} -S {PMC_EVENT} -O sample.pmc; pmcstat -R sample.pmc -G call.graph")
+            # pmcstat heads the graph with the event's name; the CPU is added, as several graphs follow
+            out.append(format_callgraph(samples, f"{PMC_EVENT} (CPU {cpu})", max_depth=4, threshold=1.0))
     return "\n".join(out)
