@@ -70,3 +70,34 @@ def test_reproduce_strict_exits_1_when_a_figure_is_out_of_tolerance(monkeypatch)
     assert main(["reproduce", "--quiet", "--strict"], io.StringIO(), io.StringIO()) == 1
     monkeypatch.setattr(tcpsim.reproduce, "reproduce", lambda *a, **k: (rows[:1] + rows[2:], {}))
     assert main(["reproduce", "--quiet", "--strict"], io.StringIO(), io.StringIO()) == 0
+
+
+def test_top_header_counts_threads_by_state():
+    from tcpsim.observe.top import format_header
+
+    text = format_header(1003, 6.016, 0.12, ["CPU0", "RUN", "*tcp", "WAIT", "kqread", "accept"])
+    assert text.splitlines() == ["last pid:  1003;  load averages:  6.02,  6.02,  6.02  up 0+00:00:00",
+                                 "6 threads:   2 running, 2 sleeping, 1 waiting, 1 lock"]
+
+
+def test_top_shows_the_lock_a_blocked_thread_waits_on(harness):
+    from tcpsim.observe.results import thread_states
+
+    h = harness()
+    owner, waiter, idle = h.thread("owner", 0), h.thread("waiter", 1), h.thread("idle", 2)
+    # the owner leaves its CPU holding rw:tcp, so the waiter stops spinning and sleeps on the turnstile
+    h.start(owner, 0, [("acquire", "tcp", "W"), ("sleep", 200_000), ("release", "tcp")])
+    h.start(waiter, 1_000, [("acquire", "tcp", "W"), ("release", "tcp")])
+    h.run(100_000)
+    states = thread_states(h.engine)
+    assert states["waiter"] == "*tcp" and states["owner"] == "-" and states["idle"] == "-"
+
+
+def test_run_prints_top_header_and_states(small):
+    _, text, _ = _run(small, "--duration", "0.002")
+    top = text[text.index("$ top -SHIPz"):text.index("$ vmstat")]
+    lines = top.splitlines()
+    assert lines[1].startswith("last pid:") and "load averages:" in lines[1]
+    assert lines[2].split(":")[0].endswith("threads") and lines[3].startswith("CPU 0:")
+    states = {line.split()[6] for line in lines if "tcp_server" in line or "intr{" in line}
+    assert states <= {"RUN", "WAIT", "kqread", "accept", "-"} | {f"CPU{c}" for c in range(8)} | {"*tcp", "*tcpinp"}
