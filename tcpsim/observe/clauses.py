@@ -150,10 +150,8 @@ class Clause:
                 if track:
                     first_last = since.get(args["conn"])
                     if first_last is None:
-                        if any(v in self.uses for v in CONNECTION_VARIABLES):
-                            return  # not known yet for this connection
-                    else:
-                        env["lifetime"], env["elapsed"] = now - first_last[0], now - first_last[1]
+                        return  # lifetime and elapsed are not known yet for this connection
+                    env["lifetime"], env["elapsed"] = now - first_last[0], now - first_last[1]
             for var, op, lit in pred:
                 if not OPERATORS[op](env[var] if var in NUMERIC else str(env[var]), lit):
                     return

@@ -138,7 +138,9 @@ def thread_states(engine) -> dict[str, str]:
     else its sleep state (SLEEP_STATE)."""
     locks = [*engine.global_locks.values(), *engine.group_locks.values(), *engine.listen_locks.values(),
              *engine.buckets]
-    locks += [th.conn.inp_lock for th in engine.threads if getattr(th.conn, "inp_lock", None) is not None]
+    # a connection's lock, or a TIME-WAIT entry's: only those of the connection a thread is working on
+    locks += [lock for th in engine.threads for lock in (getattr(th.conn, "inp_lock", None),
+                                                         getattr(th.tw, "inp_lock", None)) if lock is not None]
     blocked = {w.thread.name: "*" + lock.display.split(":", 1)[-1] for lock in locks for w in lock.sleepers}
     queued = {entry[2].name for cpu in engine.cpus for entry in cpu.runq}
     return {th.name: f"CPU{th.cpu}" if th.running else blocked.get(th.name) or ("RUN" if th.name in queued else
