@@ -45,7 +45,7 @@ class Result(dict):
                         for row in r["lock_profile"][:_TOP_LOCKS])
         spins = "; ".join(f"CPU {p['cpu']}: " + ", ".join(f"{leaf} {100 * share:.0f}%"
                                                           for leaf, share in p["spin_share"].items() if share)
-                          for p in r["profile"] if any(p["spin_share"].values()))
+                          for p in r.get("profile", ()) if any(p["spin_share"].values()))
         return (f"<div><p>{head}</p>"
                 f"<table><tr><th></th><th>busy</th>{legend}<th></th></tr>{cpus}</table>"
                 f"<p>Lock sites with the most waiting (of {len(r['lock_profile'])}):</p>"
