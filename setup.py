@@ -36,7 +36,7 @@ setup(
         # sweep/compare --scheduler: runs on a dask.distributed cluster (install it on the workers too)
         "dask": ["dask[distributed]>=2023.1"],
         # the tests run every notebook in notebooks/ on a fresh kernel
-        "test": ["pytest>=7", "matplotlib>=3.7", "scipy>=1.10", "pandas>=2.0", "pyarrow>=14",
+        "test": ["pytest>=7", "matplotlib>=3.7", "pillow>=9", "scipy>=1.10", "pandas>=2.0", "pyarrow>=14",
                  "dask[distributed]>=2023.1", "nbclient>=0.8", "nbformat>=5", "ipykernel>=6"],
         "notebook": ["pandas>=2.0", "matplotlib>=3.7", "nbclient>=0.8", "jupyter"],
     },

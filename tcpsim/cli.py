@@ -1,4 +1,4 @@
-"""Command line: ``tcpsim run | reproduce | witness | compare | sweep | plot | sensitivity | calibrate``.
+"""Command line: ``tcpsim run | report | reproduce | witness | compare | sweep | plot | sensitivity | calibrate``.
 
 ``main(argv) -> int`` is a thin layer over the library and never calls ``sys.exit``; a user's mistake
 (``TcpsimError``) is one line on stderr and status 2, never a traceback.
@@ -15,7 +15,8 @@ from pathlib import Path
 from . import __version__, scenario, witness
 from .engines import DEFAULT_ENGINE, ENGINES
 from .errors import TcpsimError
-from .observe.probes import Aggregation, Probes
+from .observe.clauses import Clause
+from .observe.probes import Probes
 from .observe.results import (format_lock_view, format_profile_view, format_summary, format_top_view,
                               format_vmstat_view)
 from .progress import for_terminal
@@ -93,6 +94,11 @@ def _allow_lor(p):
                    help="run a variant even if WITNESS finds a lock order reversal (default: refuse it, exit 2)")
 
 
+def _lock_rows(p):
+    p.add_argument("--lock-rows", type=_integer(0, None, ">= 0"), default=12, metavar="N",
+                   help="lock profile rows to show, by wait_total (default 12; 0: all)")
+
+
 def _quiet(p):
     p.add_argument("--quiet", action="store_true",
                    help="no progress bar and no warnings on stderr (the bar is drawn only when stderr is a terminal)")
@@ -127,16 +133,44 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--variant", help="locking variant, built-in names joined with + (default: the scenario's)")
     _allow_lor(r)
     r.add_argument("--profile-cpus", type=_int_list, help="CPUs whose pmcstat call graph to print (default: the interrupt CPUs)")
-    r.add_argument("--probe", action="append", default=[], metavar="PATTERN",
-                   help="count firings of the probes matching PATTERN by probe and lock/site/segment, like "
-                        "dtrace -n 'PATTERN { @[probename, ...] = count(); }' (repeatable; e.g. 'lockstat:::rw-block')")
+    r.add_argument("--probe", action="append", default=[], metavar="CLAUSE",
+                   help="a DTrace-like clause 'PROBE [/PREDICATE/] [{ @[KEYS] = FUNC(VAR) }]' whose aggregation is "
+                        "printed at the end, FUNC one of count, sum, avg, min, max, quantize, lquantize (e.g. "
+                        "'tcp:::state-change /new == TIME_WAIT/ { @ = quantize(lifetime) }'); a bare PROBE pattern "
+                        "counts firings by probe and lock/site/segment (repeatable; e.g. 'lockstat:::rw-spin')")
+    _lock_rows(r)
+    r.add_argument("--no-pmcstat", action="store_true",
+                   help="leave out the pmcstat call graphs (text) and the sampled profile ('profile' in --json)")
+    r.add_argument("--folded", metavar="FILE", help="also write the pmcstat samples of the --profile-cpus as folded "
+                   "stacks (flamegraph.pl input; each stack starts with a 'CPU n' frame)")
+    r.add_argument("--speedscope", metavar="FILE", help="also write the pmcstat samples of the --profile-cpus as a "
+                   "speedscope JSON file (one sampled profile per CPU)")
+
+    rep = sub.add_parser("report", help="run one scenario and write one self-contained HTML page: summary, top, "
+                                        "vmstat -i, lock profile, pmcstat, CPU and lock plots, flame graphs")
+    rep.add_argument("scenario", help="scenario TOML file")
+    rep.add_argument("-o", "--output", required=True, metavar="FILE.html", help="HTML file to write")
+    rep.add_argument("--seed", type=_seed, help="seed of every random stream (default: the scenario's)")
+    rep.add_argument("--duration", type=_positive, help="measured window in simulated seconds (default: the scenario's)")
+    rep.add_argument("--warmup", type=_positive, help="warm-up in simulated seconds (default: the scenario's)")
+    rep.add_argument("--variant", help="locking variant, built-in names joined with + (default: the scenario's)")
+    rep.add_argument("--engine", choices=ENGINES, default=DEFAULT_ENGINE,
+                     help=f"simulation engine (default: {DEFAULT_ENGINE}; choices: {', '.join(ENGINES)})")
+    rep.add_argument("--profile-cpus", type=_int_list,
+                     help="CPUs whose call graph and flame graph to show (default: the interrupt CPUs)")
+    _lock_rows(rep)
+    _allow_lor(rep)
 
     rp = sub.add_parser("reproduce", help="run the article's configurations and compare with its figures")
     _common(rp, "the scenarios'")
     rp.add_argument("--jobs", type=_jobs, default=1, help="the four runs in parallel local processes (default: 1)")
+    rp.add_argument("--strict", action="store_true",
+                    help="exit with status 1 when a judged figure is out of tolerance (default: 0 whenever it ran)")
     _quiet(rp)
 
-    w = sub.add_parser("witness", help="lock-order graph and reversals of a variant (or of a scenario's variant)")
+    w = sub.add_parser("witness", help="lock-order graph and reversals of a variant (or of a scenario's variant)",
+                       epilog="exit status: 0 no reversal; 1 a lock order reversal or an rwlock upgrade was found; "
+                              "2 a usage error")
     w.add_argument("variant", help="built-in variant(s) joined with +, or a scenario TOML file")
     w.add_argument("--dot", help="also write the graph as Graphviz DOT to this file")
     w.add_argument("--json", action="store_true", help="print the graph and reversals as JSON (default: text)")
@@ -194,28 +228,91 @@ def _load(args):
     return scenario.load(args.scenario, over)
 
 
-def cmd_run(args, out, err) -> int:
-    model = _load(args)
-    witness.refuse(model, args.allow_lor)
+def _profile_cpus(args, model) -> list[int]:
+    """--profile-cpus, checked against the machine; default: the interrupt CPUs."""
     cpus = args.profile_cpus or sorted(set(model.hardware.queue_cpus))
     bad = [c for c in cpus if not 0 <= c < model.hardware.cpus]
     if bad:
         raise TcpsimError(f"--profile-cpus: CPU {bad[0]} does not exist; allowed: 0 to {model.hardware.cpus - 1}")
+    return cpus
+
+
+def _output_file(path, option):
+    """Refuse, before anything runs, an output file whose folder does not exist."""
+    if path is not None and not Path(path).resolve().parent.is_dir():
+        raise TcpsimError(f"{option} {path}: folder {Path(path).parent} does not exist; allowed: a file in an "
+                          "existing folder")
+
+
+def _write_text(path, text, option):
+    try:
+        Path(path).write_text(text)
+    except OSError as e:
+        raise TcpsimError(f"{option} {path}: cannot write ({e.strerror})") from None
+
+
+def _write_flame(args, engine, cpus):
+    """--folded and --speedscope: the samples of the profiled CPUs."""
+    from .observe.flame import folded, speedscope
+
+    samples = {c: engine.samples[c] for c in cpus}
+    if args.folded:
+        _write_text(args.folded, folded(samples), "--folded")
+    if args.speedscope:
+        name = f"{engine.m.name} ({engine.m.variant})"
+        _write_text(args.speedscope, json.dumps(speedscope(samples, name), separators=(",", ":")) + "\n",
+                    "--speedscope")
+
+
+def cmd_run(args, out, err) -> int:
+    if args.no_pmcstat:
+        given = [o for o, v in (("--profile-cpus", args.profile_cpus), ("--folded", args.folded),
+                                ("--speedscope", args.speedscope)) if v]
+        if given:
+            raise TcpsimError(f"--no-pmcstat and {given[0]}: {given[0]} needs the pmcstat samples; allowed: one of them")
+    model = _load(args)
+    witness.refuse(model, args.allow_lor)
+    cpus = _profile_cpus(args, model)
+    _output_file(args.folded, "--folded")
+    _output_file(args.speedscope, "--speedscope")
+    clauses = [Clause(text) for text in args.probe]  # every clause checked before the run
     probes = Probes()
-    aggregations = [(pattern, Aggregation(probes, pattern)) for pattern in args.probe]
+    for clause in clauses:
+        clause.attach(probes)
     t0 = time.perf_counter()
     result, engine = run_model(model, args.engine, probes)
     result["wall_s"] = round(time.perf_counter() - t0, 3)
-    if aggregations:  # whole run, warm-up included, as dtrace counts from the moment it attaches
-        result["probes"] = {p: [{"key": list(k), "count": v} for k, v in sorted(a.counts.items())]
-                            for p, a in aggregations}
+    _write_flame(args, engine, cpus)
+    if clauses:  # whole run, warm-up included, as dtrace aggregates from the moment it attaches
+        result["probes"] = {c.text: c.aggregation.data() for c in clauses}
+    if args.no_pmcstat:
+        del result["profile"]
     if args.json:
         out.write(json.dumps(result, indent=1) + "\n")
         return 0
     views = [format_summary(result) + f"   ({result['wall_s']} s of wall time)", format_top_view(result),
-             format_vmstat_view(result), format_lock_view(result), format_profile_view(engine, cpus)]
-    views += [f"# dtrace -n '{p} {{ @[probename, ...] = count(); }}'  (whole run)\n{a.format()}" for p, a in aggregations]
+             format_vmstat_view(result), format_lock_view(result, args.lock_rows or None)]
+    if not args.no_pmcstat:
+        views.append(format_profile_view(engine, cpus))
+    views += [f"# dtrace -n '{c.describe()}'  (whole run)\n{c.aggregation.format()}" for c in clauses]
     out.write("\n\n".join(views) + "\n")
+    return 0
+
+
+def cmd_report(args, out, err) -> int:
+    from .report import render
+
+    model = _load(args)
+    witness.refuse(model, args.allow_lor)
+    cpus = _profile_cpus(args, model)
+    _output_file(args.output, "-o")
+    result, engine = run_model(model, args.engine)
+    rerun = (f"to rerun: tcpsim report {args.scenario} --seed {result['seed']} --duration {result['duration_s']} "
+             f"--warmup {result['warmup_s']} --variant {result['variant']} --engine {args.engine} "
+             f"--profile-cpus {','.join(map(str, cpus))}")
+    page = render(result, engine, cpus, args.lock_rows or None, command=rerun)
+    _write_text(args.output, page, "-o")
+    out.write(f"wrote {args.output} ({len(page.encode()) // 1024} KiB): {result['goodput_cps']:,.0f} connections/s\n")
     return 0
 
 
@@ -231,12 +328,12 @@ def cmd_reproduce(args, out, err) -> int:
     if args.json:
         out.write(json.dumps({"rows": [asdict(r) for r in rows], "wall_s": wall,
                               "runs": {k: v[0] for k, v in runs.items()}}, indent=1) + "\n")
-        return 0
+        return 1 if args.strict and not all(r.ok for r in rows if r.ok is not None) else 0
     out.write(format_rows(rows) + "\n")
     judged = [r for r in rows if r.ok is not None]
     out.write(f"\n{sum(r.ok for r in judged)} of {len(judged)} figures within tolerance "
               f"({len(rows) - len(judged)} not judged); {wall} s of wall time\n")
-    return 0
+    return 1 if args.strict and not all(r.ok for r in judged) else 0
 
 
 def cmd_witness(args, out, err) -> int:
@@ -253,6 +350,8 @@ def cmd_witness(args, out, err) -> int:
         name = args.variant
     edges = witness.static_edges(paths, locks)
     cycles = witness.reversals(edges)
+    upgrades = witness.upgrades(paths, locks)
+    status = 1 if cycles or upgrades else 0  # as a check in a script: 1 when the variant would deadlock
     if args.dot:
         try:
             Path(args.dot).write_text(witness.to_dot(edges, cycles))
@@ -262,16 +361,16 @@ def cmd_witness(args, out, err) -> int:
         out.write(json.dumps({"variant": name, "edges": witness.edges_as_data(edges),
                               "reversals": [witness.edges_as_data({(e.first, e.second): e for e in c})
                                             for c in cycles]}, indent=1) + "\n")
-        return 0
+        return status
     out.write(f"WITNESS: variant {name}\n{witness.format_graph(edges)}\n\n")
-    for e in witness.upgrades(paths, locks):
+    for e in upgrades:
         out.write(f"rwlock upgrade (self-deadlock): {e.first} R @ {e.first_site}, then W @ {e.second_site} "
                   f"(path {e.path})\n")
     if cycles:
         out.write("\n\n".join(witness.format_reversal(c) for c in cycles) + "\n")
     else:
         out.write("no lock order reversals\n")
-    return 0
+    return status
 
 
 def _variant_names(text):
@@ -403,7 +502,7 @@ def cmd_calibrate(args, out, err) -> int:
     return 0
 
 
-COMMANDS = {"calibrate": cmd_calibrate, "run": cmd_run, "reproduce": cmd_reproduce, "witness": cmd_witness, "compare": cmd_compare,
+COMMANDS = {"calibrate": cmd_calibrate, "run": cmd_run, "report": cmd_report, "reproduce": cmd_reproduce, "witness": cmd_witness, "compare": cmd_compare,
             "sweep": cmd_sweep, "sensitivity": cmd_sensitivity, "plot": cmd_plot}
 
 

@@ -6,10 +6,12 @@
 - ``lock_waits(result)``: one run's lock sites by wait_total, as LOCK_PROFILING sorts them;
 - ``time_series(result)``: one run's goodput, ring depths, accept queue and TIME-WAIT list over time.
 
-matplotlib is optional (``pip install 'tcpsim[plot]'``) and drawn with the file-only Agg backend.
+matplotlib is optional (``pip install 'tcpsim[plot]'``) and drawn with the file-only Agg backend (in a Jupyter
+kernel, with the notebook's own backend, so that a returned Figure shows inline).
 """
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from .errors import TcpsimError
@@ -22,11 +24,21 @@ CPU_SHARES = (("user", "#4477aa"), ("system", "#cc6677"), ("interrupt", "#ddcc77
 def pyplot():
     try:
         import matplotlib
-        matplotlib.use("Agg")
+        if "ipykernel" not in sys.modules:  # in Jupyter keep the inline backend, or figures would not show
+            matplotlib.use("Agg")
         import matplotlib.pyplot as plt
     except ImportError:
         raise TcpsimError("plots need matplotlib; allowed: pip install 'tcpsim[plot]'") from None
     return plt
+
+
+def subplots(**kw):
+    """``pyplot.subplots(**kw)``, the figure detached from pyplot: a notebook then shows it once, as the cell's
+    value, instead of a second time when the inline backend flushes pyplot's open figures."""
+    plt = pyplot()
+    fig, ax = plt.subplots(**kw)
+    plt.close(fig)
+    return fig, ax
 
 
 def check_path(path, option: str = "-o") -> Path:
@@ -56,13 +68,12 @@ def scaling(rows: list[dict]):
     if missing:
         raise TcpsimError(f"results: no {', '.join(sorted(missing))} column; allowed: the rows of tcpsim sweep or "
                           "compare (-o RESULTS.parquet|.csv)")
-    plt = pyplot()
     others = [k for k in label_keys(rows) if not k.startswith("hardware.queue")]  # queues are the x axis
     lines: dict[str, list[dict]] = {}
     for p in by_point(rows):
         name = ", ".join([p["variant"], *(f"{k}={p[k]}" for k in others)])
         lines.setdefault(name, []).append(p)
-    fig, ax = plt.subplots(figsize=(7, 4.5))
+    fig, ax = subplots(figsize=(7, 4.5))
     for name, points in lines.items():
         points.sort(key=lambda p: p["queues"])
         x = [p["queues"] for p in points]
@@ -87,9 +98,8 @@ def scaling(rows: list[dict]):
 
 def cpu_bars(result: dict):
     """One bar per CPU of a run (``simulate``'s result), stacked user / system / interrupt / idle in %."""
-    plt = pyplot()
     cpus = result["cpus"]
-    fig, ax = plt.subplots(figsize=(max(5, 0.6 * len(cpus) + 2), 4))
+    fig, ax = subplots(figsize=(max(5, 0.6 * len(cpus) + 2), 4))
     x = [c["cpu"] for c in cpus]
     bottom = [0.0] * len(cpus)
     for share, color in CPU_SHARES:
@@ -108,9 +118,8 @@ def cpu_bars(result: dict):
 
 def lock_waits(result: dict, limit: int = 12):
     """The ``limit`` lock sites of a run with the most wait_total (µs), longest on top."""
-    plt = pyplot()
     rows = sorted(result["lock_profile"], key=lambda r: -r["wait_total"])[:limit][::-1]
-    fig, ax = plt.subplots(figsize=(8, 0.35 * len(rows) + 1.5))
+    fig, ax = subplots(figsize=(8, 0.35 * len(rows) + 1.5))
     ax.barh(range(len(rows)), [r["wait_total"] for r in rows], color="#cc6677")
     ax.set_yticks(range(len(rows)), [r["name"] for r in rows], fontsize=8)
     ax.set_xlabel("wait_total (µs)")

@@ -168,7 +168,13 @@ def reproduce(seed=None, duration_s=None, engine="simpy", paper_dir: Path = PAPE
     return evaluate(f2, e2, f3, e3, runs), runs
 
 
+# Widest a column of the table may be; longer cells wrap onto continuation lines, so it fits 120 columns.
+_CAPS = {"figure": 6, "what": 34, "article": 18, "model": 18, "within": 6, "role": 11, "tolerance": 14}
+
+
 def format_rows(rows: list[Row]) -> str:
+    import textwrap
+
     def show(v):
         if v is None:
             return "-"
@@ -178,10 +184,16 @@ def format_rows(rows: list[Row]) -> str:
             return f"{v:,}"
         return str(v)
 
-    head = ("figure", "what", "article", "model", "within", "role", "tolerance")
+    head = tuple(_CAPS)
     table = [head] + [(r.figure, r.what, show(r.article), show(r.model),
                        {True: "yes", False: "NO", None: "-"}[r.ok], r.role, r.tolerance) for r in rows]
-    widths = [max(len(str(row[i])) for row in table) for i in range(len(head))]
-    lines = ["  ".join(str(c).ljust(w) for c, w in zip(row, widths)).rstrip() for row in table]
+    wrapped = [[textwrap.wrap(c, _CAPS[h], break_on_hyphens=False) or [""] for c, h in zip(row, head)]
+               for row in table]
+    widths = [max(len(line) for row in wrapped for line in row[i]) for i in range(len(head))]
+    lines = []
+    for row in wrapped:
+        for k in range(max(len(cell) for cell in row)):
+            lines.append("  ".join((cell[k] if k < len(cell) else "").ljust(w)
+                                   for cell, w in zip(row, widths)).rstrip())
     lines.insert(1, "  ".join("-" * w for w in widths))
     return "\n".join(lines)

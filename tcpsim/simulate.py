@@ -10,28 +10,58 @@ from pathlib import Path
 
 from . import scenario
 from .engines import DEFAULT_ENGINE, make_engine
+from .errors import TcpsimError
+from .observe.result import Result
 from .observe.results import collect
 
 
 def overrides(seed=None, duration_s=None, warmup_s=None) -> dict:
-    run = {}
-    if seed is not None:
-        run["seed"] = seed
-    if duration_s is not None:
-        run["duration_s"] = duration_s
-    if warmup_s is not None:
-        run["warmup_s"] = warmup_s
-    return {"run": run} if run else {}
+    """The ``[run]`` overrides of the common options ({} when none is given)."""
+    return merge_overrides(None, seed=("run", "seed", seed), duration_s=("run", "duration_s", duration_s),
+                           warmup_s=("run", "warmup_s", warmup_s))
 
 
 def run_model(model, engine: str = DEFAULT_ENGINE, probes=None):
-    """Run a built Model; return (result dict, finished engine) -- the engine keeps the raw samples.
+    """Run a built Model; return (Result, finished engine) -- the engine keeps the raw samples.
     ``probes``: an ``observe.probes.Probes`` whose callbacks fire during the run."""
     eng = make_engine(model, engine, probes).run()
-    return collect(eng), eng
+    return Result(collect(eng)), eng
+
+
+def merge_overrides(given: dict | None, **named) -> dict:
+    """``given`` ({section: {key: value}}) plus the named arguments' own overrides ({section: {key: value}});
+    a key set both ways is an error rather than one silently winning."""
+    if given is None:
+        given = {}
+    if not isinstance(given, dict) or not all(isinstance(v, dict) for v in given.values()):
+        raise TcpsimError(f"overrides: {given!r} is not a table of sections; allowed: {{section: {{key: value}}}}, "
+                          'e.g. {"hardware": {"queues": 8}}')
+    out = {section: dict(keys) for section, keys in given.items()}
+    for argument, (section, key, value) in named.items():
+        if value is None:
+            continue
+        if key in out.get(section, {}):
+            raise TcpsimError(f"{argument} and overrides[{section!r}][{key!r}] both set [{section}] {key}; "
+                              "allowed: one of them")
+        out.setdefault(section, {})[key] = value
+    return out
 
 
 def simulate(path: str | Path, seed=None, duration_s=None, warmup_s=None, engine: str = DEFAULT_ENGINE,
-             probes=None) -> dict:
-    model = scenario.load(path, overrides(seed, duration_s, warmup_s))
-    return run_model(model, engine, probes)[0]
+             probes=None, variant: str | None = None, overrides: dict | None = None) -> Result:
+    """Run the scenario file at ``path`` once and return its result.
+
+    ``seed``, ``duration_s`` (the measured window) and ``warmup_s`` replace the scenario's ``[run]`` keys;
+    ``variant`` its ``[scenario] variant`` (built-in names joined with ``+``, or the file's own ``[variant]``);
+    ``overrides`` any other keys, as ``{section: {key: value}}`` (``{"hardware": {"queues": 8}}``), validated
+    like the file itself. ``engine``: ``tcpsim.engines.ENGINES``; ``probes``: an ``observe.probes.Probes`` whose
+    callbacks fire during the run.
+
+    The result is a ``Result``: a dict with every key ``tcpsim run --json`` prints (``goodput_cps``, ``cpus``,
+    ``threads``, ``lock_profile``, ``profile``, ...), shown as an HTML summary in Jupyter;
+    ``tcpsim.observe.frames`` turns its parts into DataFrames and ``tcpsim.plots`` draws them. A mistake in the
+    file, a key or a value raises ``TcpsimError`` with a one-line message.
+    """
+    over = merge_overrides(overrides, seed=("run", "seed", seed), duration_s=("run", "duration_s", duration_s),
+                           warmup_s=("run", "warmup_s", warmup_s), variant=("scenario", "variant", variant))
+    return run_model(scenario.load(path, over), engine, probes)[0]

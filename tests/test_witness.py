@@ -68,7 +68,7 @@ def test_witness_command_and_dot(tmp_path):
     p = _write(tmp_path, REVERSED)
     out = io.StringIO()
     dot = tmp_path / "g.dot"
-    assert main(["witness", str(p), "--dot", str(dot)], out, io.StringIO()) == 0
+    assert main(["witness", str(p), "--dot", str(dot)], out, io.StringIO()) == 1  # found one: a failed check
     assert "lock order reversal:" in out.getvalue()
     assert dot.read_text().startswith("digraph witness") and "color=red" in dot.read_text()
     out = io.StringIO()
@@ -133,7 +133,7 @@ def test_an_rwlock_upgrade_is_refused(tmp_path):
     assert main(["run", str(p), "--allow-lor"], io.StringIO(), err) == 2
     assert "cannot be upgraded" in err.getvalue() and "tcp_usrreq.c:231" in err.getvalue()
     out = io.StringIO()
-    assert main(["witness", str(p)], out, io.StringIO()) == 0 and "self-deadlock" in out.getvalue()
+    assert main(["witness", str(p)], out, io.StringIO()) == 1 and "self-deadlock" in out.getvalue()
 
 
 def test_a_defined_but_unused_variant_is_an_error(tmp_path):
@@ -154,3 +154,10 @@ def test_compare_baseline_against_a_user_variant(tmp_path):
     m = scenario.load(tmp_path / "s.toml", {"scenario": {"variant": "baseline"}})
     assert m.variant == "baseline" and "tcp_usrreq.c:984" in {
         st.site for st in m.paths["close"].steps if hasattr(st, "site")}
+
+
+def test_witness_json_exit_status_follows_the_finding(tmp_path):
+    out = io.StringIO()
+    assert main(["witness", str(_write(tmp_path, REVERSED)), "--json"], out, io.StringIO()) == 1
+    assert json.loads(out.getvalue())["reversals"]
+    assert main(["witness", "rlock", "--json"], io.StringIO(), io.StringIO()) == 0

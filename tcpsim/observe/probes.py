@@ -25,19 +25,32 @@ so a run without probes pays nothing for them.
 """
 from __future__ import annotations
 
-from collections import Counter
 from fnmatch import fnmatchcase
 
 from ..errors import TcpsimError
 
-PROBES = (
-    "tcp:::state-change", "tcp:::receive", "tcp:::send", "tcp:::drop",
-    "lockstat:::rw-acquire", "lockstat:::rw-spin", "lockstat:::rw-block", "lockstat:::rw-release",
-    "lockstat:::adaptive-acquire", "lockstat:::adaptive-spin", "lockstat:::adaptive-block",
-    "lockstat:::adaptive-release",
-    "sched:::on-cpu", "sched:::off-cpu", "sched:::preempt",
-    "fbt::ixgbe_msix_que:entry", "fbt::ixgbe_rxeof:return", "fbt::ixgbe_enable_queue:entry",
-)
+# Every probe and the arguments it fires with (the table above), in the order the table lists them.
+PROBE_ARGS = {
+    "tcp:::state-change": ("conn", "old", "new"), "tcp:::receive": ("conn", "segment"),
+    "tcp:::send": ("conn", "segment"), "tcp:::drop": ("conn", "segment", "reason"),
+    **{f"lockstat:::{kind}-{name}": args for kind in ("rw", "adaptive") for name, args in (
+        ("acquire", ("lock", "mode", "site", "thread", "wait")), ("spin", ("lock", "mode", "site", "thread", "ns")),
+        ("block", ("lock", "mode", "site", "thread")), ("release", ("lock", "thread", "hold")))},
+    "sched:::on-cpu": ("thread", "cpu"), "sched:::off-cpu": ("thread", "cpu"), "sched:::preempt": ("thread", "cpu"),
+    "fbt::ixgbe_msix_que:entry": ("queue", "eitr"), "fbt::ixgbe_rxeof:return": ("queue", "thread", "cpu", "frames", "more"),
+    "fbt::ixgbe_enable_queue:entry": ("queue", "thread", "cpu"),
+}
+PROBES = tuple(PROBE_ARGS)
+#: The arguments that are numbers (nanoseconds, counts, ids); the others are names.
+NUMERIC_ARGS = frozenset({"conn", "wait", "ns", "hold", "cpu", "queue", "eitr", "frames", "more"})
+
+
+def matching(pattern: str) -> list[str]:
+    """The probes a shell-style pattern names (e.g. 'lockstat:::*-block'); a pattern naming none is an error."""
+    names = [p for p in PROBES if fnmatchcase(p, pattern)]
+    if not names:
+        raise TcpsimError(f"probe {pattern!r} matches no probe; allowed: {', '.join(PROBES)} (or a pattern)")
+    return names
 
 
 class Probes:
@@ -46,10 +59,7 @@ class Probes:
 
     def attach(self, pattern: str, fn) -> None:
         """Call ``fn(probe, time_ns, args)`` at every probe matching ``pattern`` (shell-style, e.g. 'tcp:::*')."""
-        names = [p for p in PROBES if fnmatchcase(p, pattern)]
-        if not names:
-            raise TcpsimError(f"probe {pattern!r} matches no probe; allowed: {', '.join(PROBES)} (or a pattern)")
-        for name in names:
+        for name in matching(pattern):
             self._handlers.setdefault(name, []).append(fn)
 
     def __bool__(self) -> bool:
@@ -65,25 +75,3 @@ class Probes:
 
 def lock_provider(kind: str) -> str:
     return "rw" if kind == "rw" else "adaptive"
-
-
-class Aggregation:
-    """``@[probe, key] = count()`` over the probes matching a pattern, as ``tcpsim run --probe`` prints it."""
-
-    KEYS = {"tcp": ("segment", "new", "reason"), "lockstat": ("lock", "site"), "sched": ("thread",),
-            "fbt": ("queue", "thread")}
-
-    def __init__(self, probes: Probes, pattern: str):
-        self.counts = Counter()
-        probes.attach(pattern, self._count)
-
-    def _count(self, probe, now, args):
-        provider = probe.split(":", 1)[0]
-        key = tuple(str(args[k]) for k in self.KEYS[provider] if k in args)
-        self.counts[(probe,) + key] += 1
-
-    def format(self) -> str:
-        rows = sorted(self.counts.items(), key=lambda kv: (kv[1], kv[0]))
-        if not rows:
-            return "  (no firings)"
-        return "\n".join(f"  {'  '.join(k):<70} {v:>10}" for k, v in rows)

@@ -11,9 +11,10 @@ from ..model.nic import interrupt_rate
 from ..model.rwlock import SPIN_FUNCTION
 from .callgraph import callgraph_tree, format_callgraph, leaf_share
 from .lockprof import format_stats, per_connection
-from .top import format_top
+from .top import format_header, format_top
 
 SPIN_LEAVES = tuple(dict.fromkeys(SPIN_FUNCTION.values()))
+PMC_EVENT = "unhalted-cycles"  # the event the engine samples (pmc_sample_cycles of them per sample)
 
 
 def busy(result: dict, cpus) -> list[float]:
@@ -58,10 +59,12 @@ def collect(engine) -> dict:
             "label": ", ".join(dict.fromkeys(labels.get(i, []))),
         })
     threads = []
+    states = thread_states(engine)
     for th in engine.threads:
         busy = sum(th.busy.values())
         threads.append({
             "name": th.name, "command": th.command, "pid": th.pid, "pri": th.pri, "cpu": th.cpu,
+            "state": states[th.name],
             "user": _pct(th.busy["user"], window_ns), "system": _pct(th.busy["system"], window_ns),
             "interrupt": _pct(th.busy["interrupt"], window_ns), "wcpu": _pct(busy, window_ns),
             "time_s": busy / 1e9,
@@ -142,6 +145,27 @@ def series(raw: dict) -> dict:
     return out
 
 
+# What top's STATE column shows for a thread asleep waiting for work, by the model's thread kinds: interrupt
+# threads WAIT for their interrupt, the accept thread sleeps in accept(), a kqueue worker in kevent ("kqread"),
+# the driver's taskqueue thread on its queue ("-").
+SLEEP_STATE = {"ithread": "WAIT", "callout": "WAIT", "taskqueue": "-", "acceptor": "accept", "worker": "kqread"}
+
+
+def thread_states(engine) -> dict[str, str]:
+    """Each thread's top STATE at the end of the run, as top samples it at an instant: ``CPUn`` on a CPU
+    (spinning included), ``RUN`` on a run queue, ``*name`` asleep on a lock's turnstile (``*tcp`` for rw:tcp),
+    else its sleep state (SLEEP_STATE)."""
+    locks = [*engine.global_locks.values(), *engine.group_locks.values(), *engine.listen_locks.values(),
+             *engine.buckets]
+    # a connection's lock, or a TIME-WAIT entry's: only those of the connection a thread is working on
+    locks += [lock for th in engine.threads for lock in (getattr(th.conn, "inp_lock", None),
+                                                         getattr(th.tw, "inp_lock", None)) if lock is not None]
+    blocked = {w.thread.name: "*" + lock.display.split(":", 1)[-1] for lock in locks for w in lock.sleepers}
+    queued = {entry[2].name for cpu in engine.cpus for entry in cpu.runq}
+    return {th.name: f"CPU{th.cpu}" if th.running else blocked.get(th.name) or ("RUN" if th.name in queued else
+            SLEEP_STATE.get(th.kind, "-")) for th in engine.threads}
+
+
 def _vectors(engine, secs) -> list[dict]:
     """Per NIC queue, in the window: what ``vmstat -i`` counts for its vector, the interrupt rate its EITR
     allows now (``sysctl dev.ix.0.queueN.interrupt_rate``), task passes and frames cleaned by each context."""
@@ -190,14 +214,23 @@ def format_summary(r: dict) -> str:
 def format_top_view(r: dict) -> str:
     threads = [{
         "pid": t["pid"], "username": "root", "pri": t["pri"], "nice": "-", "size": "0K", "res": "0K",
-        "state": f"CPU{t['cpu']}" if t["wcpu"] > 50 else "RUN", "cpu": t["cpu"], "time_s": t["time_s"],
-        "wcpu": t["wcpu"], "command": t["command"],
+        "state": t["state"], "cpu": t["cpu"], "time_s": t["time_s"], "wcpu": t["wcpu"], "command": t["command"],
     } for t in r["threads"] if t["wcpu"] > 0]
-    return "$ top -SHIPz\n\n" + format_top(r["cpus"], threads)
+    # load average: the window's mean number of threads on a CPU (all three: the window is far shorter than a
+    # minute; threads waiting on a run queue are not counted)
+    load = sum(t["wcpu"] for t in r["threads"]) / 100
+    header = format_header(max(t["pid"] for t in r["threads"]), load, r["warmup_s"] + r["duration_s"],
+                           [t["state"] for t in r["threads"]])
+    return "$ top -SHIPz\n" + header + format_top(r["cpus"], threads)
 
 
-def format_lock_view(r: dict, limit: int = 12) -> str:
-    return "# sysctl debug.lock.prof.stats (sorted by wait_total)" + format_stats(r["lock_profile"][:limit])
+def format_lock_view(r: dict, limit: int | None = 12) -> str:
+    """The lock profile's first ``limit`` rows by wait_total (None: all), saying how many were left out."""
+    rows = r["lock_profile"]
+    shown = rows if limit is None else rows[:limit]
+    more = f"\n({len(rows) - len(shown)} more rows with less waiting: --lock-rows {len(rows)} shows all {len(rows)})" \
+        if len(shown) < len(rows) else ""
+    return "# sysctl debug.lock.prof.stats (sorted by wait_total)" + format_stats(shown) + more
 
 
 def format_profile_view(engine, cpus) -> str:
@@ -205,6 +238,7 @@ def format_profile_view(engine, cpus) -> str:
     for cpu in cpus:
         samples = engine.samples[cpu]
         if samples:
-            out.append(f"# pmcstat -c {cpu} -S unhalted-cycles -O sample.pmc; pmcstat -R sample.pmc -G call.graph")
-            out.append(format_callgraph(samples, f"CPU {cpu}", max_depth=4, threshold=1.0))
+            out.append(f"# pmcstat -c {cpu} -S {PMC_EVENT} -O sample.pmc; pmcstat -R sample.pmc -G call.graph")
+            # pmcstat heads the graph with the event's name; the CPU is added, as several graphs follow
+            out.append(format_callgraph(samples, f"{PMC_EVENT} (CPU {cpu})", max_depth=4, threshold=1.0))
     return "\n".join(out)

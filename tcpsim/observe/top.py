@@ -1,6 +1,7 @@
 """Text in the layout of FreeBSD ``top -SHIPz`` (system processes, threads, per-CPU lines, no idle threads).
 
-Only the per-CPU state lines and the thread table are produced; the caller supplies the numbers.
+The header lines (``last pid``, load averages, uptime; the count of threads by state), the per-CPU state lines
+and the thread table are produced; the caller supplies the numbers.
 
 CPU lines follow ``top/display.c``: each state as ``%4.1f%% name`` joined by ``", "``, a value that rounds to
 100.0 printed as ``%4.0f%%`` (``100%``).  Thread rows follow ``top/machine.c``'s SMP thread format::
@@ -12,7 +13,8 @@ except that one extra blank separates C from TIME (see ``_THREAD_FMT``), because
 """
 from __future__ import annotations
 
-__all__ = ["CPU_STATES", "THREAD_HEADER", "format_cpu_line", "format_time", "format_thread", "format_top"]
+__all__ = ["CPU_STATES", "THREAD_HEADER", "format_cpu_line", "format_header", "format_time", "format_thread",
+           "format_top"]
 
 #: CPU state keys in printed order.
 CPU_STATES = ("user", "nice", "system", "interrupt", "idle")
@@ -23,6 +25,32 @@ THREAD_HEADER = "  PID USERNAME   PRI NICE   SIZE    RES STATE   C   TIME    WCP
 # hundredths of M:SS.hh fill all 7 characters, so a blank separates the two here (TIME, WCPU and COMMAND sit
 # one column right of the header).
 _THREAD_FMT = "%5d %-10.10s %3d %4s%7s %6s %-6.6s %2d %7s %6.2f%% %s"
+
+
+def _procstate(state: str) -> str:
+    """The procstates bucket top counts a thread's STATE in (machine.c: running, sleeping, waiting, lock)."""
+    if state.startswith("CPU") or state == "RUN":
+        return "running"
+    if state.startswith("*"):
+        return "lock"
+    return "waiting" if state == "WAIT" else "sleeping"
+
+
+def format_header(last_pid: int, load: float, uptime_s: float, states: list[str]) -> str:
+    """top's first two lines, e.g.::
+
+        last pid:  1003;  load averages:  6.02,  6.02,  6.02  up 0+00:00:00
+        12 threads:    7 running, 3 sleeping, 2 waiting
+
+    (``threads``, not ``processes``, because -H lists threads, as FreeBSD's top then says.)"""
+    secs = int(uptime_s)
+    up = "up %d+%02d:%02d:%02d" % (secs // 86400, secs // 3600 % 24, secs // 60 % 60, secs % 60)
+    counts = {}
+    for state in states:
+        counts[_procstate(state)] = counts.get(_procstate(state), 0) + 1
+    parts = ", ".join(f"{counts[k]} {k}" for k in ("running", "sleeping", "waiting", "lock") if counts.get(k))
+    return (f"last pid: {last_pid:5d};  load averages: {load:5.2f}, {load:5.2f}, {load:5.2f}  {up}\n"
+            f"{len(states)} threads:   {parts}\n")
 
 
 def _pct(value: float) -> str:

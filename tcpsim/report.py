@@ -1,0 +1,81 @@
+"""``tcpsim report``: one run as one self-contained HTML file, for sending to someone or attaching to an issue.
+
+The page holds the summary, the four FreeBSD views (``top -SHIPz``, ``vmstat -i``, the lock profile, the
+``pmcstat -G`` call graphs), the CPU and lock-wait plots of ``tcpsim.plots`` and a flame graph per profiled
+CPU (``observe.flame``). Images are PNGs embedded as ``data:`` URIs and the style sheet is inline, so the file
+needs nothing beside it and no network. ``scripts/check_report.py`` opens it in headless Chromium and checks
+that every image decoded.
+"""
+from __future__ import annotations
+
+import base64
+import html
+import io
+
+from . import plots
+from .observe.flame import flame_figure
+from .observe.results import (format_lock_view, format_profile_view, format_summary, format_top_view,
+                              format_vmstat_view)
+
+DPI = 80  # small files; the pictures are read on a screen
+
+_STYLE = """
+body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 1100px; color: #222; }
+h1 { font-size: 1.4em; } h2 { font-size: 1.15em; margin-top: 2em; border-bottom: 1px solid #ccc; }
+pre { background: #f6f6f6; padding: 0.8em; overflow-x: auto; font-size: 12px; line-height: 1.3; }
+img { max-width: 100%; display: block; margin: 0.5em 0; }
+table.summary td { padding: 0.15em 1em 0.15em 0; } footer { color: #777; font-size: 0.85em; margin-top: 3em; }
+"""
+
+
+def _png(fig) -> str:
+    """A Figure as a data: URI (and the figure released)."""
+    plt = plots.pyplot()
+    buf = io.BytesIO()
+    try:
+        fig.savefig(buf, format="png", dpi=DPI)
+    finally:
+        plt.close(fig)
+    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def _img(fig, alt: str) -> str:
+    return f'<img src="{_png(fig)}" alt="{html.escape(alt)}">'
+
+
+def _pre(text: str) -> str:
+    return f"<pre>{html.escape(text)}</pre>"
+
+
+def render(result: dict, engine, cpus, lock_rows: int = 12, command: str = "") -> str:
+    """The HTML page of a finished run: ``result`` and ``engine`` as ``simulate.run_model`` returns them,
+    ``cpus`` the CPUs whose call graph and flame graph to show."""
+    r = result
+    lat = r["latency_ms"]
+    facts = [("goodput", f"{r['goodput_cps']:,.0f} connections/s"), ("offered", f"{r['offered_cps']:,.0f}/s"),
+             ("latency p50 / p90 / p99", f"{lat['p50']} / {lat['p90']} / {lat['p99']} ms"),
+             ("drops", ", ".join(f"{k} {v}" for k, v in r["drops"].items()) or "none"),
+             ("window", f"{r['duration_s']} s after {r['warmup_s']} s of warm-up (simulated)"),
+             ("variant / engine / seed", f"{r['variant']} / {r['engine']} / {r['seed']}")]
+    rows = "".join(f"<tr><td>{html.escape(k)}</td><td><b>{html.escape(v)}</b></td></tr>" for k, v in facts)
+    flames = [_img(flame_figure(engine.samples[c], f"CPU {c}: pmcstat samples as a flame graph", dpi=DPI),
+                   f"flame graph of CPU {c}") for c in cpus if engine.samples[c]]
+    title = f"tcpsim: {r['scenario']} ({r['variant']})"
+    parts = [
+        f"<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{html.escape(title)}</title>"
+        f"<style>{_STYLE}</style></head><body>",
+        f"<h1>{html.escape(title)}</h1>",
+        f'<table class="summary">{rows}</table>',
+        _pre(format_summary(r)),
+        "<h2>CPUs (top -SHIPz)</h2>", _img(plots.cpu_bars(r), "CPU time per CPU"), _pre(format_top_view(r)),
+        "<h2>Interrupts (vmstat -i)</h2>", _pre(format_vmstat_view(r)),
+        "<h2>Lock profile (LOCK_PROFILING)</h2>", _img(plots.lock_waits(r), "lock waiting by site"),
+        _pre(format_lock_view(r, lock_rows)),
+        f"<h2>Where the CPUs {', '.join(map(str, cpus))} spend their cycles (pmcstat)</h2>",
+        *(flames or ["<p>No samples on these CPUs in the window.</p>"]),
+        _pre(format_profile_view(engine, cpus)),
+        f"<footer>tcpsim {html.escape(r['version'])}; scenario sha256 {html.escape(r['scenario_sha256'])}"
+        + (f"; {html.escape(command)}" if command else "") + "</footer>",
+        "</body></html>\n",
+    ]
+    return "\n".join(parts)
