@@ -163,7 +163,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     rp = sub.add_parser("reproduce", help="run the article's configurations and compare with its figures")
     _common(rp, "the scenarios'")
-    rp.add_argument("--jobs", type=_jobs, default=1, help="the four runs in parallel local processes (default: 1)")
+    rp.add_argument("--jobs", type=_jobs, default=1, help="the runs in parallel local processes (default: 1)")
+    rp.add_argument("--seeds", type=_seeds, metavar="N|S1,S2,...",
+                    help="run every machine with N seeds (--seed or the scenarios' seed and the N-1 after it) or "
+                         "the listed seeds; each row shows the mean ± the half-width of its 95%% confidence "
+                         "interval and is within tolerance only if every seed was; default: one seed")
     rp.add_argument("--strict", action="store_true",
                     help="exit with status 1 when a judged figure is out of tolerance (default: 0 whenever it ran)")
     _quiet(rp)
@@ -321,9 +325,11 @@ def cmd_reproduce(args, out, err) -> int:
 
     from .reproduce import format_rows, reproduce
 
+    _check_seeds(args)
     t0 = time.perf_counter()
     with closing(for_terminal(err, args.quiet)) as progress:
-        rows, runs = reproduce(args.seed, args.duration, args.engine, progress=progress, jobs=args.jobs)
+        rows, runs = reproduce(args.seed, args.duration, args.engine, progress=progress, jobs=args.jobs,
+                               seeds=args.seeds)
     wall = round(time.perf_counter() - t0, 2)
     if args.json:
         out.write(json.dumps({"rows": [asdict(r) for r in rows], "wall_s": wall,
@@ -387,6 +393,10 @@ def _check_replications(args):
     if args.scheduler and args.jobs is not None:
         raise TcpsimError("--jobs and --scheduler: both choose where runs go; allowed: one of them (with "
                           "--scheduler the cluster's workers run in parallel)")
+    _check_seeds(args)
+
+
+def _check_seeds(args):
     if isinstance(args.seeds, list) and args.seed is not None:
         raise TcpsimError("--seed and --seeds S1,S2,... both choose seeds; allowed: one of them, or --seed S "
                           "--seeds N for S, S+1, ..., S+N-1")

@@ -5,7 +5,8 @@ Figures from ``shared/reference/tcp-connection-rate-2014.md`` (Bentkofsky & Char
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from . import scenario
@@ -13,6 +14,8 @@ from .errors import TcpsimError
 from .observe.callgraph import caller_share, leaf_share
 from .observe.results import busy, threads_named
 from .execute import run_all
+from .stats import mean_ci
+from .sweep import seed_list
 from .simulate import overrides, run_model
 
 PAPER_DIR = Path(__file__).resolve().parents[1] / "scenarios" / "paper"
@@ -37,6 +40,8 @@ class Row:
     ok: bool | None
     role: str  # "calibration" | "prediction"
     tolerance: str
+    ci95: float | None = None  # with several seeds: the half-width of the 95% interval of the mean
+    per_seed: list | None = None  # with several seeds: the model's value at each
 
 
 def wait_per_acquisition(rows, sites) -> float:
@@ -145,9 +150,12 @@ def _run(task):
     return result, Finished(eng.m, eng.samples)
 
 
-def reproduce(seed=None, duration_s=None, engine="simpy", paper_dir: Path = PAPER_DIR, progress=None, jobs=1):
-    """Run the article's four machines (``jobs`` at a time) and compare with its figures. ``progress``: called as
-    progress(done, total) as the runs finish (see tcpsim.progress)."""
+def reproduce(seed=None, duration_s=None, engine="simpy", paper_dir: Path = PAPER_DIR, progress=None, jobs=1,
+              seeds=None):
+    """Run the article's four machines (``jobs`` runs at a time) and compare with its figures. ``seeds``: a
+    count or a list (sweep.seed_list): every machine runs with each, and each row shows the mean over them,
+    judged within tolerance only if every seed was. ``progress``: called as progress(done, total) as the runs
+    finish (see tcpsim.progress). Returns the rows and the runs of the first seed."""
     paths = []
     for name in SCENARIOS:
         path = paper_dir / f"{name}.toml"
@@ -155,17 +163,44 @@ def reproduce(seed=None, duration_s=None, engine="simpy", paper_dir: Path = PAPE
             raise TcpsimError(f"{path}: paper scenario not found; allowed: a checkout with scenarios/paper/")
         scenario.load(path, overrides(seed, duration_s))  # every input checked before the first run
         paths.append(path)
+    base = seed if seed is not None else scenario.load(paths[0]).run.seed
+    seeds = seed_list(base, seeds) if seeds is not None else [seed]
+    tasks = [(path, overrides(s, duration_s), engine) for s in seeds for path in paths]
     if progress:
-        progress(0, len(SCENARIOS))
-    runs = {}
-    tasks = [(path, overrides(seed, duration_s), engine) for path in paths]
+        progress(0, len(tasks))
+    done = {}
     for i, out in run_all(_run, tasks, jobs):
-        runs[SCENARIOS[i]] = out
+        done[i] = out
         if progress:
-            progress(len(runs), len(SCENARIOS))
-    runs = {name: runs[name] for name in SCENARIOS}
-    (f2, e2), (f3, e3) = runs["fig2_1queue"], runs["fig3_4queues"]
-    return evaluate(f2, e2, f3, e3, runs), runs
+            progress(len(done), len(tasks))
+    per_seed, first = [], None
+    for k in range(len(seeds)):
+        runs = {name: done[k * len(SCENARIOS) + j] for j, name in enumerate(SCENARIOS)}
+        (f2, e2), (f3, e3) = runs["fig2_1queue"], runs["fig3_4queues"]
+        per_seed.append(evaluate(f2, e2, f3, e3, runs))
+        first = first or runs
+    return (per_seed[0] if len(seeds) == 1 else combine(per_seed)), first
+
+
+def combine(per_seed: list[list[Row]]) -> list[Row]:
+    """One row per figure over several seeds: the mean (and its 95% half-width) of a number, the common value
+    of anything else (or the most frequent, with how many seeds agreed); within tolerance only if every seed
+    was."""
+    out = []
+    for rows in zip(*per_seed):
+        values = [r.model for r in rows]
+        oks = [r.ok for r in rows]
+        ok = None if oks[0] is None else all(oks)
+        if all(isinstance(v, (int, float)) for v in values):
+            mean, half = mean_ci(values)
+            model = round(mean, 2)
+            ci = round(half, 2)
+        else:
+            model, n = Counter(values).most_common(1)[0]
+            model = model if n == len(values) else f"{model} ({n}/{len(values)} seeds)"
+            ci = None
+        out.append(replace(rows[0], model=model, ok=ok, ci95=ci, per_seed=values))
+    return out
 
 
 # Widest a column of the table may be; longer cells wrap onto continuation lines, so it fits 120 columns.
@@ -185,7 +220,8 @@ def format_rows(rows: list[Row]) -> str:
         return str(v)
 
     head = tuple(_CAPS)
-    table = [head] + [(r.figure, r.what, show(r.article), show(r.model),
+    table = [head] + [(r.figure, r.what, show(r.article),
+                       show(r.model) + ("" if r.ci95 is None else f" ± {show(r.ci95)}"),
                        {True: "yes", False: "NO", None: "-"}[r.ok], r.role, r.tolerance) for r in rows]
     wrapped = [[textwrap.wrap(c, _CAPS[h], break_on_hyphens=False) or [""] for c, h in zip(row, head)]
                for row in table]

@@ -57,3 +57,17 @@ def test_parallel_reproduction_gives_the_same_rows():
     serial, _ = reproduce(duration_s=0.004)
     parallel, _ = reproduce(duration_s=0.004, jobs=2)
     assert serial == parallel
+
+
+def test_rows_over_seeds_are_means_judged_on_every_seed():
+    from tcpsim.reproduce import Row, combine
+
+    def rows(rate, ok, order):
+        return [Row("rate", "Fig. 2", "conn/s", 56000, rate, ok, "calibration", "±10%"),
+                Row("order", "Fig. 5", "top five", "a b", order, True, "calibration", "order")]
+
+    rate, order = combine([rows(55000.0, True, "a b"), rows(57000.0, True, "a b"), rows(49000.0, False, "b a")])
+    assert rate.model == 53666.67 and rate.per_seed == [55000.0, 57000.0, 49000.0]
+    assert rate.ci95 == pytest.approx(4.303 * 4163.33 / 3 ** 0.5, rel=1e-3)  # t(0.975, 2) s / sqrt(n)
+    assert rate.ok is False  # one seed out of tolerance: the row is not within it
+    assert order.model == "a b (2/3 seeds)" and order.ci95 is None
