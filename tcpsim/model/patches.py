@@ -32,7 +32,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from ..errors import TcpsimError
+from ..errors import TcpsimError, did_you_mean
 from .locks import LockDecl
 from .steps import MODES, Acquire, Act, Path, Release, Stop, TryAcquire, When, Work, walk
 
@@ -42,7 +42,12 @@ CONTEXTS = ("interrupt", "syscall", "callout")
 
 
 class PatchError(TcpsimError):
-    pass
+    """A variant that cannot be built. ``variant`` and ``patch`` (its number, from 1) say whose patch failed,
+    so that a scenario file can point at the line of that patch; both None for a composition error."""
+
+    def __init__(self, message, variant=None, patch=None):
+        super().__init__(message)
+        self.variant, self.patch = variant, patch
 
 
 OPS = {
@@ -64,29 +69,39 @@ def apply(paths: dict, locks: dict, patches, who: str, options: dict | None = No
     ``who`` names them in errors."""
     paths, locks, options = dict(paths), dict(locks), dict(options or {})
     for i, p in enumerate(patches, 1):
-        where = f"{who} patch {i}"
-        if not isinstance(p, dict) or not isinstance(p.get("op"), str):
-            raise PatchError(f"{where}: a patch is a table with an 'op'; allowed ops: {', '.join(OPS)}")
-        op = p["op"]
-        if op not in OPS:
-            raise PatchError(f"{where}: unknown op {op!r}; allowed: {', '.join(OPS)}")
-        where = f"{where} ({op})"
-        required, optional = OPS[op]
-        keys = set(p) - {"op"}
-        if required - keys:
-            raise PatchError(f"{where}: missing {', '.join(sorted(required - keys))}")
-        if keys - required - optional:
-            raise PatchError(f"{where}: unknown key {sorted(keys - required - optional)[0]!r}; "
-                             f"allowed: {', '.join(sorted(required | optional))}")
-        if op == "app":
-            for key in keys:
-                if p[key] not in APP_OPTIONS[key]:
-                    raise PatchError(f"{where}: {key} {p[key]!r}; allowed: {', '.join(APP_OPTIONS[key])}")
-                options[key] = p[key]
-            continue
-        _OPS[op](paths, locks, p, where)
-        _check_locks(paths, locks, where)
+        try:
+            _apply_one(paths, locks, options, p, f"{who} patch {i}")
+        except PatchError as e:
+            e.patch = e.patch or i
+            raise
     return paths, locks, options
+
+
+def _apply_one(paths, locks, options, p, where):
+    if not isinstance(p, dict) or not isinstance(p.get("op"), str):
+        raise PatchError(f"{where}: a patch is a table with an 'op'; allowed ops: {', '.join(OPS)}")
+    op = p["op"]
+    if op not in OPS:
+        raise PatchError(f"{where}: unknown op {op!r}{did_you_mean(op, OPS)}; allowed: {', '.join(OPS)}")
+    where = f"{where} ({op})"
+    required, optional = OPS[op]
+    keys = set(p) - {"op"}
+    if required - keys:
+        raise PatchError(f"{where}: missing {', '.join(sorted(required - keys))}; allowed: {op} takes "
+                         f"{', '.join(sorted(required))}" + (f" and optionally {', '.join(sorted(optional))}"
+                                                             if optional else ""))
+    if keys - required - optional:
+        extra = sorted(keys - required - optional)[0]
+        raise PatchError(f"{where}: unknown key {extra!r}{did_you_mean(extra, required | optional)}; "
+                         f"allowed: {', '.join(sorted(required | optional))}")
+    if op == "app":
+        for key in keys:
+            if p[key] not in APP_OPTIONS[key]:
+                raise PatchError(f"{where}: {key} {p[key]!r}; allowed: {', '.join(APP_OPTIONS[key])}")
+            options[key] = p[key]
+        return
+    _OPS[op](paths, locks, p, where)
+    _check_locks(paths, locks, where)
 
 
 # --- operations -----------------------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..errors import did_you_mean
 from .locks import BASE_LOCKS
 from .patches import PatchError, apply
 from .paths import BASELINE_PATHS
@@ -167,7 +168,8 @@ def expand(spec: str, known: dict | None = None) -> list[Variant]:
         if name in chain:
             raise PatchError(f"variant {name!r} requires itself ({' -> '.join(chain + (name,))})")
         if name not in known:
-            raise PatchError(f"unknown variant {name!r}; allowed: {', '.join(known)} (joined with +)")
+            raise PatchError(f"unknown variant {name!r}{did_you_mean(name, known)}; allowed: {', '.join(known)} "
+                             "(joined with +)")
         v = known[name]
         for r in v.requires:
             add(r, chain + (name,))
@@ -190,7 +192,11 @@ def build_variant(spec: str, extra: Variant | None = None) -> tuple[dict, dict, 
         known[extra.name] = extra
     paths, locks, options = dict(BASELINE_PATHS), dict(BASE_LOCKS), {}
     for v in expand(spec, known):
-        paths, locks, options = apply(paths, locks, v.patches, f"variant {v.name!r}", options)
+        try:
+            paths, locks, options = apply(paths, locks, v.patches, f"variant {v.name!r}", options)
+        except PatchError as e:
+            e.variant = e.variant or v.name
+            raise
     return paths, locks, options
 
 
