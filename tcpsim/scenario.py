@@ -15,6 +15,7 @@ from .costs import load_costs
 from .errors import TcpsimError, did_you_mean
 from .model import variants
 from .model.patches import PatchError
+from .model.steps import Work, executable, walk
 from .model.system import AppSpec, ClientSpec, Hardware, KernelSpec, Model, RunSpec
 from .rss import DEFAULT_KEY, MAX_QUEUES
 
@@ -297,6 +298,7 @@ def build(sections: dict, text: str = "", source: str = "") -> Model:
     costs, _notes, cost_sections = load_costs(costs_file or None)
     key = DEFAULT_KEY if hw["rss_key"] == "microsoft" else bytes.fromhex(hw["rss_key"])
     paths, locks, options = _model_variant(sections)
+    _check_costs(paths, costs, costs_file or "the built-in costs file", sections, source or "<scenario>")
     return Model(
         name=sc["name"],
         hardware=Hardware(hw["cpus"], hw["queues"], hw["queue_cpus"], hw["link_gbps"], hw["rx_ring_descriptors"],
@@ -308,7 +310,7 @@ def build(sections: dict, text: str = "", source: str = "") -> Model:
                            cl["response_bytes"], cl["addresses"], cl["server_address"], cl["server_port"],
                            cl["syn_rto_ms"], cl["rto_ms"], cl["max_syn_retries"]),
         run=RunSpec(run["duration_s"], run["warmup_s"], run["seed"]),
-        paths=paths,
+        paths={name: executable(p) for name, p in paths.items()},  # assertions were checked when built
         locks=locks,
         costs=costs,
         cpu_cost_names=tuple(k for k, sec in cost_sections.items() if sec == "cpu"),
@@ -316,6 +318,16 @@ def build(sections: dict, text: str = "", source: str = "") -> Model:
         scenario_sha256=hashlib.sha256(text.encode()).hexdigest(),
         source=source,
     )
+
+
+def _check_costs(paths, costs, costs_file, sections, source):
+    """Every Work step names a cost the costs file has (a variant may name any cost)."""
+    for p in paths.values():
+        for s in walk(p.steps):
+            if isinstance(s, Work) and not isinstance(costs.get(s.cost), (int, float)):
+                who = f"{source}: variant {sections['scenario']['variant']!r}: path {p.name!r}"
+                raise TcpsimError(f"{who}: work {s.cost!r} is not a cost of {costs_file}"
+                                  f"{did_you_mean(s.cost, costs)}; allowed: a CPU cost name, e.g. tcp_usr_close")
 
 
 def load(path: str | Path, overrides: dict | None = None, origins: dict | None = None) -> Model:

@@ -283,6 +283,9 @@ class SimpyEngine:
         if th.preempt:
             yield from self._yield_cpu(th)
         outcome = yield from self._steps(th, path.steps, base)
+        if outcome is STOP:  # steps.Stop: the path ends releasing what it holds (model/checks.py relies on it)
+            for lock in reversed(list(th.held)):
+                self._release(th, lock)
         return outcome is not ABORT
 
     def _steps(self, th, steps, base):

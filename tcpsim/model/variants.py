@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..errors import did_you_mean
+from . import checks
 from .locks import BASE_LOCKS
 from .patches import PatchError, apply
 from .paths import BASELINE_PATHS
@@ -194,6 +195,7 @@ def build_variant(spec: str, extra: Variant | None = None) -> tuple[dict, dict, 
     for v in expand(spec, known):
         try:
             paths, locks, options = apply(paths, locks, v.patches, f"variant {v.name!r}", options)
+            checks.check(paths, locks, f"variant {v.name!r}")  # each variant leaves the paths sound
         except PatchError as e:
             e.variant = e.variant or v.name
             raise
