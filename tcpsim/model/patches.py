@@ -13,17 +13,25 @@ A patch is a plain dict (a TOML inline table in a scenario's ``[variant]`` secti
 ``remove``  delete the steps ``first`` .. ``last`` (anchors, same block) from ``path``.
 ``move``    move the steps ``first`` .. ``last`` to ``before`` / ``after`` another anchor of ``path``.
 ``path``    define or replace a whole path: ``name``, ``context``, ``base`` (call stack), ``steps``.
+``assert``  change the lock assertion(s) at ``site`` (in ``path`` if given): ``mode`` (W | R | any, or none to
+            remove it) and/or ``lock``. A variant that drops or weakens a lock an assertion needs must patch the
+            assertion too, citing the change that moved it (``checks.py`` refuses it otherwise).
 ``app``     change the server application: ``acceptors`` = "thread" (one accept thread handing descriptors
             to the workers; one listen socket) or "per_worker" (each worker has its own listen socket,
             accept queue and accepting loop, SO_REUSEPORT style; connections spread over them by flow hash).
 
 Anchors name one step of a path: ``site:FILE:LINE`` (an acquisition), ``cost:NAME`` (CPU work),
-``act:NAME`` or ``act:NAME:ARG`` (an action), ``release:LOCK``; add ``#N`` for the N-th such step (default
+``act:NAME`` or ``act:NAME:ARG`` (an action), ``release:LOCK``, ``assert:FILE:LINE``; add ``#N`` for the N-th such step (default
 the first); ``start`` and ``end`` name the ends of the path. Anchors are found at any depth.
 
 Steps (for ``insert`` and ``path``): ``{acquire = LOCK, mode, site, frames}``, ``{try = LOCK, mode, site,
 frames, on_fail = [...]}``, ``{release = LOCK}``, ``{work = COST, frames, user}``, ``{act = NAME, arg,
-abort_reason}``, ``{when = CONDITION, repeat, steps = [...]}``, ``{stop = true}``.
+abort_reason}``, ``{when = CONDITION, repeat, steps = [...]}``, ``{stop = true}`` (ends the path, releasing
+what it holds), ``{assert = LOCK, mode, site, what}`` (mode W | R | any; costs nothing at run time).
+A ``path`` op replaces a path the engines run (by name) with exactly the steps given, assertions included.
+
+After each variant is applied, ``checks.py`` walks every path: a path that returns holding a lock, releases
+one it does not hold, recurses on a non-recursive lock or breaks an assertion is refused.
 
 Every mistake raises ``PatchError`` with a one-line message naming the patch; a patch whose site or anchor no
 longer exists (e.g. after an earlier patch removed it) is an error, never a silent no-op.
@@ -444,7 +452,7 @@ STEP_KEYS = {
     "act": (set(), {"arg", "abort_reason"}),
     "when": ({"steps"}, {"repeat"}),
     "stop": (set(), set()),
-    "assert": ({"mode", "site"}, set()),
+    "assert": ({"mode", "site"}, {"what"}),
 }
 SITE = re.compile(r"^[A-Za-z0-9_.\-]+\.[ch]:[1-9][0-9]*$")  # file:line, as LOCK_PROFILING prints a site
 
@@ -498,7 +506,7 @@ def _step(kind, item, at):
     if kind == "assert":
         if item["mode"] not in ASSERT_MODES:
             raise PatchError(f"{at}: mode {item['mode']!r}; allowed: {', '.join(ASSERT_MODES)}")
-        return Assert(lock(), item["mode"], item["site"])
+        return Assert(lock(), item["mode"], item["site"], _typed(item, "what", at, str, "a string", ""))
     if kind == "work":
         return Work(frames, _typed(item, "work", at, str, "a cost name of the costs file"),
                     _typed(item, "user", at, bool, "true or false", False))

@@ -90,6 +90,7 @@ class Assert:
     lock: str
     mode: str
     site: str
+    what: str = ""  # the function and macro, as messages name it: "tcp_usrclosed: INP_INFO_WLOCK_ASSERT"
 
 
 @dataclass(frozen=True)
