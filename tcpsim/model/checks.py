@@ -15,7 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .patches import PatchError, anchor_of
-from .steps import ANY, READ, WRITE, Acquire, Assert, Release, Stop, TryAcquire, When
+from .kernel_state import GIVES_CONNECTION
+from .steps import ANY, READ, WRITE, Acquire, Act, Assert, Release, Stop, TryAcquire, When, walk
 
 
 @dataclass(frozen=True)
@@ -25,10 +26,27 @@ class Hold:
     site: str
 
 
+PER_CONNECTION = ("connection", "bucket", "group")  # lock scopes resolved through the path's connection
+
+
 def check(paths: dict, locks: dict, who: str) -> None:
     """Raise PatchError (one line naming ``who``, the path and the site) for the first broken rule."""
     for name in sorted(paths):
+        _connection_first(paths[name], locks, who)
         _walk(tuple(paths[name].steps), (), paths[name], locks, who, ())
+
+
+def _connection_first(path, locks, who):
+    """A path whose connection comes from an action (accept: accept_dequeue) may not lock that connection
+    before the action ran (found by the fuzzer: the engine would look for the lock of no connection)."""
+    steps = list(walk(path.steps))
+    gives = [k for k, s in enumerate(steps) if isinstance(s, Act) and s.name in GIVES_CONNECTION]
+    if not gives:
+        return
+    for s in steps[:gives[0]]:
+        if isinstance(s, (Acquire, TryAcquire)) and locks[s.lock].scope in PER_CONNECTION:
+            _fail(who, path, (), f"takes {_name(locks, s.lock)} at {s.site} before act:{steps[gives[0]].name} gives "
+                  "the path its connection; allowed: connection locks after it")
 
 
 def _walk(steps, held, path, locks, who, branch):
@@ -39,7 +57,14 @@ def _walk(steps, held, path, locks, who, branch):
             if isinstance(step, TryAcquire):  # the try fails: its fallback runs, then the rest of the path
                 _walk(tuple(step.on_fail) + rest, held, path, locks, who,
                       branch + (f"if the try-lock at {step.site} fails",))
+            if step.mode == READ and locks[step.lock].kind == "mtx":  # found by the fuzzer
+                _fail(who, path, branch, f"takes {_name(locks, step.lock)} R at {step.site}; allowed: W (a mutex has "
+                      "no read mode)")
             mine = [h for h in held if h.lock == step.lock]
+            if mine and locks[step.lock].scope == "timewait":  # found by the fuzzer (tests/test_fuzz.py)
+                _fail(who, path, branch, f"takes {_name(locks, step.lock)} at {step.site} while holding it since "
+                      f"{mine[0].site}; allowed: one hold of a 'timewait' lock per path (it names the entry at the "
+                      "list head when first taken: taken again, it would name the next one)")
             if mine and not locks[step.lock].recursive:
                 _fail(who, path, branch, f"takes {_name(locks, step.lock)} at {step.site} while holding it since "
                       f"{mine[0].site}; allowed: recursion only on a lock declared recursive (recursive = true)")

@@ -14,6 +14,7 @@ from .tcp import SERVER_SEGMENTS, STATES
 ACTIONS = {"state": STATES, "send": SERVER_SEGMENTS, "listen_queue_check": (), "accept_enqueue": (),
            "wake_acceptor": (), "accept_dequeue": (), "rcv_data": (), "timewait_insert": (), "tw_close_oldest": ()}
 ABORTING_ACTIONS = ("listen_queue_check",)
+GIVES_CONNECTION = ("accept_dequeue",)  # the path's connection is the one this action returns
 CONDITIONS = ("timewait_full", "timewait_expired")
 
 

@@ -189,6 +189,11 @@ def _op_insert(paths, locks, p, where):
 def _op_remove(paths, locks, p, where):
     path = _path(paths, p, where)
     block, i, j = _range(path, p, where)
+    acts = [s for s in walk(block[i:j + 1]) if isinstance(s, Act)]
+    if acts:  # found by the fuzzer: without its actions a connection never completes, or a path has none
+        raise PatchError(f"{where}: the range holds act:{acts[0].name}{':' + acts[0].arg if acts[0].arg else ''}, "
+                         "a step of the connection's life cycle; allowed: remove work, lock and assertion steps "
+                         "(move an action instead)")
     del block[i:j + 1]
     paths[path.name] = _rebuild(path)
 
