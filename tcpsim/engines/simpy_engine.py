@@ -11,6 +11,7 @@ from collections import defaultdict, deque
 
 import simpy
 
+from .. import deadlock, invariants
 from ..errors import TcpsimError
 from ..model import app, tcp
 from ..model.kernel_state import Connection, Kernel
@@ -802,5 +803,7 @@ class SimpyEngine:
                 self._at(int(i * 2 * self.one_way / max(c.concurrency, 1)), self._new_connection)
         else:
             self.env.process(self._open_loop())
+        self.env.process(deadlock.watchdog(self))  # issue #11: stop a run caught in a lock cycle
         self.env.run(until=self.w1)
+        invariants.check(self)  # issue #11: the run's tallies agree
         return self
