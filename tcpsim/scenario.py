@@ -35,6 +35,7 @@ def _k(t, default, help, lo=None, hi=None, choices=None):
 
 
 REQUIRED = object()
+OPEN_LOOP_MIN_RATE = 1e-3  # arrivals/s; below it an exponential gap can overflow a float
 OPTIONAL_SECTIONS = ("variant",)  # validated only when present
 
 SCHEMA: dict[str, dict[str, Key]] = {
@@ -253,8 +254,9 @@ def _cross_check(where, s, data, file_checked=False):
         ipaddress.IPv4Address(cl["server_address"])
     except ValueError:
         _fail(where, "clients", "server_address", f"{cl['server_address']!r} is not an IPv4 address", "dotted quad")
-    if cl["mode"] == "open" and cl["rate"] <= 0:
-        _fail(where, "clients", "rate", "open loop needs a positive rate", "connections/s > 0")
+    if cl["mode"] == "open" and cl["rate"] < OPEN_LOOP_MIN_RATE:  # found by the fuzzer: 5e-324/s overflowed
+        _fail(where, "clients", "rate", f"open loop needs a positive rate, got {cl['rate']!r}",
+              f"{OPEN_LOOP_MIN_RATE:g} to 1e+08 connections/s")
     v = s["variant"]
     given_variant = (data.get("scenario") or {}).get("variant")
     if v is not None:

@@ -244,3 +244,14 @@ seed = 173
 warmup_s = 0.0
 """
     _run(scenario.build(scenario.parse(text, "fuzz.toml"), text))
+
+
+def test_found_an_open_loop_rate_too_small_for_a_float():
+    # rate = 5e-324 (a positive denormal) made the first exponential gap infinite: OverflowError in the engine
+    text = "[scenario]\nname = \"f\"\n[app]\naccept_cpu = 0\nworker_cpus = [0]\n[clients]\nmode = \"open\"\nrate = 5e-324\n"
+    try:
+        scenario.parse(text, "fuzz.toml")
+    except TcpsimError as e:
+        assert "[clients] rate: open loop needs a positive rate, got 5e-324" in str(e)
+    else:
+        raise AssertionError("accepted")
