@@ -16,6 +16,7 @@ from __future__ import annotations
 import networkx as nx
 
 from .errors import TcpsimError
+from .invariants import lock_states
 
 EVERY_NS = 1_000_000  # 1 ms of simulated time between looks: a few hundred connections at the modelled rates
 
@@ -31,21 +32,11 @@ class DeadlockError(TcpsimError):
         return self.args[0]
 
 
-def _locks(e):
-    seen = {}
-    for lock in [*e.global_locks.values(), *e.group_locks.values(), *e.listen_locks.values(), *e.buckets]:
-        seen[id(lock)] = lock
-    for th in e.threads:
-        for lock in th.held:
-            seen[id(lock)] = lock
-    return [seen[k] for k in sorted(seen, key=lambda k: (seen[k].display, k))]
-
-
 def wait_for_graph(e) -> nx.DiGraph:
     """Nodes: thread names and lock objects (``("lock", id)``, labelled by display); edges: a waiting thread ->
     the lock (with the site it asked at), the lock -> each thread holding it (with the site it took it at)."""
     g = nx.DiGraph()
-    for lock in _locks(e):
+    for lock in lock_states(e):
         node = ("lock", id(lock))
         holders = [lock.owner] if lock.owner is not None else sorted(lock.readers, key=lambda t: t.name)
         waiters = [*lock.spinners, *lock.sleepers]

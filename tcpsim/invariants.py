@@ -70,22 +70,21 @@ def cpu_time(e) -> list[str]:
     return out
 
 
-def _lock_states(e):
-    """Every lock object the engine knows by name, and the connection locks its threads hold."""
-    seen = {}
-    for lock in [*e.global_locks.values(), *e.group_locks.values(), *e.listen_locks.values(), *e.buckets]:
-        seen[id(lock)] = lock
-    for th in e.threads:
-        for lock in th.held:
-            seen[id(lock)] = lock
-    return list(seen.values())
+def lock_states(e) -> list:
+    """Every lock object the engine knows by name, and the connection locks its threads hold, in a fixed order
+    (by display, then creation) so that what is reported about them is deterministic."""
+    seen = {}  # id -> lock, in first-seen order
+    for lock in [*e.global_locks.values(), *e.group_locks.values(), *e.listen_locks.values(), *e.buckets,
+                 *(lock for th in e.threads for lock in th.held)]:
+        seen.setdefault(id(lock), lock)
+    return sorted(seen.values(), key=lambda lock: lock.display)  # stable: equal displays keep their order
 
 
 def locks(e) -> list[str]:
     """Every lock is free or held by a named thread that knows it holds it, and the other way round."""
     out = []
     names = {id(th): th.name for th in e.threads}
-    for lock in _lock_states(e):
+    for lock in lock_states(e):
         if lock.owner is not None and (id(lock.owner) not in names or lock not in lock.owner.held):
             out.append(f"locks: {lock.display} write-owned by {lock.owner.name}, which does not list it as held")
         for th in lock.readers:

@@ -229,29 +229,13 @@ def _op_assert(paths, locks, p, where):
     if lock is not None and lock not in locks:
         raise PatchError(f"{where}: lock {lock!r} is not declared{did_you_mean(lock, locks)}; locks: "
                          f"{', '.join(sorted(locks))}")
-    site, only = p["site"], p.get("path")
-    if only is not None and only not in paths:
-        raise PatchError(f"{where}: no path {only!r}{did_you_mean(only, paths)}; paths: {', '.join(sorted(paths))}")
-    hits = 0
-    for name in sorted(paths):
-        if only is not None and name != only:
-            continue
-        m = _Mutable(paths[name])
-        for block in list(_blocks(m.steps)):
-            for i in range(len(block) - 1, -1, -1):
-                s = block[i]
-                if isinstance(s, Assert) and s.site == site:
-                    hits += 1
-                    if mode == "none":
-                        del block[i]
-                    else:
-                        block[i] = replace(s, mode=mode or s.mode, lock=lock or s.lock)
-        paths[name] = _rebuild(m)
-    if not hits:
-        scope = f"path {only!r}" if only else "any path"
-        known = sorted({s.site for q in paths.values() for s in walk(q.steps) if isinstance(s, Assert)})
-        raise PatchError(f"{where}: no assertion at {site} in {scope}{did_you_mean(site, known)}; assertions: "
-                         f"{', '.join(known) or 'none'}")
+
+    def edit(block, i, step):
+        if mode == "none":
+            del block[i]
+        else:
+            block[i] = replace(step, mode=mode or step.mode, lock=lock or step.lock)
+    _at_site(paths, p, where, edit, kinds=(Assert,))
 
 
 _OPS = {"lock": _op_lock, "mode": _op_mode, "drop": _op_drop, "relock": _op_relock, "insert": _op_insert,
@@ -313,11 +297,12 @@ def _blocks(steps):
             yield from _blocks(s.steps)
 
 
-def _at_site(paths, p, where, edit, top_only=False):
-    """Run ``edit(block, index, step)`` on every acquisition at the patch's site (in its path, if given)."""
+def _at_site(paths, p, where, edit, top_only=False, kinds=(Acquire, TryAcquire)):
+    """Run ``edit(block, index, step)`` on every step of ``kinds`` (acquisitions, or assertions) at the patch's
+    site (in its path, if given)."""
     site, only = p["site"], p.get("path")
     if only is not None and only not in paths:
-        raise PatchError(f"{where}: no path {only!r}; paths: {', '.join(sorted(paths))}")
+        raise PatchError(f"{where}: no path {only!r}{did_you_mean(only, paths)}; paths: {', '.join(sorted(paths))}")
     hits = 0
     for name in sorted(paths):
         if only is not None and name != only:
@@ -328,7 +313,7 @@ def _at_site(paths, p, where, edit, top_only=False):
             i = 0
             while i < len(block):
                 s = block[i]
-                if isinstance(s, (Acquire, TryAcquire)) and s.site == site:
+                if isinstance(s, kinds) and s.site == site:
                     if top_only and _inside_fallback(m.steps, block):
                         raise PatchError(f"{where}: site {site} is the blocking fallback of a try-lock in path "
                                          f"{name!r}; patch the try-lock's site instead")
@@ -343,6 +328,10 @@ def _at_site(paths, p, where, edit, top_only=False):
             paths[name] = _rebuild(m)
     if not hits:
         scope = f"path {only!r}" if only else "any path"
+        known = sorted({s.site for q in paths.values() for s in walk(q.steps) if isinstance(s, kinds)})
+        if kinds == (Assert,):
+            raise PatchError(f"{where}: no assertion at {site} in {scope}{did_you_mean(site, known)}; assertions: "
+                             f"{', '.join(known) or 'none'}")
         raise PatchError(f"{where}: site {site} is not in {scope}; sites: {', '.join(sites(paths))}")
 
 
