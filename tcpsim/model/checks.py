@@ -37,16 +37,23 @@ def check(paths: dict, locks: dict, who: str) -> None:
 
 
 def _connection_first(path, locks, who):
-    """A path whose connection comes from an action (accept: accept_dequeue) may not lock that connection
-    before the action ran (found by the fuzzer: the engine would look for the lock of no connection)."""
+    """A path whose connection comes from an action (accept: accept_dequeue) may not, before that action, lock
+    the connection, act on it or stop (found by the fuzzer: the engine would use no connection)."""
     steps = list(walk(path.steps))
-    gives = [k for k, s in enumerate(steps) if isinstance(s, Act) and s.name in GIVES_CONNECTION]
-    if not gives:
+    gives = next((k for k, s in enumerate(steps) if isinstance(s, Act) and s.name in GIVES_CONNECTION), None)
+    if gives is None:
         return
-    for s in steps[:gives[0]]:
+    for s in steps[:gives]:
         if isinstance(s, (Acquire, TryAcquire)) and locks[s.lock].scope in PER_CONNECTION:
-            _fail(who, path, (), f"takes {_name(locks, s.lock)} at {s.site} before act:{steps[gives[0]].name} gives "
-                  "the path its connection; allowed: connection locks after it")
+            what = f"takes {_name(locks, s.lock)} at {s.site}"
+        elif isinstance(s, Act):
+            what = f"runs act:{s.name}"
+        elif isinstance(s, Stop):
+            what = "may stop"
+        else:
+            continue
+        _fail(who, path, (), f"{what} before act:{steps[gives].name} gives the path its connection; allowed: "
+              "connection locks, actions and stops after it")
 
 
 def _walk(steps, held, path, locks, who, branch):
