@@ -268,6 +268,10 @@ def _cross_check(where, s, data, file_checked=False):
         elif not file_checked and v["name"] not in given_variant.split("+"):
             _fail(where, "variant", "name", f"{v['name']!r} is defined but [scenario] variant "
                   f"{given_variant!r} does not use it", f"variant = \"{v['name']}\" or a composition naming it")
+        for name in filter(None, v["base"].split("+")):
+            if name not in variants.BUILTIN and name != v["name"]:  # (itself: a cycle, reported by expand)
+                _fail(where, "variant", "base", f"unknown variant {name!r}{did_you_mean(name, variants.BUILTIN)}",
+                      ", ".join(variants.BUILTIN) + " (joined with +)")
     try:
         _model_variant(s)
     except PatchError as e:
