@@ -109,7 +109,8 @@ def _int_list(text):
 
 def _common(p, what="the scenario's"):
     p.add_argument("--seed", type=_seed, help=f"seed of every random stream (default: {what})")
-    p.add_argument("--duration", type=_schema_option("run", "duration_s"), help=f"measured window in simulated seconds (default: {what})")
+    p.add_argument("--duration", type=_schema_option("run", "duration_s"),
+                   help=f"measured window in simulated seconds (default: {what})")
     p.add_argument("--engine", choices=ENGINES, default=DEFAULT_ENGINE,
                    help=f"simulation engine (default: {DEFAULT_ENGINE}; choices: {', '.join(ENGINES)})")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of text (default: text)")

@@ -212,7 +212,8 @@ def _validate(data: dict, where, file_checked=False) -> dict:
 
 def _cpu_list(where, section, name, value, cpus):
     if not value or not all(isinstance(c, int) and not isinstance(c, bool) for c in value):
-        _fail(where, section, name, f"expected a non-empty list of CPU numbers, got {value!r}", f"integers 0 to {cpus - 1}")
+        _fail(where, section, name, f"expected a non-empty list of CPU numbers, got {value!r}",
+              f"integers 0 to {cpus - 1}")
     for c in value:
         if not 0 <= c < cpus:
             _fail(where, section, name, f"CPU {c} does not exist", f"0 to {cpus - 1} ([hardware] cpus = {cpus})")

@@ -21,8 +21,8 @@ def _declared():
 
 
 def test_every_assertion_has_a_row_and_every_row_an_assertion():
-    rows = set(re.findall(r"^\| ([a-z_]+\.c:\d+) \| [^|]+ \| (?:W|R|any) \|", DOC.read_text().split("## Lock assertions")[1],
-                          re.M))
+    table = DOC.read_text().split("## Lock assertions")[1]
+    rows = set(re.findall(r"^\| ([a-z_]+\.c:\d+) \| [^|]+ \| (?:W|R|any) \|", table, re.M))
     assert rows == _declared() and len(rows) >= 12
 
 

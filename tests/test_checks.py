@@ -51,7 +51,8 @@ def test_releasing_a_lock_not_held_is_refused():
 
 def test_recursion_only_on_recursive_locks():
     twice = [{"acquire": "accept", "mode": "W", "site": "tcp_usrreq.c:980"},
-             {"acquire": "accept", "mode": "W", "site": "tcp_usrreq.c:981"}, {"release": "accept"}, {"release": "accept"}]
+             {"acquire": "accept", "mode": "W", "site": "tcp_usrreq.c:981"},
+             {"release": "accept"}, {"release": "accept"}]
     msg = _refused([{"op": "insert", "path": "close", "after": "cost:soclose", "steps": twice}])
     assert "takes mtx:accept at tcp_usrreq.c:981 while holding it since tcp_usrreq.c:980" in msg
     _build([{"op": "lock", "name": "accept", "kind": "mtx", "display": "mtx:accept", "scope": "global",

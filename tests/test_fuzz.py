@@ -144,8 +144,9 @@ SITES = sorted({s.site for s in _steps(Acquire) + _steps(TryAcquire)})
 ASSERT_SITES = sorted({s.site for s in _steps(Assert)})
 PATHS = sorted(BASELINE_PATHS)
 LOCKS = sorted(BASE_LOCKS)
-ANCHORS = {name: [anchor_of(p, s) for s in walk(p.steps) if isinstance(s, (Acquire, TryAcquire, Release, Work, Act, Assert))]
-           + ["start", "end"] for name, p in BASELINE_PATHS.items()}
+ANCHORED = (Acquire, TryAcquire, Release, Work, Act, Assert)
+ANCHORS = {name: [anchor_of(p, s) for s in walk(p.steps) if isinstance(s, ANCHORED)] + ["start", "end"]
+           for name, p in BASELINE_PATHS.items()}
 COSTS = sorted({s.cost for s in _steps(Work)})
 
 
@@ -183,7 +184,8 @@ def patches(draw):
     if op == "relock":
         return {"op": op, "site": draw(st.sampled_from(SITES)), "lock": draw(st.sampled_from(LOCKS + ["new"]))}
     if op == "insert":
-        return {"op": op, "path": path, draw(st.sampled_from(["before", "after"])): anchor(), "steps": draw(new_steps())}
+        where = draw(st.sampled_from(["before", "after"]))
+        return {"op": op, "path": path, where: anchor(), "steps": draw(new_steps())}
     if op in ("remove", "move"):
         p = {"op": op, "path": path, "first": anchor(), "last": anchor()}
         if op == "move":

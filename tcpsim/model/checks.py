@@ -105,7 +105,8 @@ def _check_assert(step, held, path, locks, who, branch):
     have = "not held" if not mine else f"held {mine[0].mode} since {mine[0].site}"
     want = {WRITE: "write-locked", READ: "read-locked", ANY: "locked"}[step.mode]
     what = f" ({step.what})" if step.what else ""
-    _fail(who, path, branch, f"the assertion at {step.site}{what} needs {_name(locks, step.lock)} {want}, but it is {have}; "
+    _fail(who, path, branch, f"the assertion at {step.site}{what} needs {_name(locks, step.lock)} {want}, "
+          f"but it is {have}; "
           f"allowed: keep the lock, or patch the assertion too ({{op = \"assert\", site = \"{step.site}\", "
           "mode = ...}, citing the change that moved it)")
 

@@ -21,8 +21,8 @@ A patch is a plain dict (a TOML inline table in a scenario's ``[variant]`` secti
             accept queue and accepting loop, SO_REUSEPORT style; connections spread over them by flow hash).
 
 Anchors name one step of a path: ``site:FILE:LINE`` (an acquisition), ``cost:NAME`` (CPU work),
-``act:NAME`` or ``act:NAME:ARG`` (an action), ``release:LOCK``, ``assert:FILE:LINE``; add ``#N`` for the N-th such step (default
-the first); ``start`` and ``end`` name the ends of the path. Anchors are found at any depth.
+``act:NAME`` or ``act:NAME:ARG`` (an action), ``release:LOCK``, ``assert:FILE:LINE``; add ``#N`` for the
+N-th such step (default the first); ``start`` and ``end`` name the ends of the path. Anchors are found at any depth.
 
 Steps (for ``insert`` and ``path``): ``{acquire = LOCK, mode, site, frames}``, ``{try = LOCK, mode, site,
 frames, on_fail = [...]}``, ``{release = LOCK}``, ``{work = COST, frames, user}``, ``{act = NAME, arg,
@@ -507,7 +507,8 @@ def _step(kind, item, at):
     if kind == "act":
         name = _typed(item, "act", at, str, "an action name")
         if name not in ACTIONS:
-            raise PatchError(f"{at}: unknown action {name!r}{did_you_mean(name, ACTIONS)}; allowed: {', '.join(ACTIONS)}")
+            raise PatchError(f"{at}: unknown action {name!r}{did_you_mean(name, ACTIONS)}; allowed: "
+                             f"{', '.join(ACTIONS)}")
         arg = _typed(item, "arg", at, str, "a string", "")
         if arg not in ACTIONS[name] and (arg or ACTIONS[name]):
             allowed = ", ".join(ACTIONS[name]) or "no arg"
@@ -522,7 +523,8 @@ def _step(kind, item, at):
         if cond not in CONDITIONS:
             raise PatchError(f"{at}: unknown condition {cond!r}{did_you_mean(cond, CONDITIONS)}; allowed: "
                              f"{', '.join(CONDITIONS)}")
-        return When(cond, tuple(parse_steps(item["steps"], at)), _typed(item, "repeat", at, bool, "true or false", False))
+        repeat = _typed(item, "repeat", at, bool, "true or false", False)
+        return When(cond, tuple(parse_steps(item["steps"], at)), repeat)
     if item["stop"] is not True:
         raise PatchError(f"{at}: stop {item['stop']!r}; allowed: stop = true")
     return Stop()
