@@ -37,7 +37,8 @@ setup(
         "dask": ["dask[distributed]>=2023.1"],
         # the tests run every notebook in notebooks/ on a fresh kernel
         "test": ["pytest>=7", "matplotlib>=3.7", "pillow>=9", "scipy>=1.10", "pandas>=2.0", "pyarrow>=14",
-                 "dask[distributed]>=2023.1", "nbclient>=0.8", "nbformat>=5", "ipykernel>=6"],
+                 "dask[distributed]>=2023.1", "nbclient>=0.8", "nbformat>=5", "ipykernel>=6",
+                 "hypothesis>=6"],  # hypothesis: tests/test_fuzz.py
         "notebook": ["pandas>=2.0", "matplotlib>=3.7", "nbclient>=0.8", "jupyter"],
     },
     entry_points={"console_scripts": ["tcpsim = tcpsim.cli:console_main"]},

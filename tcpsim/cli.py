@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from contextlib import closing
@@ -14,7 +15,7 @@ from pathlib import Path
 
 from . import __version__, scenario, witness
 from .engines import DEFAULT_ENGINE, ENGINES
-from .errors import TcpsimError
+from .errors import REPORT_TO, TcpsimError
 from .observe.clauses import Clause
 from .observe.probes import Probes
 from .observe.results import (format_lock_view, format_profile_view, format_summary, format_top_view,
@@ -24,9 +25,17 @@ from .results_file import check_path
 from .simulate import overrides, run_model
 
 
+class UsageError(TcpsimError):
+    """A mistake on the command line, printed as argparse would: ``tcpsim run: error: argument ...``."""
+
+    def __init__(self, prog, message):
+        super().__init__(message)
+        self.prog = prog
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message):  # argparse would exit itself; main() returns 2 instead
-        raise TcpsimError(f"{self.prog}: {message}")
+        raise UsageError(self.prog, message)
 
 
 def _positive(text):
@@ -52,7 +61,25 @@ def _integer(lo, hi, allowed):
     return parse
 
 
-_seed = _integer(0, 2**63, "0 to 2**63-1")
+def _schema_option(section, key):
+    """An argparse type for an option that overrides a scenario key: the value is checked against the
+    schema's entry (``scenario.SCHEMA``, the one home of its type and range) before anything is read."""
+    spec = scenario.SCHEMA[section][key]
+    kind = "an integer" if spec.type is int else "a number"
+
+    def parse(text):
+        try:
+            v = spec.type(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not {kind}: {text!r}") from None
+        if not spec.lo <= v <= spec.hi:
+            bounds = f"{spec.lo} to {spec.hi}" if spec.type is int else f"{spec.lo:g} to {spec.hi:g}"
+            raise argparse.ArgumentTypeError(f"must be {bounds}, got {text}")
+        return v
+    return parse
+
+
+_seed = _schema_option("run", "seed")
 _jobs = _integer(1, None, ">= 1")
 
 
@@ -83,7 +110,8 @@ def _int_list(text):
 
 def _common(p, what="the scenario's"):
     p.add_argument("--seed", type=_seed, help=f"seed of every random stream (default: {what})")
-    p.add_argument("--duration", type=_positive, help=f"measured window in simulated seconds (default: {what})")
+    p.add_argument("--duration", type=_schema_option("run", "duration_s"),
+                   help=f"measured window in simulated seconds (default: {what})")
     p.add_argument("--engine", choices=ENGINES, default=DEFAULT_ENGINE,
                    help=f"simulation engine (default: {DEFAULT_ENGINE}; choices: {', '.join(ENGINES)})")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of text (default: text)")
@@ -129,7 +157,8 @@ def build_parser() -> argparse.ArgumentParser:
     r = sub.add_parser("run", help="run one scenario and print goodput, top -SHIPz, lock profile and pmcstat views")
     r.add_argument("scenario", help="scenario TOML file")
     _common(r)
-    r.add_argument("--warmup", type=_positive, help="warm-up in simulated seconds (default: the scenario's)")
+    r.add_argument("--warmup", type=_schema_option("run", "warmup_s"),
+                   help="warm-up in simulated seconds, 0 for none (default: the scenario's)")
     r.add_argument("--variant", help="locking variant, built-in names joined with + (default: the scenario's)")
     _allow_lor(r)
     r.add_argument("--profile-cpus", type=_int_list, help="CPUs whose pmcstat call graph to print (default: the interrupt CPUs)")
@@ -225,11 +254,16 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+# The options that override a scenario key: errors about such a value name the option, not the file.
+ORIGINS = {("run", "seed"): "--seed", ("run", "duration_s"): "--duration", ("run", "warmup_s"): "--warmup",
+           ("scenario", "variant"): "--variant"}
+
+
 def _load(args):
     over = overrides(args.seed, args.duration, getattr(args, "warmup", None))
-    if getattr(args, "variant", None):
+    if getattr(args, "variant", None) is not None:
         over.setdefault("scenario", {})["variant"] = args.variant
-    return scenario.load(args.scenario, over)
+    return scenario.load(args.scenario, over, ORIGINS)
 
 
 def _profile_cpus(args, model) -> list[int]:
@@ -352,7 +386,7 @@ def cmd_witness(args, out, err) -> int:
         try:
             paths, locks = variants.build(args.variant)
         except variants.PatchError as e:
-            raise TcpsimError(str(e)) from None
+            raise TcpsimError(f"witness {args.variant}: {e}") from None
         name = args.variant
     edges = witness.static_edges(paths, locks)
     cycles = witness.reversals(edges)
@@ -523,11 +557,21 @@ def main(argv=None, out=None, err=None) -> int:
         args = build_parser().parse_args(argv)
         return COMMANDS[args.command](args, out, err)
     except TcpsimError as e:
-        err.write(f"tcpsim: error: {e}\n")
+        err.write(f"{getattr(e, 'prog', 'tcpsim')}: error: {_one_line(e)}\n")
         return 2
     except KeyboardInterrupt:
         err.write("tcpsim: interrupted\n")
         return 130
+    except Exception as e:  # a bug, not the user's mistake: one line, where to report it, status 1
+        if os.environ.get("TCPSIM_DEBUG"):
+            raise
+        err.write(f"tcpsim: internal error: {type(e).__name__}: {_one_line(e)} (tcpsim {__version__}; "
+                  f"{REPORT_TO}; TCPSIM_DEBUG=1 shows the traceback)\n")
+        return 1
+
+
+def _one_line(e) -> str:
+    return " ".join(str(e).split())
 
 
 def console_main():

@@ -6,6 +6,7 @@ as it is finished, so callers can save it and advance a progress bar before the 
 """
 from __future__ import annotations
 
+import signal
 from concurrent.futures import ProcessPoolExecutor, as_completed
 
 from .errors import TcpsimError
@@ -18,16 +19,26 @@ def run_all(fn, tasks, jobs: int = 1, scheduler: str | None = None):
     if scheduler:
         yield from _on_dask(fn, tasks, scheduler)
     elif jobs > 1 and len(tasks) > 1:
-        pool = ProcessPoolExecutor(max_workers=jobs)
+        pool = ProcessPoolExecutor(max_workers=jobs, initializer=_ignore_sigint)
         try:
             futures = {pool.submit(fn, t): i for i, t in enumerate(tasks)}
             for fut in as_completed(futures):
                 yield futures[fut], fut.result()
+        except KeyboardInterrupt:
+            # Ctrl-C reaches the whole process group; the workers ignore it and the parent stops them here,
+            # so the user sees the CLI's one line instead of a traceback per worker
+            for proc in list((getattr(pool, "_processes", None) or {}).values()):
+                proc.terminate()
+            raise
         finally:  # on an error or Ctrl-C, drop the queued runs instead of waiting for all of them
             pool.shutdown(wait=True, cancel_futures=True)
     else:
         for i, t in enumerate(tasks):
             yield i, fn(t)
+
+
+def _ignore_sigint():
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _on_dask(fn, tasks, address):

@@ -42,11 +42,15 @@ def subplots(**kw):
 
 
 def check_path(path, option: str = "-o") -> Path:
-    """The image's path, if its suffix names a format we write (checked before anything runs)."""
+    """The image's path, if its suffix names a format we write and its directory exists (checked before
+    anything runs)."""
     path = Path(path)
     if path.suffix.lower() not in FORMATS:
         raise TcpsimError(f"{option} {path}: unknown image format {path.suffix or '(no suffix)'!r}; "
                           f"allowed: {', '.join(FORMATS)}")
+    if not path.parent.is_dir():  # found now, not after every run of a sensitivity analysis
+        raise TcpsimError(f"{option} {path}: directory {str(path.parent)!r} does not exist; allowed: a file in an "
+                          "existing directory")
     return path
 
 

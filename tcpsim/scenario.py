@@ -12,9 +12,10 @@ from pathlib import Path
 
 from . import tomlfile
 from .costs import load_costs
-from .errors import TcpsimError
+from .errors import TcpsimError, did_you_mean
 from .model import variants
 from .model.patches import PatchError
+from .model.steps import Work, executable, walk
 from .model.system import AppSpec, ClientSpec, Hardware, KernelSpec, Model, RunSpec
 from .rss import DEFAULT_KEY, MAX_QUEUES
 
@@ -34,6 +35,7 @@ def _k(t, default, help, lo=None, hi=None, choices=None):
 
 
 REQUIRED = object()
+OPEN_LOOP_MIN_RATE = 1e-3  # arrivals/s; below it an exponential gap can overflow a float
 OPTIONAL_SECTIONS = ("variant",)  # validated only when present
 
 SCHEMA: dict[str, dict[str, Key]] = {
@@ -106,38 +108,90 @@ SCHEMA: dict[str, dict[str, Key]] = {
 }
 
 
-def _fail(file, section, key, problem, allowed):
-    where = f"[{section}] {key}" if key else f"[{section}]"
-    raise TcpsimError(f"{file}: {where}: {problem}; allowed: {allowed}")
+class _Where:
+    """Who to blame for a value: the file (with the key's line, found by ``tomlfile.Lines``) or the
+    command-line option that overrode it. Checks that combine several keys run again after the overrides are
+    merged; their errors then name the file *with* the options that changed it."""
+
+    def __init__(self, file, text, origins=None):
+        self.file, self.lines, self.origins = file, tomlfile.Lines(text), dict(origins or {})
+
+    def __call__(self, section, key="", line=None):
+        """"file:LINE" (or the option's name) for ``[section] key``; ``line`` if the caller knows it better."""
+        label = self.origins.get((section, key))
+        if label is not None:
+            return label
+        line = line or (self.lines.key(section, key) if key else
+                        self.lines.table(section) or self.lines.key("", section))  # a top-level key
+        where = f"{self.file}:{line}" if line else str(self.file)
+        if self.origins:
+            where += f" with {', '.join(sorted(set(self.origins.values())))}"
+        return where
 
 
-def _check(file, section, name, spec: Key, value):
+def _fail(where, section, key, problem, allowed=None, at=None):
+    what = f"[{section}] {key}" if key else f"[{section}]"
+    tail = f"; allowed: {allowed}" if allowed else ""
+    raise TcpsimError(f"{at or where(section, key)}: {what}: {problem}{tail}")
+
+
+def check_value(where, section, name, value):
+    """One key's value against its schema entry (type, choices, range); returns it (ints widened to float
+    where a number is expected). ``where``: a ``_Where`` or a callable naming the source of the value."""
+    spec = SCHEMA[section][name]
     t = spec.type
     if t is float and isinstance(value, int) and not isinstance(value, bool):
         value = float(value)
     if t is int and isinstance(value, bool) or not isinstance(value, t):
         tname = {int: "an integer", float: "a number", str: "a string", bool: "true or false", list: "a list"}[t]
-        _fail(file, section, name, f"expected {tname}, got {value!r}", spec.help)
+        _fail(where, section, name, f"expected {tname}, got {value!r}", spec.help)
+    if t is float and value != value:  # NaN passes every comparison below
+        _fail(where, section, name, "nan is not a number here", f"{spec.lo:g} to {spec.hi:g}")
     if spec.choices and value not in spec.choices:
-        _fail(file, section, name, f"{value!r} is not a known value", ", ".join(spec.choices))
+        _fail(where, section, name, f"{value!r} is not a known value{did_you_mean(value, spec.choices)}",
+              ", ".join(spec.choices))
     if spec.lo is not None and not (spec.lo <= value <= spec.hi):
-        _fail(file, section, name, f"{value!r} is out of range", f"{spec.lo:g} to {spec.hi:g}")
+        _fail(where, section, name, f"{value!r} is out of range", f"{spec.lo:g} to {spec.hi:g}")
     return value
 
 
-def parse(text: str, file: str = "<scenario>", overrides: dict | None = None) -> dict:
-    """Validate scenario TOML text; return {section: {key: value}} with defaults filled in."""
+def parse(text: str, file: str = "<scenario>", overrides: dict | None = None, origins: dict | None = None) -> dict:
+    """Validate scenario TOML text; return {section: {key: value}} with defaults filled in.
+
+    The file is validated as written first (so an override cannot hide a bad value in it), then each override
+    ({section: {key: value}}) on its own, then the merged whole. ``origins`` names the source of overridden
+    keys in errors ({(section, key): "--duration"}); unnamed overrides read "override section.key"."""
     data = tomlfile.parse(text, file)
-    file_variant = data.get("scenario", {}).get("variant") if isinstance(data.get("scenario"), dict) else None
-    override_variant = (overrides or {}).get("scenario", {}).get("variant")
-    for section, overr in (overrides or {}).items():
-        data.setdefault(section, {}).update(overr)
+    where = _Where(file, text)
+    out = _validate(data, where)
+    if not overrides:
+        return out
+    labels = {}
+    for section, values in overrides.items():
+        if section not in SCHEMA or not isinstance(values, dict):
+            raise TcpsimError(f"override [{section}]: unknown section{did_you_mean(section, SCHEMA)}; allowed: "
+                              + ", ".join(f"[{s}]" for s in SCHEMA))
+        for key, value in values.items():
+            label = (origins or {}).get((section, key), f"override {section}.{key}")
+            if key not in SCHEMA[section]:
+                raise TcpsimError(f"{label}: [{section}] {key}: unknown key{did_you_mean(key, SCHEMA[section])}; "
+                                  f"allowed: {', '.join(SCHEMA[section])}")
+            labels[(section, key)] = label
+            check_value(lambda s, k: label, section, key, value)
+    merged = {s: dict(v) for s, v in data.items() if isinstance(v, dict)}
+    for section, values in overrides.items():
+        merged.setdefault(section, {}).update(values)
+    return _validate(merged, _Where(file, text, labels), file_checked=True)
+
+
+def _validate(data: dict, where, file_checked=False) -> dict:
     out = {}
     for section in data:
         if section not in SCHEMA:
-            _fail(file, section, "", "unknown section", ", ".join(f"[{s}]" for s in SCHEMA))
+            _fail(where, section, "", f"unknown section{did_you_mean(section, SCHEMA)}",
+                  ", ".join(f"[{s}]" for s in SCHEMA))
         if not isinstance(data[section], dict):
-            _fail(file, section, "", "must be a table", "a [section] of keys")
+            _fail(where, section, "", "must be a table", "a [section] of keys")
     for section, keys in SCHEMA.items():
         if section in OPTIONAL_SECTIONS and section not in data:
             out[section] = None
@@ -145,46 +199,50 @@ def parse(text: str, file: str = "<scenario>", overrides: dict | None = None) ->
         given = data.get(section, {})
         for name in given:
             if name not in keys:
-                _fail(file, section, name, "unknown key", ", ".join(keys))
+                _fail(where, section, name, f"unknown key{did_you_mean(name, keys)}", ", ".join(keys))
         out[section] = {}
         for name, spec in keys.items():
             if name in given:
-                out[section][name] = _check(file, section, name, spec, given[name])
+                out[section][name] = check_value(where, section, name, given[name])
             elif spec.default is REQUIRED:
-                _fail(file, section, name, "missing", spec.help)
+                _fail(where, section, name, "missing", spec.help, at=where(section) if section in data else None)
             else:
                 out[section][name] = spec.default
-    _cross_check(file, out, file_variant, override_variant)
+    _cross_check(where, out, data, file_checked)
     return out
 
 
-def _cpu_list(file, section, name, value, cpus):
+def _cpu_list(where, section, name, value, cpus):
     if not value or not all(isinstance(c, int) and not isinstance(c, bool) for c in value):
-        _fail(file, section, name, f"expected a non-empty list of CPU numbers, got {value!r}", f"integers 0 to {cpus - 1}")
+        _fail(where, section, name, f"expected a non-empty list of CPU numbers, got {value!r}",
+              f"integers 0 to {cpus - 1}")
     for c in value:
         if not 0 <= c < cpus:
-            _fail(file, section, name, f"CPU {c} does not exist", f"0 to {cpus - 1} ([hardware] cpus = {cpus})")
+            _fail(where, section, name, f"CPU {c} does not exist", f"0 to {cpus - 1} ([hardware] cpus = {cpus})")
     return tuple(value)
 
 
-def _cross_check(file, s, file_variant=None, override_variant=None):
+def _cross_check(where, s, data, file_checked=False):
+    """Checks that involve several keys. ``data``: the sections as given (to tell a key given from a default);
+    ``file_checked``: the file alone already passed, overrides are merged in."""
     hw, app, k, cl = s["hardware"], s["app"], s["kernel"], s["clients"]
     cpus = hw["cpus"]
     if hw["queue_cpus"] is None:
         hw["queue_cpus"] = list(range(hw["queues"]))
-    hw["queue_cpus"] = _cpu_list(file, "hardware", "queue_cpus", hw["queue_cpus"], cpus)
+    hw["queue_cpus"] = _cpu_list(where, "hardware", "queue_cpus", hw["queue_cpus"], cpus)
     if len(hw["queue_cpus"]) != hw["queues"]:
-        _fail(file, "hardware", "queue_cpus", f"{len(hw['queue_cpus'])} CPUs for {hw['queues']} queues", "one CPU per queue")
-    app["worker_cpus"] = _cpu_list(file, "app", "worker_cpus", app["worker_cpus"], cpus)
+        _fail(where, "hardware", "queue_cpus", f"{len(hw['queue_cpus'])} CPUs for {hw['queues']} queues",
+              "one CPU per queue")
+    app["worker_cpus"] = _cpu_list(where, "app", "worker_cpus", app["worker_cpus"], cpus)
     if app["accept_cpu"] >= cpus:
-        _fail(file, "app", "accept_cpu", f"CPU {app['accept_cpu']} does not exist", f"0 to {cpus - 1}")
+        _fail(where, "app", "accept_cpu", f"CPU {app['accept_cpu']} does not exist", f"0 to {cpus - 1}")
     if k["timer_cpu"] >= cpus:
-        _fail(file, "kernel", "timer_cpu", f"CPU {k['timer_cpu']} does not exist", f"0 to {cpus - 1}")
+        _fail(where, "kernel", "timer_cpu", f"CPU {k['timer_cpu']} does not exist", f"0 to {cpus - 1}")
     weights = hw["lock_race_weight"]
     if weights is not None:
         if not weights or len(weights) > cpus or not all(
-                isinstance(x, (int, float)) and not isinstance(x, bool) and x > 0 for x in weights):
-            _fail(file, "hardware", "lock_race_weight", f"expected 1 to {cpus} positive numbers, got {weights!r}",
+                isinstance(x, (int, float)) and not isinstance(x, bool) and 0 < x < float("inf") for x in weights):
+            _fail(where, "hardware", "lock_race_weight", f"expected 1 to {cpus} positive numbers, got {weights!r}",
                   "a list of weights > 0, one per CPU from CPU 0")
         hw["lock_race_weight"] = tuple(float(x) for x in weights)
     key = hw["rss_key"]
@@ -194,28 +252,38 @@ def _cross_check(file, s, file_variant=None, override_variant=None):
         except ValueError:
             raw = b""
         if len(raw) != 40:
-            _fail(file, "hardware", "rss_key", "not 40 bytes of hex", "'microsoft' or 80 hex digits")
+            _fail(where, "hardware", "rss_key", "not 40 bytes of hex", "'microsoft' or 80 hex digits")
     try:
         ipaddress.IPv4Address(cl["server_address"])
     except ValueError:
-        _fail(file, "clients", "server_address", f"{cl['server_address']!r} is not an IPv4 address", "dotted quad")
-    if cl["mode"] == "open" and cl["rate"] <= 0:
-        _fail(file, "clients", "rate", "open loop needs a positive rate", "connections/s > 0")
+        _fail(where, "clients", "server_address", f"{cl['server_address']!r} is not an IPv4 address", "dotted quad")
+    if cl["mode"] == "open" and cl["rate"] < OPEN_LOOP_MIN_RATE:  # found by the fuzzer: 5e-324/s overflowed
+        _fail(where, "clients", "rate", f"open loop needs a positive rate, got {cl['rate']!r}",
+              f"{OPEN_LOOP_MIN_RATE:g} to 1e+08 connections/s")
     v = s["variant"]
+    given_variant = (data.get("scenario") or {}).get("variant")
     if v is not None:
         if "+" in v["name"] or v["name"] in variants.BUILTIN:
-            _fail(file, "variant", "name", f"{v['name']!r} is taken or contains '+'",
+            _fail(where, "variant", "name", f"{v['name']!r} is taken or contains '+'",
                   "a new name, not " + ", ".join(variants.BUILTIN))
-        if override_variant is None and file_variant is None:
+        if given_variant is None:
             s["scenario"]["variant"] = v["name"]  # a file that defines a variant runs it by default
-        elif override_variant is None and v["name"] not in file_variant.split("+"):
-            _fail(file, "variant", "name", f"{v['name']!r} is defined but [scenario] variant "
-                  f"{s['scenario']['variant']!r} does not use it", f"variant = \"{v['name']}\" or a composition naming it")
+        elif not file_checked and v["name"] not in given_variant.split("+"):
+            _fail(where, "variant", "name", f"{v['name']!r} is defined but [scenario] variant "
+                  f"{given_variant!r} does not use it", f"variant = \"{v['name']}\" or a composition naming it")
+        for name in filter(None, v["base"].split("+")):
+            if name not in variants.BUILTIN and name != v["name"]:  # (itself: a cycle, reported by expand)
+                _fail(where, "variant", "base", f"unknown variant {name!r}{did_you_mean(name, variants.BUILTIN)}",
+                      ", ".join(variants.BUILTIN) + " (joined with +)")
     try:
         _model_variant(s)
     except PatchError as e:
-        _fail(file, "variant" if v is not None else "scenario", "patches" if v is not None else "variant",
-              str(e), "see README, 'Writing a variant'")
+        if v is not None and e.variant == v["name"]:  # a patch of the file's own variant
+            line = where.lines.array_item("variant", "patches", e.patch, "op") if e.patch else None
+            at = where("variant", "patches", line or where.lines.table("variant.patches"))
+            _fail(where, "variant", "patches", str(e), None if "allowed" in str(e) else
+                  "see README, 'Writing a variant'", at=at)
+        _fail(where, "scenario", "variant", str(e))
 
 
 def _user_variant(s):
@@ -239,6 +307,7 @@ def build(sections: dict, text: str = "", source: str = "") -> Model:
     costs, _notes, cost_sections = load_costs(costs_file or None)
     key = DEFAULT_KEY if hw["rss_key"] == "microsoft" else bytes.fromhex(hw["rss_key"])
     paths, locks, options = _model_variant(sections)
+    _check_costs(paths, costs, costs_file or "the built-in costs file", sections, source or "<scenario>")
     return Model(
         name=sc["name"],
         hardware=Hardware(hw["cpus"], hw["queues"], hw["queue_cpus"], hw["link_gbps"], hw["rx_ring_descriptors"],
@@ -250,7 +319,7 @@ def build(sections: dict, text: str = "", source: str = "") -> Model:
                            cl["response_bytes"], cl["addresses"], cl["server_address"], cl["server_port"],
                            cl["syn_rto_ms"], cl["rto_ms"], cl["max_syn_retries"]),
         run=RunSpec(run["duration_s"], run["warmup_s"], run["seed"], run["series_ms"]),
-        paths=paths,
+        paths={name: executable(p) for name, p in paths.items()},  # assertions were checked when built
         locks=locks,
         costs=costs,
         cpu_cost_names=tuple(k for k, sec in cost_sections.items() if sec == "cpu"),
@@ -260,8 +329,19 @@ def build(sections: dict, text: str = "", source: str = "") -> Model:
     )
 
 
-def load(path: str | Path, overrides: dict | None = None) -> Model:
-    """Read, validate and build a scenario file; ``overrides`` ({section: {key: value}}) come from the CLI."""
+def _check_costs(paths, costs, costs_file, sections, source):
+    """Every Work step names a cost the costs file has (a variant may name any cost)."""
+    for p in paths.values():
+        for s in walk(p.steps):
+            if isinstance(s, Work) and not isinstance(costs.get(s.cost), (int, float)):
+                who = f"{source}: variant {sections['scenario']['variant']!r}: path {p.name!r}"
+                raise TcpsimError(f"{who}: work {s.cost!r} is not a cost of {costs_file}"
+                                  f"{did_you_mean(s.cost, costs)}; allowed: a CPU cost name, e.g. tcp_usr_close")
+
+
+def load(path: str | Path, overrides: dict | None = None, origins: dict | None = None) -> Model:
+    """Read, validate and build a scenario file; ``overrides`` ({section: {key: value}}) come from the CLI,
+    ``origins`` names the option each came from (see ``parse``)."""
     path = Path(path)
     _, text = tomlfile.read(path, "scenario")
-    return build(parse(text, str(path), overrides), text, str(path))
+    return build(parse(text, str(path), overrides, origins), text, str(path))

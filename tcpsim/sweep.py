@@ -139,7 +139,10 @@ def plan(path, points, variants, seed=None, seeds=None, duration_s=None, engine=
     for v in variants:
         for labels, over in points:
             merged = _point_overrides(place_queues(file_sections, over), v, seed, duration_s)
-            sections = scenario.parse(text, str(path), merged)
+            origins = {("run", "seed"): "--seed", ("run", "duration_s"): "--duration",
+                       ("scenario", "variant"): "--variants",  # errors name the option a value came from
+                       **{tuple(name.split(".", 1)): f"--set {name}={value!r}" for name, value in labels.items()}}
+            sections = scenario.parse(text, str(path), merged, origins)
             for s in seed_list(sections["run"]["seed"], seeds):
                 run_over = {**merged, "run": {**merged.get("run", {}), "seed": s}}
                 identity = {"scenario_sha256": sha, **labels, "variant": sections["scenario"]["variant"],

@@ -99,13 +99,14 @@ def refuse(model, allow_lor: bool) -> None:
     """What ``tcpsim run`` and ``compare`` check before running: an rwlock upgrade always stops the run, a
     lock order reversal unless ``allow_lor``."""
     edges, ups = _split(_static(model.paths, model.locks))  # one walk for both checks
+    where = f"{model.source}: " if model.source else ""
     for e in ups:
-        raise TcpsimError(f"variant {model.variant!r}: path {e.path!r} takes {e.second} W at {e.second_site} "
+        raise TcpsimError(f"{where}variant {model.variant!r}: path {e.path!r} takes {e.second} W at {e.second_site} "
                           f"while holding it R since {e.first_site}: an rwlock cannot be upgraded (self-deadlock)")
     cycles = reversals(edges)
     if cycles and not allow_lor:
         e = cycles[0][-1]
-        raise TcpsimError(f"variant {model.variant!r}: lock order reversal between {e.first} and {e.second} "
+        raise TcpsimError(f"{where}variant {model.variant!r}: lock order reversal between {e.first} and {e.second} "
                           f"({len(cycles)} cycle(s)); see 'tcpsim witness', or pass --allow-lor to run it anyway")
 
 

@@ -33,6 +33,8 @@ patches = [
   { op = "lock", name = "closelock", kind = "mtx", display = "mtx:closelock", scope = "global" },
   { op = "insert", path = "close", after = "cost:soclose", steps = [ { acquire = "closelock", mode = "W", site = "tcp_usrreq.c:980", frames = ["sys_close"] } ] },
   { op = "insert", path = "close", after = "cost:tcp_usr_close", steps = [ { release = "closelock" } ] },
+  { op = "assert", site = "tcp_usrreq.c:1659", lock = "closelock" },
+  { op = "assert", site = "tcp_usrreq.c:1697", path = "close", lock = "closelock" },
 ]
 """
 
@@ -127,7 +129,11 @@ def test_readme_worked_example_runs(tmp_path):
 
 def test_an_rwlock_upgrade_is_refused(tmp_path):
     # reading rw:tcp at the FIN's :778 while tcp_usr_detach later wants it written: certain self-deadlock
-    text = SMALL + '\n[variant]\nname = "upgrade"\npatches = [ { op = "mode", path = "client_fin", site = "tcp_input.c:778", mode = "R" } ]\n'
+    # (its assertions read-locked too, so that the static assertion check lets it through to WITNESS)
+    asserts = "".join(f', {{ op = "assert", path = "client_fin", site = "tcp_timewait.c:{line}", mode = "R" }}'
+                      for line in (207, 617, 638, 461))
+    text = (SMALL + '\n[variant]\nname = "upgrade"\npatches = [ { op = "mode", path = "client_fin", site = '
+            f'"tcp_input.c:778", mode = "R" }}{asserts} ]\n')
     p = _write(tmp_path, text)
     err = io.StringIO()
     assert main(["run", str(p), "--allow-lor"], io.StringIO(), err) == 2

@@ -13,6 +13,7 @@ from collections import defaultdict
 
 import simpy
 
+from .. import deadlock, invariants
 from ..model import clients, programs as op, tcp
 from ..model.kernel_state import Connection, Kernel
 from ..model.nic import DRIVER_FRAME_OVERHEAD, QueueState
@@ -200,6 +201,9 @@ class SimpyEngine(SchedulerMixin, LockMixin):
         if th.preempt:
             yield from self._yield_cpu(th)
         outcome = yield from self._steps(th, path.steps, base)
+        if outcome is STOP:  # steps.Stop: the path ends releasing what it holds (model/checks.py relies on it)
+            for lock in reversed(list(th.held)):
+                self._release(th, lock)
         return outcome is not ABORT
 
     def _steps(self, th, steps, base):
@@ -489,5 +493,7 @@ class SimpyEngine(SchedulerMixin, LockMixin):
             self.env.process(self._open_loop())
         if m.run.series_ms:
             self.env.process(self._sampler(max(1, int(m.run.series_ms * 1e6))))
+        self.env.process(deadlock.watchdog(self))  # stop a run caught in a lock cycle, with the cycle
         self.env.run(until=self.w1)
+        invariants.check(self)  # the run's tallies agree, or the run is an error with the evidence
         return self

@@ -87,9 +87,11 @@ class LockMixin:
 
     def _bound_reader_spin(self, w):
         """Against a read-held lock a waiter spins at most rowner_retries x rowner_loops, then sleeps."""
+        ev = w.event  # only this spin: by expiry the waiter may sleep on the turnstile or have won the race
+
         def expire(_):
-            if not w.event.triggered and w.on_readers:
-                w.event.succeed("sleep")
+            if w.event is ev and w.spinning and not ev.triggered and w.on_readers:
+                ev.succeed("sleep")
         self.env.timeout(self.cost["rw_reader_spin"]).callbacks.append(expire)
 
     def _granted(self, th, lock, mode, site, since, contested, ordered=True):

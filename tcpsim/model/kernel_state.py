@@ -7,6 +7,16 @@ from __future__ import annotations
 
 from collections import deque
 
+from .tcp import SERVER_SEGMENTS, STATES
+
+# What paths may name (checked when a variant is built): actions with the arguments each takes (() for none),
+# the actions that may refuse and so abort their path, and the conditions of When blocks.
+ACTIONS = {"state": STATES, "send": SERVER_SEGMENTS, "listen_queue_check": (), "accept_enqueue": (),
+           "wake_acceptor": (), "accept_dequeue": (), "rcv_data": (), "timewait_insert": (), "tw_close_oldest": ()}
+ABORTING_ACTIONS = ("listen_queue_check",)
+GIVES_CONNECTION = ("accept_dequeue",)  # the path's connection is the one this action returns
+CONDITIONS = ("timewait_full", "timewait_expired")
+
 
 class Connection:
     """One client connection as the server kernel and the client model see it (slots only: a TIME-WAIT list

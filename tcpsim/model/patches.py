@@ -13,28 +13,38 @@ A patch is a plain dict (a TOML inline table in a scenario's ``[variant]`` secti
 ``remove``  delete the steps ``first`` .. ``last`` (anchors, same block) from ``path``.
 ``move``    move the steps ``first`` .. ``last`` to ``before`` / ``after`` another anchor of ``path``.
 ``path``    define or replace a whole path: ``name``, ``context``, ``base`` (call stack), ``steps``.
+``assert``  change the lock assertion(s) at ``site`` (in ``path`` if given): ``mode`` (W | R | any, or none to
+            remove it) and/or ``lock``. A variant that drops or weakens a lock an assertion needs must patch the
+            assertion too, citing the change that moved it (``checks.py`` refuses it otherwise).
 ``app``     change the server application: ``acceptors`` = "thread" (one accept thread handing descriptors
             to the workers; one listen socket) or "per_worker" (each worker has its own listen socket,
             accept queue and accepting loop, SO_REUSEPORT style; connections spread over them by flow hash).
 
 Anchors name one step of a path: ``site:FILE:LINE`` (an acquisition), ``cost:NAME`` (CPU work),
-``act:NAME`` or ``act:NAME:ARG`` (an action), ``release:LOCK``; add ``#N`` for the N-th such step (default
-the first); ``start`` and ``end`` name the ends of the path. Anchors are found at any depth.
+``act:NAME`` or ``act:NAME:ARG`` (an action), ``release:LOCK``, ``assert:FILE:LINE``; add ``#N`` for the
+N-th such step (default the first); ``start`` and ``end`` name the ends of the path. Anchors are found at any depth.
 
 Steps (for ``insert`` and ``path``): ``{acquire = LOCK, mode, site, frames}``, ``{try = LOCK, mode, site,
 frames, on_fail = [...]}``, ``{release = LOCK}``, ``{work = COST, frames, user}``, ``{act = NAME, arg,
-abort_reason}``, ``{when = CONDITION, repeat, steps = [...]}``, ``{stop = true}``.
+abort_reason}``, ``{when = CONDITION, repeat, steps = [...]}``, ``{stop = true}`` (ends the path, releasing
+what it holds), ``{assert = LOCK, mode, site, what}`` (mode W | R | any; costs nothing at run time).
+A ``path`` op replaces a path the engines run (by name) with exactly the steps given, assertions included.
+
+After each variant is applied, ``checks.py`` walks every path: a path that returns holding a lock, releases
+one it does not hold, recurses on a non-recursive lock or breaks an assertion is refused.
 
 Every mistake raises ``PatchError`` with a one-line message naming the patch; a patch whose site or anchor no
 longer exists (e.g. after an earlier patch removed it) is an error, never a silent no-op.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
-from ..errors import TcpsimError
+from ..errors import TcpsimError, did_you_mean
+from .kernel_state import ABORTING_ACTIONS, ACTIONS, CONDITIONS
 from .locks import LockDecl
-from .steps import MODES, Acquire, Act, Path, Release, Stop, TryAcquire, When, Work, walk
+from .steps import ASSERT_MODES, MODES, Acquire, Act, Assert, Path, Release, Stop, TryAcquire, When, Work, walk
 
 SCOPES = ("global", "connection", "listen", "bucket", "timewait", "group", "timewait_group")
 # listen: one per listen socket (the socket of the connection, or the accepting thread's own)
@@ -42,7 +52,12 @@ CONTEXTS = ("interrupt", "syscall", "callout")
 
 
 class PatchError(TcpsimError):
-    pass
+    """A variant that cannot be built. ``variant`` and ``patch`` (its number, from 1) say whose patch failed,
+    so that a scenario file can point at the line of that patch; both None for a composition error."""
+
+    def __init__(self, message, variant=None, patch=None):
+        super().__init__(message)
+        self.variant, self.patch = variant, patch
 
 
 OPS = {
@@ -55,8 +70,12 @@ OPS = {
     "move": ({"path", "first", "last"}, {"before", "after"}),
     "path": ({"name", "context", "base", "steps"}, set()),
     "app": (set(), {"acceptors"}),
+    "assert": ({"site"}, {"mode", "lock", "path"}),
 }
 APP_OPTIONS = {"acceptors": ("thread", "per_worker")}
+# every op key is a string except these (checked before an op runs, so a wrong type is one line, not a crash)
+KEY_TYPES = {"recursive": (bool, "true or false"), "replace": (bool, "true or false"),
+             "steps": (list, "a list of step tables"), "base": (list, "a list of function names")}
 
 
 def apply(paths: dict, locks: dict, patches, who: str, options: dict | None = None) -> tuple[dict, dict, dict]:
@@ -64,29 +83,43 @@ def apply(paths: dict, locks: dict, patches, who: str, options: dict | None = No
     ``who`` names them in errors."""
     paths, locks, options = dict(paths), dict(locks), dict(options or {})
     for i, p in enumerate(patches, 1):
-        where = f"{who} patch {i}"
-        if not isinstance(p, dict) or not isinstance(p.get("op"), str):
-            raise PatchError(f"{where}: a patch is a table with an 'op'; allowed ops: {', '.join(OPS)}")
-        op = p["op"]
-        if op not in OPS:
-            raise PatchError(f"{where}: unknown op {op!r}; allowed: {', '.join(OPS)}")
-        where = f"{where} ({op})"
-        required, optional = OPS[op]
-        keys = set(p) - {"op"}
-        if required - keys:
-            raise PatchError(f"{where}: missing {', '.join(sorted(required - keys))}")
-        if keys - required - optional:
-            raise PatchError(f"{where}: unknown key {sorted(keys - required - optional)[0]!r}; "
-                             f"allowed: {', '.join(sorted(required | optional))}")
-        if op == "app":
-            for key in keys:
-                if p[key] not in APP_OPTIONS[key]:
-                    raise PatchError(f"{where}: {key} {p[key]!r}; allowed: {', '.join(APP_OPTIONS[key])}")
-                options[key] = p[key]
-            continue
-        _OPS[op](paths, locks, p, where)
-        _check_locks(paths, locks, where)
+        try:
+            _apply_one(paths, locks, options, p, f"{who} patch {i}")
+        except PatchError as e:
+            e.patch = e.patch or i
+            raise
     return paths, locks, options
+
+
+def _apply_one(paths, locks, options, p, where):
+    if not isinstance(p, dict) or not isinstance(p.get("op"), str):
+        raise PatchError(f"{where}: a patch is a table with an 'op'; allowed ops: {', '.join(OPS)}")
+    op = p["op"]
+    if op not in OPS:
+        raise PatchError(f"{where}: unknown op {op!r}{did_you_mean(op, OPS)}; allowed: {', '.join(OPS)}")
+    where = f"{where} ({op})"
+    required, optional = OPS[op]
+    keys = set(p) - {"op"}
+    if required - keys:
+        raise PatchError(f"{where}: missing {', '.join(sorted(required - keys))}; allowed: {op} takes "
+                         f"{', '.join(sorted(required))}" + (f" and optionally {', '.join(sorted(optional))}"
+                                                             if optional else ""))
+    if keys - required - optional:
+        extra = sorted(keys - required - optional)[0]
+        raise PatchError(f"{where}: unknown key {extra!r}{did_you_mean(extra, required | optional)}; "
+                         f"allowed: {', '.join(sorted(required | optional))}")
+    for key in keys:
+        t, allowed = KEY_TYPES.get(key, (str, "a string"))
+        if not isinstance(p[key], t):
+            raise PatchError(f"{where}: {key} {p[key]!r}; allowed: {allowed}")
+    if op == "app":
+        for key in keys:
+            if p[key] not in APP_OPTIONS[key]:
+                raise PatchError(f"{where}: {key} {p[key]!r}; allowed: {', '.join(APP_OPTIONS[key])}")
+            options[key] = p[key]
+        return
+    _OPS[op](paths, locks, p, where)
+    _check_locks(paths, locks, where)
 
 
 # --- operations -----------------------------------------------------------------------------------------------
@@ -156,6 +189,11 @@ def _op_insert(paths, locks, p, where):
 def _op_remove(paths, locks, p, where):
     path = _path(paths, p, where)
     block, i, j = _range(path, p, where)
+    acts = [s for s in walk(block[i:j + 1]) if isinstance(s, Act)]
+    if acts:  # found by the fuzzer: without its actions a connection never completes, or a path has none
+        raise PatchError(f"{where}: the range holds act:{acts[0].name}{':' + acts[0].arg if acts[0].arg else ''}, "
+                         "a step of the connection's life cycle; allowed: remove work, lock and assertion steps "
+                         "(move an action instead)")
     del block[i:j + 1]
     paths[path.name] = _rebuild(path)
 
@@ -171,6 +209,9 @@ def _op_move(paths, locks, p, where):
 
 
 def _op_path(paths, locks, p, where):
+    if p["name"] not in paths:  # the engines run paths by name: a new name would never run
+        raise PatchError(f"{where}: no path {p['name']!r}{did_you_mean(p['name'], paths)}; allowed: a path to replace: "
+                         f"{', '.join(sorted(paths))}")
     if p["context"] not in CONTEXTS:
         raise PatchError(f"{where}: context {p['context']!r}; allowed: {', '.join(CONTEXTS)}")
     base = p["base"]
@@ -179,8 +220,26 @@ def _op_path(paths, locks, p, where):
     paths[p["name"]] = Path(p["name"], p["context"], tuple(base), tuple(parse_steps(p["steps"], where)))
 
 
+def _op_assert(paths, locks, p, where):
+    if "mode" not in p and "lock" not in p:
+        raise PatchError(f"{where}: nothing to change; allowed: mode ({', '.join(ASSERT_MODES)}, none) and/or lock")
+    mode, lock = p.get("mode"), p.get("lock")
+    if mode is not None and mode not in ASSERT_MODES + ("none",):
+        raise PatchError(f"{where}: mode {mode!r}; allowed: {', '.join(ASSERT_MODES)}, none (the assertion goes)")
+    if lock is not None and lock not in locks:
+        raise PatchError(f"{where}: lock {lock!r} is not declared{did_you_mean(lock, locks)}; locks: "
+                         f"{', '.join(sorted(locks))}")
+
+    def edit(block, i, step):
+        if mode == "none":
+            del block[i]
+        else:
+            block[i] = replace(step, mode=mode or step.mode, lock=lock or step.lock)
+    _at_site(paths, p, where, edit, kinds=(Assert,))
+
+
 _OPS = {"lock": _op_lock, "mode": _op_mode, "drop": _op_drop, "relock": _op_relock, "insert": _op_insert,
-        "remove": _op_remove, "move": _op_move, "path": _op_path}
+        "remove": _op_remove, "move": _op_move, "path": _op_path, "assert": _op_assert}
 
 
 # --- finding steps --------------------------------------------------------------------------------------------
@@ -238,11 +297,12 @@ def _blocks(steps):
             yield from _blocks(s.steps)
 
 
-def _at_site(paths, p, where, edit, top_only=False):
-    """Run ``edit(block, index, step)`` on every acquisition at the patch's site (in its path, if given)."""
+def _at_site(paths, p, where, edit, top_only=False, kinds=(Acquire, TryAcquire)):
+    """Run ``edit(block, index, step)`` on every step of ``kinds`` (acquisitions, or assertions) at the patch's
+    site (in its path, if given)."""
     site, only = p["site"], p.get("path")
     if only is not None and only not in paths:
-        raise PatchError(f"{where}: no path {only!r}; paths: {', '.join(sorted(paths))}")
+        raise PatchError(f"{where}: no path {only!r}{did_you_mean(only, paths)}; paths: {', '.join(sorted(paths))}")
     hits = 0
     for name in sorted(paths):
         if only is not None and name != only:
@@ -253,7 +313,7 @@ def _at_site(paths, p, where, edit, top_only=False):
             i = 0
             while i < len(block):
                 s = block[i]
-                if isinstance(s, (Acquire, TryAcquire)) and s.site == site:
+                if isinstance(s, kinds) and s.site == site:
                     if top_only and _inside_fallback(m.steps, block):
                         raise PatchError(f"{where}: site {site} is the blocking fallback of a try-lock in path "
                                          f"{name!r}; patch the try-lock's site instead")
@@ -268,6 +328,10 @@ def _at_site(paths, p, where, edit, top_only=False):
             paths[name] = _rebuild(m)
     if not hits:
         scope = f"path {only!r}" if only else "any path"
+        known = sorted({s.site for q in paths.values() for s in walk(q.steps) if isinstance(s, kinds)})
+        if kinds == (Assert,):
+            raise PatchError(f"{where}: no assertion at {site} in {scope}{did_you_mean(site, known)}; assertions: "
+                             f"{', '.join(known) or 'none'}")
         raise PatchError(f"{where}: site {site} is not in {scope}; sites: {', '.join(sites(paths))}")
 
 
@@ -300,7 +364,26 @@ def _matches(step, anchor):
         return isinstance(step, Act) and step.name == name and (not arg or step.arg == arg)
     if kind == "release":
         return isinstance(step, Release) and step.lock == rest
+    if kind == "assert":
+        return isinstance(step, Assert) and step.site == rest
     return False
+
+
+def anchor_of(path: Path, step) -> str:
+    """The anchor (``release:tcp#2``) that names ``step`` (found by identity) in ``path``, for messages."""
+    text = {Acquire: lambda s: f"site:{s.site}", TryAcquire: lambda s: f"site:{s.site}",
+            Work: lambda s: f"cost:{s.cost}", Act: lambda s: f"act:{s.name}" + (f":{s.arg}" if s.arg else ""),
+            Release: lambda s: f"release:{s.lock}", Assert: lambda s: f"assert:{s.site}"}.get(type(step))
+    if text is None:
+        return type(step).__name__.lower()
+    anchor, n = text(step), 0
+    for block in _blocks(list(path.steps)):
+        for s in block:
+            if _matches(s, anchor):
+                n += 1
+                if s is step:
+                    return anchor if n == 1 else f"{anchor}#{n}"
+    return anchor
 
 
 def _find(m: _Mutable, anchor, where):
@@ -363,10 +446,13 @@ STEP_KEYS = {
     "act": (set(), {"arg", "abort_reason"}),
     "when": ({"steps"}, {"repeat"}),
     "stop": (set(), set()),
+    "assert": ({"mode", "site"}, {"what"}),
 }
+SITE = re.compile(r"^[A-Za-z0-9_.\-]+\.[ch]:[1-9][0-9]*$")  # file:line, as LOCK_PROFILING prints a site
 
 
 def parse_steps(items, where) -> list:
+    """Steps from plain data; every value is checked here, so a mistake is one line naming the step."""
     if not isinstance(items, (list, tuple)):
         raise PatchError(f"{where}: steps must be a list of step tables")
     out = []
@@ -381,24 +467,64 @@ def parse_steps(items, where) -> list:
         required, optional = STEP_KEYS[kind]
         keys = set(item) - {kind}
         if required - keys or keys - required - optional:
-            raise PatchError(f"{at}: {kind} takes {', '.join(sorted(required))}"
+            raise PatchError(f"{at}: {kind} takes {', '.join(sorted(required)) or 'no other key'}"
                              f"{' and optionally ' + ', '.join(sorted(optional)) if optional else ''}")
-        frames = tuple(item.get("frames", ()))
-        if kind in ("acquire", "try") and item["mode"] not in MODES:
-            raise PatchError(f"{at}: mode {item['mode']!r}; allowed: R, W")
-        if kind == "acquire":
-            out.append(Acquire(item["acquire"], item["mode"], item["site"], frames))
-        elif kind == "try":
-            out.append(TryAcquire(item["try"], item["mode"], item["site"], frames,
-                                  tuple(parse_steps(item.get("on_fail", []), at))))
-        elif kind == "release":
-            out.append(Release(item["release"], frames))
-        elif kind == "work":
-            out.append(Work(frames, item["work"], bool(item.get("user", False))))
-        elif kind == "act":
-            out.append(Act(item["act"], item.get("arg", ""), item.get("abort_reason", "")))
-        elif kind == "when":
-            out.append(When(item["when"], tuple(parse_steps(item["steps"], at)), bool(item.get("repeat", False))))
-        else:
-            out.append(Stop())
+        out.append(_step(kind, item, at))
     return out
+
+
+def _typed(item, key, at, t, allowed, default=None):
+    value = item.get(key, default)
+    if t is tuple:  # a list of strings (call-stack frames)
+        if not isinstance(value, (list, tuple)) or not all(isinstance(f, str) for f in value):
+            raise PatchError(f"{at}: {key} {value!r}; allowed: {allowed}")
+        return tuple(value)
+    if not isinstance(value, t):
+        raise PatchError(f"{at}: {key} {value!r}; allowed: {allowed}")
+    return value
+
+
+def _step(kind, item, at):
+    lock = lambda: _typed(item, kind, at, str, "a lock name")  # noqa: E731
+    frames = _typed(item, "frames", at, tuple, "a list of function names", ())
+    if "site" in item and not SITE.match(str(item["site"])):
+        raise PatchError(f"{at}: site {item['site']!r}; allowed: FILE.c:LINE, e.g. 'tcp_usrreq.c:728'")
+    if kind in ("acquire", "try") and item["mode"] not in MODES:
+        raise PatchError(f"{at}: mode {item['mode']!r}; allowed: R, W")
+    if kind == "acquire":
+        return Acquire(lock(), item["mode"], item["site"], frames)
+    if kind == "try":
+        return TryAcquire(lock(), item["mode"], item["site"], frames, tuple(parse_steps(item.get("on_fail", []), at)))
+    if kind == "release":
+        return Release(lock(), frames)
+    if kind == "assert":
+        if item["mode"] not in ASSERT_MODES:
+            raise PatchError(f"{at}: mode {item['mode']!r}; allowed: {', '.join(ASSERT_MODES)}")
+        return Assert(lock(), item["mode"], item["site"], _typed(item, "what", at, str, "a string", ""))
+    if kind == "work":
+        return Work(frames, _typed(item, "work", at, str, "a cost name of the costs file"),
+                    _typed(item, "user", at, bool, "true or false", False))
+    if kind == "act":
+        name = _typed(item, "act", at, str, "an action name")
+        if name not in ACTIONS:
+            raise PatchError(f"{at}: unknown action {name!r}{did_you_mean(name, ACTIONS)}; allowed: "
+                             f"{', '.join(ACTIONS)}")
+        arg = _typed(item, "arg", at, str, "a string", "")
+        if arg not in ACTIONS[name] and (arg or ACTIONS[name]):
+            allowed = ", ".join(ACTIONS[name]) or "no arg"
+            raise PatchError(f"{at}: act {name!r} arg {arg!r}{did_you_mean(arg, ACTIONS[name])}; allowed: {allowed}")
+        reason = _typed(item, "abort_reason", at, str, "a string", "")
+        if reason and name not in ABORTING_ACTIONS:
+            raise PatchError(f"{at}: act {name!r} never aborts, so abort_reason would never be used; allowed: "
+                             f"abort_reason on {', '.join(ABORTING_ACTIONS)}")
+        return Act(name, arg, reason)
+    if kind == "when":
+        cond = _typed(item, "when", at, str, "a condition name")
+        if cond not in CONDITIONS:
+            raise PatchError(f"{at}: unknown condition {cond!r}{did_you_mean(cond, CONDITIONS)}; allowed: "
+                             f"{', '.join(CONDITIONS)}")
+        repeat = _typed(item, "repeat", at, bool, "true or false", False)
+        return When(cond, tuple(parse_steps(item["steps"], at)), repeat)
+    if item["stop"] is not True:
+        raise PatchError(f"{at}: stop {item['stop']!r}; allowed: stop = true")
+    return Stop()

@@ -6,10 +6,15 @@ are FreeBSD 10.0's ``file:line``: the article's six, and every other one checked
 its status in ``docs/lock-sites.md`` (``tests/test_lock_sites.py`` keeps that table and these paths in step).
 
 Costs are names into the costs file (``tcpsim/data/freebsd10.toml``); no number lives here.
+
+Assertions (``Assert``): the lock assertions of the functions a path runs (INP_INFO_WLOCK_ASSERT,
+INP_HASH_WLOCK_ASSERT, INP_WLOCK_ASSERT, ACCEPT_LOCK_ASSERT), at the 10.0 line of the assertion, established
+as the lock sites are (docs/lock-sites.md, "Lock assertions"). They cost nothing at run time; a variant that
+drops or weakens a lock one of them needs is refused unless it patches the assertion too (``model/checks.py``).
 """
 from __future__ import annotations
 
-from .steps import READ, WRITE, Acquire, Act, Path, Release, TryAcquire, When, Work
+from .steps import READ, WRITE, Acquire, Act, Assert, Path, Release, TryAcquire, When, Work
 
 # --- call stacks -------------------------------------------------------------------------------------------
 # net.isr.dispatch=direct: ip_input and tcp_input run to completion in the NIC queue's interrupt thread.
@@ -51,8 +56,12 @@ def _tw_close(frames: tuple) -> tuple:
     (the caller holds rw:tcp W)."""
     close, drop = frames + ("tcp_twclose",), frames + ("tcp_twclose", "in_pcbdrop")
     return (
+        Assert("tcp", WRITE, "tcp_timewait.c:638", "tcp_tw_2msl_scan: INP_INFO_WLOCK_ASSERT"),
         Acquire("tw_inp", WRITE, "tcp_timewait.c:643", frames),  # tcp_tw_2msl_scan: INP_WLOCK
+        Assert("tcp", WRITE, "tcp_timewait.c:461", "tcp_twclose: INP_INFO_WLOCK_ASSERT"),
+        Assert("tw_inp", WRITE, "tcp_timewait.c:462", "tcp_twclose: INP_WLOCK_ASSERT"),
         Act("tw_close_oldest"),  # tcp_tw_2msl_stop; "tw_inp" keeps naming the entry whose lock was taken
+        Assert("tw_inp", WRITE, "in_pcb.c:1242", "in_pcbdrop: INP_WLOCK_ASSERT"),
         Acquire("pcbinfohash", WRITE, "in_pcb.c:1252", drop),  # in_pcbdrop: INP_HASH_WLOCK
         Work(drop, "pcb_unhash"),
         Release("pcbinfohash"),
@@ -126,6 +135,7 @@ HANDSHAKE_ACK = Path("handshake_ack", "interrupt", INTR, (
     # tcp_attach re-takes rw:tcp W recursively; in_pcballoc locks the new pcb, which tcp_attach unlocks again
     # before dropping the recursion.
     Acquire("tcp", WRITE, "tcp_usrreq.c:1617", NEWCONN + ("tcp_usr_attach", "tcp_attach")),
+    Assert("tcp", WRITE, "in_pcb.c:274", "in_pcballoc: INP_INFO_WLOCK_ASSERT"),
     Acquire("inp", WRITE, "in_pcb.c:313", NEWCONN + ("tcp_usr_attach", "tcp_attach", "in_pcballoc")),
     Work(NEWCONN + ("tcp_usr_attach", "tcp_attach"), "tcp_attach"),
     Release("inp"),
@@ -139,6 +149,7 @@ HANDSHAKE_ACK = Path("handshake_ack", "interrupt", INTR, (
     # syncache_socket relocks the new pcb and hashes it under the hash write lock (in_pcbinshash only asserts).
     Acquire("inp", WRITE, "tcp_syncache.c:706", SOCK),
     Acquire("pcbinfohash", WRITE, "tcp_syncache.c:707", SOCK),
+    Assert("pcbinfohash", WRITE, "in_pcb.c:1892", "in_pcbinshash_internal: INP_HASH_WLOCK_ASSERT"),
     Work(SOCK + ("in_pcbinshash",), "pcb_hash_insert"),
     Release("pcbinfohash"),
     Work(SOCK, "syncache_socket"),
@@ -181,20 +192,25 @@ CLIENT_FIN = Path("client_fin", "interrupt", INTR, (
     Work(TI + ("tcp_do_segment",), "tcp_do_segment"),
     # tcp_twstart: with maxtcptw reached, tcp_tw_2msl_scan(1) recycles the oldest entry right here, under rw:tcp.
     When("timewait_full", _tw_close(TW + ("tcp_tw_2msl_scan",))),
+    Assert("tcp", WRITE, "tcp_timewait.c:207", "tcp_twstart: INP_INFO_WLOCK_ASSERT"),
+    Assert("inp", WRITE, "tcp_timewait.c:208", "tcp_twstart: INP_WLOCK_ASSERT"),
     Work(TW, "tcp_twstart"),
     Act("state", "TIME_WAIT"),
     # The final ACK (tcp_twrespond) goes out before the entry is put on the TIME-WAIT list, both under rw:tcp.
     Work(TW + ("tcp_twrespond",) + TX[1:], "tx_packet"),
     Act("send", "ACK"),
+    Assert("tcp", WRITE, "tcp_timewait.c:617", "tcp_tw_2msl_reset: INP_INFO_WLOCK_ASSERT"),
     Act("timewait_insert"),
     # The socket is freed: tcp_twstart unlocks the pcb and takes the accept mutex with only rw:tcp held; sofree
     # drops it before pru_detach, whose tcp_usr_detach re-takes rw:tcp recursively and the pcb.
     Release("inp"),
     Acquire("accept", WRITE, "tcp_timewait.c:306", TW),
+    Assert("accept", WRITE, "uipc_socket.c:694", "sofree: ACCEPT_LOCK_ASSERT"),
     Work(TW + ("sofree",), "sofree"),
     Release("accept"),
     Acquire("tcp", WRITE, "tcp_usrreq.c:231", TW + ("sofree", "tcp_usr_detach")),
     Acquire("inp", WRITE, "tcp_usrreq.c:232", TW + ("sofree", "tcp_usr_detach")),
+    Assert("tcp", WRITE, "tcp_usrreq.c:165", "tcp_detach: INP_INFO_WLOCK_ASSERT"),
     Release("inp"),
     Release("tcp"),
     Release("tcp"),
@@ -255,6 +271,7 @@ SHUTDOWN = Path("shutdown", "syscall", SYSCALL, (
     Work(("sys_shutdown", "soshutdown"), "syscall_entry"),
     Acquire("tcp", WRITE, "tcp_usrreq.c:728", ("sys_shutdown", "soshutdown", "tcp_usr_shutdown")),
     Acquire("inp", WRITE, "tcp_usrreq.c:731", ("sys_shutdown", "soshutdown", "tcp_usr_shutdown")),
+    Assert("tcp", WRITE, "tcp_usrreq.c:1697", "tcp_usrclosed: INP_INFO_WLOCK_ASSERT"),
     Work(("sys_shutdown", "soshutdown", "tcp_usr_shutdown", "tcp_usrclosed"), "tcp_usrclosed"),
     Act("state", "FIN_WAIT_1"),
     # The FIN goes out from tcp_output while rw:tcp is still held.
@@ -273,6 +290,9 @@ CLOSE = Path("close", "syscall", SYSCALL, (
     Work(("sys_close", "kern_close", "closef", "soclose"), "soclose"),
     Acquire("tcp", WRITE, "tcp_usrreq.c:984", ("sys_close", "kern_close", "closef", "soclose", "tcp_usr_close")),
     Acquire("inp", WRITE, "tcp_usrreq.c:985", ("sys_close", "kern_close", "closef", "soclose", "tcp_usr_close")),
+    # tcp_usr_close -> tcp_disconnect -> (ESTABLISHED or later) tcp_usrclosed: both assert the global lock
+    Assert("tcp", WRITE, "tcp_usrreq.c:1659", "tcp_disconnect: INP_INFO_WLOCK_ASSERT"),
+    Assert("tcp", WRITE, "tcp_usrreq.c:1697", "tcp_usrclosed: INP_INFO_WLOCK_ASSERT"),
     Work(("sys_close", "kern_close", "closef", "soclose", "tcp_usr_close"), "tcp_usr_close"),
     Release("inp"),
     Release("tcp"),

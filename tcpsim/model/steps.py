@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 READ = "R"
 WRITE = "W"
 MODES = (READ, WRITE)
+ANY = "any"
+ASSERT_MODES = (WRITE, READ, ANY)  # rw_assert's RA_WLOCKED, RA_RLOCKED, RA_LOCKED (mtx_assert's MA_OWNED is W)
 
 
 @dataclass(frozen=True)
@@ -76,11 +78,27 @@ class When:
 
 
 @dataclass(frozen=True)
+class Assert:
+    """A lock assertion of the source (INP_INFO_WLOCK_ASSERT, INP_HASH_WLOCK_ASSERT, ACCEPT_LOCK_ASSERT...):
+    ``lock`` is held here in ``mode`` -- W (write-held), R (read-held, as rw_assert(RA_RLOCKED): a write hold
+    does not do) or any -- as the function at ``site`` (``file:line`` of the assertion) requires.
+
+    Checked when a variant is built (``checks.py``): a variant that drops or weakens the lock must also patch
+    the assertion. Nothing happens at run time: ``executable`` strips assertions before an engine sees a path.
+    """
+
+    lock: str
+    mode: str
+    site: str
+    what: str = ""  # the function and macro, as messages name it: "tcp_usrclosed: INP_INFO_WLOCK_ASSERT"
+
+
+@dataclass(frozen=True)
 class Stop:
     """End the path here (e.g. a scan that gives up when a try-lock fails); release what it holds first."""
 
 
-Step = Work | Acquire | TryAcquire | Release | Act | When | Stop
+Step = Work | Acquire | TryAcquire | Release | Act | When | Stop | Assert
 
 
 @dataclass(frozen=True)
@@ -101,3 +119,19 @@ def walk(steps):
             yield from walk(step.on_fail)
         elif isinstance(step, When):
             yield from walk(step.steps)
+
+
+def executable(path: Path) -> Path:
+    """``path`` without its Assert steps (at any depth): what an engine runs."""
+    def strip(steps):
+        out = []
+        for s in steps:
+            if isinstance(s, Assert):
+                continue
+            if isinstance(s, TryAcquire):
+                s = TryAcquire(s.lock, s.mode, s.site, s.frames, strip(s.on_fail))
+            elif isinstance(s, When):
+                s = When(s.condition, strip(s.steps), s.repeat)
+            out.append(s)
+        return tuple(out)
+    return Path(path.name, path.context, path.base, strip(path.steps))

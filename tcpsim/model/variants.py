@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..errors import did_you_mean
+from . import checks
 from .locks import BASE_LOCKS
 from .patches import PatchError, apply
 from .paths import BASELINE_PATHS
@@ -104,6 +106,13 @@ RLOCK = Variant(
              "frames": ["tcp_input", "syncache_expand", "syncache_socket", "sonewconn", "tcp_usr_attach", "tcp_attach",
                         "in_pcballoc"]}]},
         {"op": "insert", "path": "handshake_ack", "after": "cost:tcp_attach", "steps": [{"release": "pcbinfolist"}]},
+        # r286227 turned the assertions of the functions now run under the read lock into
+        # INP_INFO_RLOCK_ASSERT (10.4: tcp_timewait.c:230, :662, :721, :507; tcp_usrreq.c:1771, :1809;
+        # in_pcb.c:274) and tcp_detach's into INP_INFO_LOCK_ASSERT (10.4: tcp_usrreq.c:169)
+        *({"op": "assert", "site": s, "mode": "R"} for s in (
+            "tcp_timewait.c:207", "tcp_timewait.c:617", "tcp_timewait.c:638", "tcp_timewait.c:461",
+            "tcp_usrreq.c:1659", "tcp_usrreq.c:1697", "in_pcb.c:274")),
+        {"op": "assert", "site": "tcp_usrreq.c:165", "mode": "any"},
         *(op for path in ("client_fin", "slowtimo") for op in (
             {"op": "insert", "path": path, "before": "cost:tw_close", "steps": [
                 {"acquire": "pcbinfolist", "mode": "W", "site": "in_pcb.c:1222",
@@ -124,6 +133,12 @@ EPOCH = Variant(
             "tcp_usrreq.c:1617", "in_pcb.c:1795")),
         # the TIME-WAIT scan's try-lock of rw:tcp goes too: its section is an epoch section now
         {"op": "drop", "site": "tcp_timewait.c:730"},
+        # and what asserted the read lock now asserts the epoch section (12.0's in_pcb.h: INP_INFO_RLOCK_ASSERT
+        # is MPASS(in_epoch(net_epoch_preempt)), INP_INFO_LOCK_ASSERT in_epoch or the mutex owned), which the
+        # model does not represent as a lock: those assertions go
+        *({"op": "assert", "site": s, "mode": "none"} for s in (
+            "tcp_timewait.c:207", "tcp_timewait.c:617", "tcp_timewait.c:638", "tcp_timewait.c:461",
+            "tcp_usrreq.c:1659", "tcp_usrreq.c:1697", "in_pcb.c:274", "tcp_usrreq.c:165")),
         {"op": "lock", "name": "pcbinfohash", "kind": "mtx", "display": "mtx:pcbinfohash", "scope": "global",
          "replace": True},
     ),
@@ -140,6 +155,9 @@ PCBGROUP = Variant(
         {"op": "relock", "site": "in_pcb.c:1795", "lock": "pcbgroup"},
         {"op": "relock", "site": "tcp_syncache.c:707", "lock": "pcbgroup"},
         {"op": "relock", "site": "in_pcb.c:1252", "lock": "tw_pcbgroup"},
+        # the model's groups replace the global hash lock (FreeBSD's PCBGROUP takes the group lock besides it),
+        # so the hash insert's INP_HASH_WLOCK_ASSERT is about the connection's group lock here
+        {"op": "assert", "site": "in_pcb.c:1892", "lock": "pcbgroup"},
     ),
 )
 
@@ -167,7 +185,8 @@ def expand(spec: str, known: dict | None = None) -> list[Variant]:
         if name in chain:
             raise PatchError(f"variant {name!r} requires itself ({' -> '.join(chain + (name,))})")
         if name not in known:
-            raise PatchError(f"unknown variant {name!r}; allowed: {', '.join(known)} (joined with +)")
+            raise PatchError(f"unknown variant {name!r}{did_you_mean(name, known)}; allowed: {', '.join(known)} "
+                             "(joined with +)")
         v = known[name]
         for r in v.requires:
             add(r, chain + (name,))
@@ -190,7 +209,12 @@ def build_variant(spec: str, extra: Variant | None = None) -> tuple[dict, dict, 
         known[extra.name] = extra
     paths, locks, options = dict(BASELINE_PATHS), dict(BASE_LOCKS), {}
     for v in expand(spec, known):
-        paths, locks, options = apply(paths, locks, v.patches, f"variant {v.name!r}", options)
+        try:
+            paths, locks, options = apply(paths, locks, v.patches, f"variant {v.name!r}", options)
+            checks.check(paths, locks, f"variant {v.name!r}")  # each variant leaves the paths sound
+        except PatchError as e:
+            e.variant = e.variant or v.name
+            raise
     return paths, locks, options
 
 
