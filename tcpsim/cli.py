@@ -562,6 +562,9 @@ def main(argv=None, out=None, err=None) -> int:
     except KeyboardInterrupt:
         err.write("tcpsim: interrupted\n")
         return 130
+    except BrokenPipeError:  # the reader went away (| head): stop quietly, as command-line tools do
+        _silence_stdout()
+        return 141
     except Exception as e:  # a bug, not the user's mistake: one line, where to report it, status 1
         if os.environ.get("TCPSIM_DEBUG"):
             raise
@@ -574,8 +577,22 @@ def _one_line(e) -> str:
     return " ".join(str(e).split())
 
 
+def _silence_stdout():
+    """Point stdout at /dev/null, so that flushing it at exit does not fail again on a closed pipe."""
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (OSError, ValueError):  # not a real file (tests pass a StringIO)
+        pass
+
+
 def console_main():
-    sys.exit(main())
+    status = main()
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _silence_stdout()
+        status = status or 141
+    sys.exit(status)
 
 
 if __name__ == "__main__":

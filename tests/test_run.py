@@ -90,3 +90,13 @@ def test_scenario_hash_recorded(tmp_path):
     p.write_text(SMALL)
     r = simulate(p, duration_s=0.001)
     assert r["scenario_sha256"] == hashlib.sha256(SMALL.encode()).hexdigest()
+
+
+def test_a_closed_pipe_ends_quietly():
+    class ClosedPipe(io.StringIO):
+        def write(self, text):
+            raise BrokenPipeError(32, "Broken pipe")
+
+    err = io.StringIO()
+    assert main(["witness", "rlock"], ClosedPipe(), err) == 141
+    assert err.getvalue() == ""  # no traceback, no "internal error"
