@@ -1,6 +1,8 @@
 """Whole runs: conservation of connections, drops with reasons, determinism, the JSON contract."""
+import io
 import json
 
+from tcpsim.cli import main
 from tcpsim.simulate import run_model
 
 from .conftest import make_model
