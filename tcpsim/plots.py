@@ -2,7 +2,9 @@
 
 - ``scaling(rows)``: connections/s against receive-queue count, one line per variant, with the 95% confidence
   band over the seeds (rows of a sweep or comparison, e.g. ``results_file.read("results.parquet")``);
-- ``cpu_bars(result)``: one run's CPUs as stacked user / system / interrupt / idle bars, as top -SHIPz splits them;
+- ``cpu_bars(result)``: one run's CPUs as stacked user / system / interrupt / idle bars, as top -SHIPz splits them,
+  with the time spent spinning on locks hatched;
+- ``latency_cdf(result)``: the distribution of one run's connection latencies;
 - ``lock_waits(result)``: one run's lock sites by wait_total, as LOCK_PROFILING sorts them;
 - ``time_series(result)``: one run's goodput, ring depths, accept queue and TIME-WAIT list over time.
 
@@ -101,7 +103,8 @@ def scaling(rows: list[dict]):
 
 
 def cpu_bars(result: dict):
-    """One bar per CPU of a run (``simulate``'s result), stacked user / system / interrupt / idle in %."""
+    """One bar per CPU of a run (``simulate``'s result), stacked user / system / interrupt / idle in %, the lock
+    spinning inside system and interrupt time hatched."""
     cpus = result["cpus"]
     fig, ax = subplots(figsize=(max(5, 0.6 * len(cpus) + 2), 4))
     x = [c["cpu"] for c in cpus]
@@ -110,6 +113,9 @@ def cpu_bars(result: dict):
         values = [c[share] for c in cpus]
         ax.bar(x, values, bottom=bottom, color=color, label=share)
         bottom = [b + v for b, v in zip(bottom, values)]
+    # spinning on locks is system or interrupt time: hatched over the bottom of that part of the bar
+    ax.bar(x, [c.get("spin", 0.0) for c in cpus], bottom=[c["user"] for c in cpus], fill=False, hatch="///",
+           edgecolor="#333333", linewidth=0, label="of which spin")
     ax.set_xticks(x, [f"CPU {c['cpu']}\n{c['label']}" if c["label"] else f"CPU {c['cpu']}" for c in cpus],
                   fontsize=7)
     ax.set_ylabel("% of the measured window")
@@ -135,11 +141,10 @@ def lock_waits(result: dict, limit: int = 12):
 def time_series(result: dict):
     """A run's time series ([run] series_ms) as four panels sharing the time axis: connections/s completed and
     offered, each receive ring's depth, the accept queues' depth, the TIME-WAIT list; the warm-up is shaded."""
-    plt = pyplot()
     s = result["series"]
     if not s["t_ms"]:
         raise TcpsimError("the run recorded no time series; allowed: [run] series_ms > 0")
-    fig, axes = plt.subplots(4, 1, sharex=True, figsize=(8, 7))
+    fig, axes = subplots(nrows=4, ncols=1, sharex=True, figsize=(8, 7))
     t = s["t_ms"]
     axes[0].plot(t, s["goodput_cps"], label="completed")
     axes[0].plot(t, s["offered_cps"], label="offered", alpha=0.6)
@@ -157,5 +162,22 @@ def time_series(result: dict):
     for ax in axes:
         ax.axvspan(0, result["warmup_s"] * 1e3, color="#eeeeee", zorder=0)
     axes[0].set_title(f"{result['scenario']} ({result['variant']}) over time, every {t[0]:g} ms", fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def latency_cdf(result: dict):
+    """The cumulative distribution of a run's connection latencies (connect to the final ACK), in ms."""
+    cdf = result["latency_ms"]["cdf"]
+    if not cdf:
+        raise TcpsimError("the run completed no connection in its window; allowed: a longer --duration")
+    fig, ax = subplots(figsize=(6, 4))
+    ax.step(cdf, [q / 100 for q in range(len(cdf))], where="post")
+    ax.set_xlabel("connection latency (ms)")
+    ax.set_ylabel("fraction of connections")
+    ax.set_ylim(0, 1)
+    ax.grid(alpha=0.3)
+    ax.set_title(f"{result['scenario']} ({result['variant']}): p50 {result['latency_ms']['p50']} ms, "
+                 f"p99 {result['latency_ms']['p99']} ms", fontsize=10)
     fig.tight_layout()
     return fig

@@ -71,6 +71,8 @@ def render(result: dict, engine, cpus, lock_rows: int = 12, command: str = "") -
         "<h2>Interrupts (vmstat -i)</h2>", _pre(format_vmstat_view(r)),
         "<h2>Lock profile (LOCK_PROFILING)</h2>", _img(plots.lock_waits(r), "lock waiting by site"),
         _pre(format_lock_view(r, lock_rows)),
+        "<h2>Connections</h2>", _img(plots.latency_cdf(r), "connection latency distribution") if lat["cdf"] else "",
+        _img(plots.time_series(r), "the run over time") if r["series"]["t_ms"] else "",
         f"<h2>Where the CPUs {', '.join(map(str, cpus))} spend their cycles (pmcstat)</h2>",
         *(flames or ["<p>No samples on these CPUs in the window.</p>"]),
         _pre(format_profile_view(engine, cpus)),

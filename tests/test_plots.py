@@ -49,11 +49,15 @@ def test_cpu_bars_and_lock_waits_of_one_run(tmp_path):
     result = simulate(tmp_path / "s.toml", duration_s=0.003)
     fig = plots.cpu_bars(result)
     bars = fig.axes[0].containers
-    assert [b.get_label() for b in bars] == ["user", "system", "interrupt", "idle"]
+    assert [b.get_label() for b in bars] == ["user", "system", "interrupt", "idle", "of which spin"]
     assert all(len(b) == 8 for b in bars)  # SMALL has 8 CPUs
     # each CPU's stack reaches 100% (the four shares account for all of its time)
-    tops = [bars[-1][i].get_y() + bars[-1][i].get_height() for i in range(8)]
+    tops = [bars[3][i].get_y() + bars[3][i].get_height() for i in range(8)]
     assert tops == pytest.approx([100.0] * 8, abs=0.05)
+    # the hatched spin sits above the user time, inside system + interrupt
+    spin = bars[4]
+    assert [spin[i].get_height() for i in range(8)] == [c["spin"] for c in result["cpus"]]
+    assert all(spin[i].get_y() == result["cpus"][i]["user"] for i in range(8))
     fig = plots.lock_waits(result, limit=3)
     widths = [p.get_width() for p in fig.axes[0].patches]
     assert len(widths) == 3 and widths == sorted(widths)  # longest on top

@@ -42,8 +42,9 @@ def test_report_holds_the_views_and_needs_nothing_beside_it(page):
     assert not re.search(r"<(link|script)\b|\bhref=|src=\"(?!data:)", text)
     sources = re.findall(r'<img src="data:image/png;base64,([^"]+)" alt="([^"]+)"', text)
     alts = [alt for _, alt in sources]
-    # CPU bars, lock waits, one flame graph per interrupt CPU (SMALL has two queues)
-    assert alts == ["CPU time per CPU", "lock waiting by site", "flame graph of CPU 0", "flame graph of CPU 1"]
+    # CPU bars, lock waits, latency CDF, time series, one flame graph per interrupt CPU (SMALL has two queues)
+    assert alts == ["CPU time per CPU", "lock waiting by site", "connection latency distribution",
+                    "the run over time", "flame graph of CPU 0", "flame graph of CPU 1"]
     for data, alt in sources:
         with Image.open(io.BytesIO(base64.b64decode(data))) as im:
             assert im.format == "PNG" and im.width > 100 and im.height > 100, alt
@@ -61,7 +62,7 @@ def test_report_refuses_an_output_in_a_missing_folder(tmp_path):
 def test_report_renders_in_chromium_with_every_image_loaded(page, tmp_path):
     found = check_report.check(page, tmp_path / "shot.png")
     assert found["problems"] == []
-    assert len(found["images"]) == 4 and all(w > 100 and h > 100 for _, w, h in found["images"])
+    assert len(found["images"]) == 6 and all(w > 100 and h > 100 for _, w, h in found["images"])
     assert (tmp_path / "shot.png").stat().st_size > 10_000
 
 

@@ -34,3 +34,19 @@ def test_time_series_plot_has_four_panels():
     fig = plots.time_series(r)
     assert len(fig.axes) == 4
     assert len(fig.axes[1].lines) == 2  # one line per receive queue of the small machine
+
+
+def test_latency_cdf_and_spin_are_in_the_result_and_drawn():
+    r, _ = run_model(make_model())
+    cdf = r["latency_ms"]["cdf"]
+    assert len(cdf) == 101 and cdf == sorted(cdf)
+    assert cdf[50] == r["latency_ms"]["p50"] and cdf[100] == r["latency_ms"]["max"]
+    assert len(plots.latency_cdf(r).axes[0].lines) == 1
+    for c in r["cpus"]:  # spinning is a part of system + interrupt time
+        assert 0 <= c["spin"] <= c["system"] + c["interrupt"] + 0.01
+    assert sum(c["spin"] for c in r["cpus"]) > 0
+    profile = {p["cpu"]: p for p in r["profile"]}
+    for cpu in r["cpus"]:  # and agrees with the share of pmcstat samples in the spin functions
+        if cpu["cpu"] in profile and profile[cpu["cpu"]]["samples"] > 200:
+            sampled = sum(profile[cpu["cpu"]]["spin_share"].values()) * (100 - cpu["idle"])
+            assert abs(sampled - cpu["spin"]) < 5, (cpu, sampled)

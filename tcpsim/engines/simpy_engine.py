@@ -53,6 +53,7 @@ class SimpyEngine(SchedulerMixin, LockMixin):
         self.runq_seq = 0  # FIFO order among threads of equal priority on a run queue
         self.cpu_time = [dict.fromkeys(CATEGORIES, 0) for _ in range(hw.cpus)]
         self.cpu_cycles = [0] * hw.cpus
+        self.cpu_spin = [0] * hw.cpus
         self.samples = [defaultdict(int) for _ in range(hw.cpus)]
         self.sample_ns = max(1, int(model.costs["pmc_sample_cycles"] / model.costs["cpu_ghz"]))
         self.lockprof = LockProfile()
@@ -171,7 +172,7 @@ class SimpyEngine(SchedulerMixin, LockMixin):
             self.data_ready(conn)
 
     # --- accounting ------------------------------------------------------------------------------------------
-    def _charge(self, th, start, dur, frames, user, base=()):
+    def _charge(self, th, start, dur, frames, user, base=(), spin=False):
         a = start if start > self.w0 else self.w0
         b = start + dur
         if b > self.w1:
@@ -185,6 +186,8 @@ class SimpyEngine(SchedulerMixin, LockMixin):
         if th.by_cpu is not None:
             th.by_cpu[cpu] = th.by_cpu.get(cpu, 0) + d
         self.cpu_time[cpu][cat] += d
+        if spin:  # inside system or interrupt time: the part spent spinning on a lock
+            self.cpu_spin[cpu] += d
         c = self.cpu_cycles[cpu]
         n = (c + d) // self.sample_ns - c // self.sample_ns
         self.cpu_cycles[cpu] = c + d

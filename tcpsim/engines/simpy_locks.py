@@ -44,7 +44,7 @@ class LockMixin:
                 th.spin = w
                 outcome = yield w.event
                 th.spin = None
-                self._charge(th, w.spin_start, env.now - w.spin_start, spin_frames, False)
+                self._charge(th, w.spin_start, env.now - w.spin_start, spin_frames, False, spin=True)
                 if self.probes:
                     self.probes.fire(f"lockstat:::{lock_provider(lock.kind)}-spin", env.now, lock=lock.display,
                                      mode=mode, site=site, thread=th.name, ns=env.now - w.spin_start)

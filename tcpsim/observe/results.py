@@ -56,6 +56,8 @@ def collect(engine) -> dict:
         cpus.append({
             "cpu": i, "user": _pct(t["user"], window_ns), "nice": 0.0, "system": _pct(t["system"], window_ns),
             "interrupt": _pct(t["interrupt"], window_ns), "idle": _pct(window_ns - busy, window_ns),
+            # not a top column: the part of system + interrupt time spent spinning on a lock
+            "spin": _pct(engine.cpu_spin[i], window_ns),
             "label": ", ".join(dict.fromkeys(labels.get(i, []))),
         })
     threads = []
@@ -104,6 +106,8 @@ def collect(engine) -> dict:
         "latency_ms": {
             "p50": _ms(_percentile(lat, 50)), "p90": _ms(_percentile(lat, 90)), "p99": _ms(_percentile(lat, 99)),
             "max": _ms(lat[-1] if lat else None), "mean": _ms(sum(lat) / len(lat) if lat else None),
+            # the distribution at every percentile (0 = the fastest connection, 100 = the slowest): a CDF
+            "cdf": [_ms(_percentile(lat, q)) for q in range(101)] if lat else [],
         },
         "connections": {
             "started": engine.started, "completed": engine.completed, "failed": engine.failed,
