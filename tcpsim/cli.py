@@ -168,6 +168,9 @@ def build_parser() -> argparse.ArgumentParser:
                         "'tcp:::state-change /new == TIME_WAIT/ { @ = quantize(lifetime) }'); a bare PROBE pattern "
                         "counts firings by probe and lock/site/segment (repeatable; e.g. 'lockstat:::rw-spin')")
     _lock_rows(r)
+    r.add_argument("--check", action="store_true",
+                   help="test the invariants (connections, frames, CPU time, locks, lock profile) after every "
+                        "event, not only at the end of the run (slow; default: at the end)")
     r.add_argument("--no-pmcstat", action="store_true",
                    help="leave out the pmcstat call graphs (text) and the sampled profile ('profile' in --json)")
     r.add_argument("--folded", metavar="FILE", help="also write the pmcstat samples of the --profile-cpus as folded "
@@ -318,7 +321,7 @@ def cmd_run(args, out, err) -> int:
     for clause in clauses:
         clause.attach(probes)
     t0 = time.perf_counter()
-    result, engine = run_model(model, args.engine, probes)
+    result, engine = run_model(model, args.engine, probes, check=args.check)
     result["wall_s"] = round(time.perf_counter() - t0, 3)
     _write_flame(args, engine, cpus)
     if clauses:  # whole run, warm-up included, as dtrace aggregates from the moment it attaches

@@ -21,10 +21,11 @@ def overrides(seed=None, duration_s=None, warmup_s=None) -> dict:
                            warmup_s=("run", "warmup_s", warmup_s))
 
 
-def run_model(model, engine: str = DEFAULT_ENGINE, probes=None):
+def run_model(model, engine: str = DEFAULT_ENGINE, probes=None, check: bool = False):
     """Run a built Model; return (Result, finished engine) -- the engine keeps the raw samples.
-    ``probes``: an ``observe.probes.Probes`` whose callbacks fire during the run."""
-    eng = make_engine(model, engine, probes).run()
+    ``probes``: an ``observe.probes.Probes`` whose callbacks fire during the run; ``check``: test the
+    invariants (tcpsim/invariants.py) after every event, not only at the end (slow: for hunting a bug)."""
+    eng = make_engine(model, engine, probes).run(check)
     return Result(collect(eng)), eng
 
 

@@ -94,3 +94,30 @@ def test_run_stops_a_deadlocked_variant_with_one_line(tmp_path):
     line = err.getvalue().strip()
     assert "\n" not in line and line.startswith(f"tcpsim: error: {p}: variant 'ab_ba': deadlock at ")
     assert "worker0 waits for mtx:a at x.c:4, held by intr{irq" in line
+
+
+def test_every_frame_is_accounted_for(finished):
+    e = finished
+    invariants.check(e)
+    f = e.frames
+    assert f["client_sent"] >= f["arrived"] > 0 and f["reclaimed"] > 0
+    dropped = f["ring_dropped"]
+    msg = _broken(e, lambda: f.__setitem__("ring_dropped", dropped + 1), lambda: f.__setitem__("ring_dropped", dropped))
+    assert "reached the NIC" in msg
+    ring = e.nic[0].ring
+    msg = _broken(e, lambda: ring.append((None, "SYN")), lambda: ring.pop())
+    assert "are still there" in msg
+    sent = e.segments_out
+    msg = _broken(e, lambda: setattr(e, "segments_out", sent + 1), lambda: setattr(e, "segments_out", sent))
+    assert "awaiting reclaim" in msg
+
+
+def test_check_after_every_event():
+    m = make_model(run={"warmup_s": 0.0005, "duration_s": 0.001})
+    checked, _ = run_model(m, check=True)
+    plain, _ = run_model(make_model(run={"warmup_s": 0.0005, "duration_s": 0.001}))
+    assert checked["goodput_cps"] == plain["goodput_cps"] and checked["lock_profile"] == plain["lock_profile"]
+    err = io.StringIO()
+    out = io.StringIO()
+    path = "scenarios/paper/fig2_1queue.toml"
+    assert main(["run", path, "--duration", "0.0005", "--warmup", "0.0005", "--check", "--json"], out, err) == 0

@@ -84,6 +84,9 @@ class SimpyEngine(SchedulerMixin, LockMixin):
         self.retransmits = defaultdict(int)  # client segments resent after a loss, by segment, in the window
         self.segments_in = 0
         self.segments_out = 0
+        # whole-run tallies of every frame's journey, for the segment invariant (invariants.segments)
+        self.frames = dict.fromkeys(("client_sent", "arrived", "ring_accepted", "ring_dropped", "reclaimed",
+                                     "client_received"), 0)
         self.threads = []
         self.series = {name: [] for name in SERIES}
         self._build_threads()
@@ -316,6 +319,7 @@ class SimpyEngine(SchedulerMixin, LockMixin):
         return tcp.frame_bytes(seg, c.request_bytes, c.response_bytes)
 
     def client_send(self, conn, seg):
+        self.frames["client_sent"] += 1
         arrive = self._wire("in", self.env.now + self.one_way, self._frame_bytes(seg))
         self._at(arrive, self._nic_rx, conn, seg)
 
@@ -333,11 +337,14 @@ class SimpyEngine(SchedulerMixin, LockMixin):
 
     def _nic_rx(self, conn, seg):
         q = self.nic[conn.queue]
+        self.frames["arrived"] += 1
         if len(q.ring) >= self.ring_size:
+            self.frames["ring_dropped"] += 1
             self._count_drop("rx_ring_full")
             self._client_dropped(conn, seg, "rx_ring_full")
             return
         q.ring.append((conn, seg))
+        self.frames["ring_accepted"] += 1
         if self.probes:
             self.probes.fire("tcp:::receive", self.env.now, conn=conn.cid, segment=seg)
         self._cause(conn.queue)
@@ -395,6 +402,7 @@ class SimpyEngine(SchedulerMixin, LockMixin):
         """Reclaim at most tx_process_limit sent frames."""
         for _ in range(min(len(q.tx_done), self.m.hardware.tx_process_limit)):
             q.reclaim()
+            self.frames["reclaimed"] += 1
             yield from self._run(th, frame_path)
 
     def state_change(self, conn, new):
@@ -427,6 +435,7 @@ class SimpyEngine(SchedulerMixin, LockMixin):
         return conn
 
     def _client_receive(self, conn, seg):
+        self.frames["client_received"] += 1
         answers = clients.ANSWERS.get(seg)
         if answers:
             for reply in answers:
@@ -481,7 +490,7 @@ class SimpyEngine(SchedulerMixin, LockMixin):
             self.drops[reason] += 1
 
     # --- run -------------------------------------------------------------------------------------------------
-    def run(self):
+    def run(self, check_every_event: bool = False):
         m = self.m
         if m.kernel.timewait_prefill:
             queues = m.hardware.queues
@@ -497,6 +506,11 @@ class SimpyEngine(SchedulerMixin, LockMixin):
         if m.run.series_ms:
             self.env.process(self._sampler(max(1, int(m.run.series_ms * 1e6))))
         self.env.process(deadlock.watchdog(self))  # stop a run caught in a lock cycle, with the cycle
-        self.env.run(until=self.w1)
+        if check_every_event:
+            while self.env.peek() < self.w1:
+                self.env.step()
+                invariants.check(self)
+        else:
+            self.env.run(until=self.w1)
         invariants.check(self)  # the run's tallies agree, or the run is an error with the evidence
         return self
