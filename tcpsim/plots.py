@@ -121,7 +121,7 @@ def cpu_bars(result: dict):
     ax.set_ylabel("% of the measured window")
     ax.set_ylim(0, 100)
     ax.set_title(f"{result['scenario']} ({result['variant']}): {result['goodput_cps']:,.0f} conn/s", fontsize=10)
-    ax.legend(fontsize=8, loc="upper right")
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))  # beside the bars, not over them
     fig.tight_layout()
     return fig
 
@@ -161,6 +161,7 @@ def time_series(result: dict):
     axes[3].set_xlabel("simulated ms")
     for ax in axes:
         ax.axvspan(0, result["warmup_s"] * 1e3, color="#eeeeee", zorder=0)
+        ax.ticklabel_format(axis="y", style="plain", useOffset=False)  # a full TIME-WAIT list reads 27767
     axes[0].set_title(f"{result['scenario']} ({result['variant']}) over time, every {t[0]:g} ms", fontsize=10)
     fig.tight_layout()
     return fig
