@@ -14,6 +14,7 @@ from collections import defaultdict
 import simpy
 
 from .. import deadlock, invariants
+from ..errors import TcpsimError
 from ..model import clients, programs as op, tcp
 from ..model.kernel_state import Connection, Kernel
 from ..model.nic import DRIVER_FRAME_OVERHEAD, QueueState
@@ -81,6 +82,7 @@ class SimpyEngine(SchedulerMixin, LockMixin):
         self.latencies = array("q")  # ns per completed connection: 8 bytes each, not a Python int each
         self.drops = defaultdict(int)
         self.total_drops = 0  # whole run, for the time series
+        self.acts = 0  # actions run: a repeated block that runs none and takes no time would never end
         self.retransmits = defaultdict(int)  # client segments resent after a loss, by segment, in the window
         self.segments_in = 0
         self.segments_out = 0
@@ -235,6 +237,7 @@ class SimpyEngine(SchedulerMixin, LockMixin):
             elif cls is Release:
                 self._release(th, self._resolve(th, step.lock, False))
             elif cls is Act:
+                self.acts += 1
                 if not self.kernel.act(step.name, step.arg, th, env.now, self):
                     self._abort(th, step.abort_reason or step.name)
                     return ABORT
@@ -248,11 +251,17 @@ class SimpyEngine(SchedulerMixin, LockMixin):
                         return outcome
             elif cls is When:
                 while self.kernel.holds(step.condition, th, env.now):
+                    before = env.now, self.acts
                     outcome = yield from self._steps(th, step.steps, base)
                     if outcome is not DONE:
                         return outcome
                     if not step.repeat:
                         break
+                    if (env.now, self.acts) == before:
+                        # Conditions read kernel state and the clock; a round that moved neither cannot end
+                        raise TcpsimError(f"variant {self.m.variant!r}: path {th.path!r}: the block repeated while "
+                                          f"{step.condition!r} holds changed nothing (no action, no time), so it "
+                                          "would repeat forever; allowed: a repeated block that acts or takes time")
             elif cls is Stop:
                 return STOP
         if pend:
