@@ -99,7 +99,6 @@ class HandOff:
     to: str  # "next_worker" | "self"
 
 
-CONDITIONS = ("rx_budget_used", "ready", "accept_queue")
 NIC_COUNTERS = ("interrupts", "task_passes", "rx_interrupt", "rx_task")  # per queue, in the measured window
 INTERRUPT_PROBE = "fbt::ixgbe_msix_que:entry"  # fired when a queue's vector goes off
 
