@@ -1,6 +1,6 @@
 """Build and install tcpsim.
 
-The fast primitives (Toeplitz hash, random streams; later the whole fast engine) are Cython sources in
+The fast primitives (Toeplitz hash, random streams) and the fast engine's runtime are Cython sources in
 ``cython_core/`` compiled into the private extension ``tcpsim._core``, the way uvloop and coverage.py keep
 their native parts inside the package.
 """
@@ -15,6 +15,8 @@ VERSION = re.search(r'__version__ = "([^"]+)"', (HERE / "tcpsim" / "__init__.py"
 
 extensions = [
     Extension("tcpsim._core", ["cython_core/_core.pyx"], extra_compile_args=["-O2"]),
+    # the fast engine's runtime (tcpsim/engines/fast_engine.py drives it)
+    Extension("tcpsim._fast", ["cython_core/_fast.pyx"], extra_compile_args=["-O2"]),
 ]
 
 setup(
@@ -26,7 +28,7 @@ setup(
     python_requires=">=3.11",
     packages=find_packages(include=["tcpsim", "tcpsim.*"]),
     package_data={"tcpsim": ["data/*.toml"]},
-    ext_modules=cythonize(extensions, language_level=3, compiler_directives={"boundscheck": False, "wraparound": False}),
+    ext_modules=cythonize(extensions, include_path=["cython_core"], language_level=3, compiler_directives={"boundscheck": False, "wraparound": False}),
     install_requires=["simpy>=4.1", "networkx>=3.0", "tqdm>=4.60"],  # tqdm: the progress bar of long commands
     extras_require={
         "plot": ["matplotlib>=3.7"],

@@ -11,6 +11,8 @@ Each public ``def`` only checks and converts its arguments, then calls a ``cdef 
 from libc.stdint cimport uint8_t, uint32_t, uint64_t
 from libc.math cimport log
 
+from prims cimport _bounded, _mix64, _splitmix64_next, _to_unit, _toeplitz, _xoshiro_next
+
 _U64_MAX = (1 << 64) - 1   # Python ints: range checks must not wrap around in C
 _TWO64 = 1 << 64
 
@@ -18,32 +20,6 @@ _TWO64 = 1 << 64
 # --------------------------------------------------------------------------------------------------
 # Toeplitz hash
 # --------------------------------------------------------------------------------------------------
-
-cdef inline uint32_t _toeplitz(const uint8_t[:] key, const uint8_t[:] data) noexcept nogil:
-    """Toeplitz hash of ``data`` under ``key``; caller guarantees len(key) >= len(data) + 4.
-
-    For every input bit (most significant bit of the first byte first) that is set, XOR into the
-    result the 32-bit window of the key that starts at the same bit position.
-    """
-    cdef Py_ssize_t n = data.shape[0]
-    cdef Py_ssize_t i
-    cdef int b
-    cdef uint32_t result = 0
-    # 64-bit window: the high 32 bits are the current key window, the low 32 bits are the
-    # following key bits waiting to be shifted in.
-    cdef uint64_t window = (
-        (<uint64_t>key[0] << 56) | (<uint64_t>key[1] << 48) | (<uint64_t>key[2] << 40) | (<uint64_t>key[3] << 32)
-    )
-    cdef uint8_t byte
-    for i in range(n):
-        window |= <uint64_t>key[i + 4] << 24
-        byte = data[i]
-        for b in range(8):
-            if byte & (0x80 >> b):
-                result ^= <uint32_t>(window >> 32)
-            window <<= 1
-    return result
-
 
 def toeplitz_hash(const uint8_t[:] key not None, const uint8_t[:] data not None):
     """Return the 32-bit Microsoft RSS Toeplitz hash of ``data`` under ``key``.
@@ -55,58 +31,12 @@ def toeplitz_hash(const uint8_t[:] key not None, const uint8_t[:] data not None)
             f"Toeplitz key too short: {key.shape[0]} bytes for {data.shape[0]} bytes of input "
             f"(need at least {data.shape[0] + 4})"
         )
-    return _toeplitz(key, data)
+    return _toeplitz(&key[0], &data[0], data.shape[0]) if data.shape[0] else 0
 
 
 # --------------------------------------------------------------------------------------------------
 # splitmix64 + xoshiro256**
 # --------------------------------------------------------------------------------------------------
-
-cdef inline uint64_t _rotl(uint64_t x, int k) noexcept nogil:
-    return (x << k) | (x >> (64 - k))
-
-
-cdef inline uint64_t _splitmix64_next(uint64_t* state) noexcept nogil:
-    state[0] += 0x9E3779B97F4A7C15ULL
-    cdef uint64_t z = state[0]
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL
-    return z ^ (z >> 31)
-
-
-cdef inline uint64_t _mix64(uint64_t z) noexcept nogil:
-    """The splitmix64 output finaliser (a bijection on 64-bit integers)."""
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL
-    return z ^ (z >> 31)
-
-
-cdef inline uint64_t _xoshiro_next(uint64_t* s) noexcept nogil:
-    cdef uint64_t result = _rotl(s[1] * 5, 7) * 9
-    cdef uint64_t t = s[1] << 17
-    s[2] ^= s[0]
-    s[3] ^= s[1]
-    s[1] ^= s[2]
-    s[0] ^= s[3]
-    s[2] ^= t
-    s[3] = _rotl(s[3], 45)
-    return result
-
-
-cdef inline double _to_unit(uint64_t x) noexcept nogil:
-    """Top 53 bits as a double in [0, 1)."""
-    return <double>(x >> 11) * (1.0 / 9007199254740992.0)
-
-
-cdef inline uint64_t _bounded(uint64_t* s, uint64_t n) noexcept nogil:
-    """Unbiased integer in [0, n), n > 0: reject the 2**64 mod n lowest outputs, then reduce."""
-    cdef uint64_t threshold = (0 - n) % n   # == 2**64 mod n
-    cdef uint64_t r
-    while True:
-        r = _xoshiro_next(s)
-        if r >= threshold:
-            return r % n
-
 
 cdef class Xoshiro256:
     """xoshiro256** pseudo-random generator, seeded by splitmix64 from ``(seed, stream)``.

@@ -1,13 +1,13 @@
 """Engines that run a ``Model``. Exactly one place chooses one: ``make_engine``.
 
-The SimPy engine is the reference. The fast Cython engine (DESIGN.md) will register here under "fast";
-until it exists, asking for it is a user error, not a silent fallback.
+``simpy`` is the reference (model/ interpreted on SimPy); ``fast`` runs the same model lowered to integer
+tables in a C-level interpreter (``cython_core/_fast.pyx``), event for event the same run.
 """
 from __future__ import annotations
 
 from ..errors import TcpsimError
 
-ENGINES = ("simpy",)
+ENGINES = ("simpy", "fast")
 DEFAULT_ENGINE = "simpy"
 
 
@@ -17,4 +17,8 @@ def make_engine(model, name: str = DEFAULT_ENGINE, probes=None):
         from .simpy_engine import SimpyEngine
 
         return SimpyEngine(model, probes)
+    if name == "fast":
+        from .fast_engine import FastEngine
+
+        return FastEngine(model, probes)
     raise TcpsimError(f"--engine: unknown engine {name!r}; allowed: {', '.join(ENGINES)}")

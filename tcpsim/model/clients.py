@@ -14,6 +14,9 @@ OPENS = tcp.SYN  # the first segment of a connection
 ANSWERS = {tcp.SYNACK: (tcp.HS_ACK, tcp.REQUEST), tcp.SERVER_FIN: (tcp.RESP_ACK, tcp.CLIENT_FIN)}
 COMPLETES = tcp.FINAL_ACK
 MAX_RTO_SHIFT = 6
+# What a client resends after a loss, and by which timer: "syn" (syn_rto_ms doubling, max_syn_retries tries) or
+# "rto" (rto_ms doubling, at most 2^MAX_RTO_SHIFT); a segment not listed (a pure ACK) is never resent.
+RESENT = {tcp.SYN: "syn", tcp.REQUEST: "rto", tcp.CLIENT_FIN: "rto"}
 
 
 def address(cid: int, addresses: int) -> tuple[str, int]:
@@ -26,14 +29,15 @@ def retransmission(segment: str, conn, clients) -> int | None:
     """Delay (ns) before the client resends ``segment``, lost on its way; counts the try on ``conn``.
     None: not resent (a pure ACK) or the client gives up (a SYN past max_syn_retries: ``conn.outcome``
     says so)."""
-    if segment == tcp.SYN:
+    kind = RESENT.get(segment)
+    if kind == "syn":
         if conn.syn_tries > clients.max_syn_retries:
             conn.outcome = "syn_timeout"
             return None
         delay = int(clients.syn_rto_ms * 1e6) << (conn.syn_tries - 1)
         conn.syn_tries += 1
         return delay
-    if segment in (tcp.REQUEST, tcp.CLIENT_FIN):
+    if kind == "rto":
         delay = int(clients.rto_ms * 1e6) << min(conn.rto_tries, MAX_RTO_SHIFT)
         conn.rto_tries += 1
         return delay

@@ -1,0 +1,166 @@
+"""The fast engine: the model lowered to integer tables (``lowering.py``) and run by a C-level interpreter
+(``cython_core/_fast.pyx``, the private extension ``tcpsim._fast``), event for event what the SimPy engine
+does (``tests/test_differential.py`` holds them to the same probe trace).
+
+After a run, the C counters become the attributes the reference engine exposes (``cpu_time``, ``threads``,
+``lockprof``, ``samples``...), so ``observe``, ``invariants`` and ``deadlock`` read either engine alike.
+"""
+from __future__ import annotations
+
+from array import array
+
+from .. import _fast, deadlock, invariants
+from ..model.programs import NIC_COUNTERS
+from ..observe.lockprof import LockProfile
+from .lowering import CATEGORIES, KINDS, SCOPES, lower
+
+__all__ = ["FastEngine"]
+
+
+class View:
+    """A thread, lock or queue of the fast engine's state, with the reference's attribute names (compared and
+    hashed by identity, as the reference's objects are)."""
+
+    def __init__(self, **attrs):
+        self.__dict__.update(attrs)
+
+
+class FastEngine:
+    name = "fast"
+
+    def __init__(self, model, probes=None):
+        self.m = model
+        self.probes = probes if probes else None
+        run = model.run
+        self.w0 = int(run.warmup_s * 1e9)
+        self.w1 = self.w0 + int(run.duration_s * 1e9)
+        self.low = lower(model)
+        self.core = _fast.Core(self.low, model, self, self.probes, deadlock.EVERY_NS)
+
+    # --- run -------------------------------------------------------------------------------------------------
+    def run(self, check_every_event: bool = False):
+        m, c = self.m, self.m.clients
+        one_way = int(c.rtt_us * 500)
+        # the closed loop's first connections, staggered over one RTT (as the reference computes them)
+        first = [int(i * 2 * one_way / max(c.concurrency, 1)) for i in range(c.concurrency)] if c.mode == "closed" \
+            else []
+        self.core.start(first, int(bool(m.kernel.timewait_prefill)), int(m.kernel.slowtimo_ms * 1e6))
+        if check_every_event:
+            while self.core.run(self.w1, 1):
+                self._export()
+                invariants.check(self)
+        else:
+            self.core.run(self.w1)
+        self._export()
+        invariants.check(self)
+        return self
+
+    # --- the deadlock watchdog's look (the core calls these) ----------------------------------------------------
+    def deadlock_cycle(self):
+        self._export_state()
+        return deadlock.find(self)
+
+    def deadlock_error(self, cycle, now):
+        where = f"{self.m.source}: " if self.m.source else ""
+        raise deadlock.DeadlockError(f"{where}variant {self.m.variant!r}: deadlock at {now / 1e6:.3f} ms simulated: "
+                                     f"{deadlock.describe(cycle)} (see 'tcpsim witness' for the lock order reversal)",
+                                     cycle)
+
+    # --- the reference engine's attributes ------------------------------------------------------------------------
+    def _export(self):
+        core, low = self.core, self.low
+        acc = core.accounts()
+        self._export_state()
+        stacks = low["stacks"]
+        self.cpu_time = [dict(zip(CATEGORIES, row)) for row in acc["cpu_time"]]
+        self.cpu_spin = acc["cpu_spin"]
+        self.samples = [{stacks[s]: n for s, n in d.items()} for d in acc["samples"]]
+        self.lockprof = LockProfile()
+        rows, sites, displays = low["rows"], low["sites"], low["displays"]
+        for r, counters in acc["prof"].items():
+            site, display = rows[r]
+            self.lockprof._stats[(sites[site], displays[display])] = counters
+        self.latencies = array("q", acc["latencies"])
+        reasons, segments = low["reasons"], low["segments"]
+        self.drops = {reasons[r]: n for r, n in acc["drops"].items()}
+        self.retransmits = {segments[s]: n for s, n in acc["retransmits"].items()}
+        self.frames = dict(zip(("client_sent", "arrived", "ring_accepted", "ring_dropped", "reclaimed",
+                                "client_received"), acc["frames"]))
+        self.link_bytes = dict(zip(("in", "out"), acc["link_bytes"]))
+        self.live_connections = acc["live_connections"]
+        for name in ("started", "completed", "failed", "window_started", "window_completed", "total_drops",
+                     "segments_in", "segments_out"):
+            setattr(self, name, getattr(core, name))
+        self.kernel = View(counters={"tw_recycled": core.tw_recycled, "tw_expired": core.tw_expired,
+                                                "listen_queue_overflow": core.listen_overflow})
+        paths = low["paths"]
+        self.order_edges = {}
+        for hd, d, hsite, site, path in core.order_edges:
+            self.order_edges[(displays[hd], displays[d])] = (sites[hsite], sites[site], paths[path])
+        self.series = core.series or {n: [] for n in ("t_ns", "completed", "started", "drops", "rx_ring",
+                                                       "accept_queue", "timewait")}
+
+    def _export_state(self):
+        """Threads, CPUs, locks and NIC queues as objects shaped like the reference engine's."""
+        low, st = self.low, self.core.state()
+        decl_names = list(self.m.locks)
+        threads = []
+        for spec, s in zip(low["threads"], st["threads"]):
+            th = View(name=spec["name"], command=spec["command"], pid=spec["pid"], pri=spec["pri"],
+                                 kind=KINDS[spec["kind"]], mode=CATEGORIES[spec["mode"]], cpu=s["cpu"],
+                                 running=s["running"], busy=dict(zip(CATEGORIES, s["busy"])), by_cpu=s["by_cpu"],
+                                 held=[], sites={}, conn=None, tw=None, path=low["paths"][s["path"]] if low["paths"] else "",
+                                 spin=(View(event=View(triggered=s["spin_triggered"]))
+                                       if s["spin"] else None))
+            threads.append(th)
+        locks = {}
+        for lid, d in st["locks"].items():
+            decl = self.m.locks[decl_names[d["decl"]]]
+            locks[lid] = View(display=decl.display, kind=decl.kind, nreaders=d["nreaders"],
+                                         owner=threads[d["owner"]] if d["owner"] >= 0 else None, readers={},
+                                         spinners=[View(thread=threads[w], mode="W" if m else "R", site=low["sites"][s])
+                                                   for w, m, s in d["spinners"]],
+                                         sleepers=[View(thread=threads[w], mode="W" if m else "R", site=low["sites"][s])
+                                                   for w, m, s in d["sleepers"]])
+        for th, s in zip(threads, st["threads"]):
+            for lid, mode, site in s["held"]:
+                lock = locks[lid]
+                th.held.append(lock)
+                th.sites.setdefault(lock, low["sites"][site])
+                if not mode:
+                    lock.readers[th] = lock.readers.get(th, 0) + 1
+            if s["pending_grant"] >= 0 and s["pending_grant"] in locks:  # granted at a hand-off, not yet resumed
+                lock = locks[s["pending_grant"]]
+                if lock.owner is not th:
+                    lock.readers.setdefault(th, 1)
+            for attr in ("conn", "tw"):
+                if s[attr] >= 0:
+                    setattr(th, attr, View(inp_lock=locks.get(st["nslots"] + s[attr])))
+        self.threads = threads
+        # the named lock tables of the reference (global by name, listen and group by (name, index), buckets)
+        self.global_locks, self.listen_locks, self.group_locks, self.buckets = {}, {}, {}, []
+        for i, scope in enumerate(low["decl_scope"]):
+            name, base = decl_names[i], low["decl_slot"][i]
+            if SCOPES[scope] == "global":
+                self.global_locks[name] = locks[base]
+            elif SCOPES[scope] in ("listen", "group"):
+                n = low["nlisten"] if SCOPES[scope] == "listen" else self.m.hardware.queues
+                table = self.listen_locks if SCOPES[scope] == "listen" else self.group_locks
+                for k in range(n):
+                    table[(name, k)] = locks[base + k]
+        self.buckets = [locks[low["bucket_slot"] + k] for k in range(low["nbuckets"])] \
+            if any(SCOPES[s] == "bucket" for s in low["decl_scope"]) else []
+        self.cpus = [View(index=i, current=threads[c["current"]] if c["current"] >= 0 else None,
+                                     runq=[(threads[t].pri, 0, threads[t], None) for t in c["runq"]])
+                     for i, c in enumerate(st["cpus"])]
+        self.nic = [View(ring=range(q["ring"]), tx_done=range(q["tx_done"]), eitr=q["eitr"])
+                    for q in st["queues"]]
+        self.nic_counts = [dict(zip(NIC_COUNTERS, q["counts"])) for q in st["queues"]]
+        kinds = {"ithread": "ithreads", "taskqueue": "tasks", "worker": "workers"}
+        for attr in kinds.values():
+            setattr(self, attr, [])
+        for th in threads:
+            if th.kind in kinds:
+                getattr(self, kinds[th.kind]).append(th)
+        self.timewait_len = st["timewait"]
+

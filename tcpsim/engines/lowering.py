@@ -1,0 +1,260 @@
+"""Lower a ``Model`` to the flat integer tables the fast engine runs (``cython_core/_fast.pyx``).
+
+Once per run, in Python: every thread program (``model/programs.py``) and kernel path (``model/paths.py``, after
+variant patches, assertions stripped) becomes fixed-width instructions in one code array; every name the engine
+would otherwise compare as a string -- paths, lock declarations, sites, lock-profile rows, call stacks, segments,
+states, actions, drop reasons -- becomes a small integer, and the strings stay here to turn the run's counters
+back into the result ``observe`` formats. The rules themselves stay in ``model``: segment dispatch is
+``tcp.paths_for`` tabulated, the clients' answers and retransmission kinds are ``clients``' tables, the
+driver's and scheduler's arithmetic is ``nic``'s and ``sched``'s constants.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .. import _fast
+from ..model import clients, nic, programs as op, sched, tcp
+from ..model.kernel_state import ACTIONS, CONDITIONS
+from ..model.rwlock import SPIN_FUNCTION
+from ..model.steps import READ, WRITE, Acquire, Act, Release, Stop, TryAcquire, When, Work, executable
+from ..model.threads import thread_specs
+
+OP = _fast.OPCODES
+W = _fast.WIDTH  # fields per instruction
+SCOPES = ("global", "connection", "listen", "bucket", "timewait", "group", "timewait_group")
+PROGRAM_CONDITIONS = ("rx_budget_used", "ready", "accept_queue")
+KINDS = ("ithread", "taskqueue", "acceptor", "worker", "callout")
+CATEGORIES = ("user", "system", "interrupt")
+SEGMENTS = tcp.CLIENT_SEGMENTS + tcp.SERVER_SEGMENTS
+RESEND_KINDS = (None, "syn", "rto")  # clients.RESENT's values; index 0: never resent
+
+
+class Interner:
+    """Names <-> small integers, in first-seen order."""
+
+    def __init__(self, names=()):
+        self.ids, self.names = {}, []
+        for n in names:
+            self(n)
+
+    def __call__(self, name) -> int:
+        i = self.ids.get(name)
+        if i is None:
+            i = self.ids[name] = len(self.names)
+            self.names.append(name)
+        return i
+
+
+@dataclass
+class Lowered:
+    code: list = field(default_factory=list)
+    stacks: Interner = field(default_factory=Interner)  # call stack tuples
+    stack_sets: list = field(default_factory=list)  # per stack set: one stack id per base variant
+    sites: Interner = field(default_factory=Interner)
+    displays: Interner = field(default_factory=Interner)
+    rows: Interner = field(default_factory=Interner)  # (site id, display id) -> lock-profile row
+    paths: Interner = field(default_factory=Interner)
+    reasons: Interner = field(default_factory=Interner)  # drop reasons
+    probes: Interner = field(default_factory=Interner)  # probe names the programs fire
+    path_pc: dict = field(default_factory=dict)
+
+
+def lower(model) -> dict:
+    """Everything the fast engine needs, as plain ints, lists and strings (see ``_fast.Core.__init__``)."""
+    low = Lowered()
+    low.reasons("rx_ring_full")  # the engine's own drop reasons first: ids 0 and 1
+    low.reasons("connection_syn_timeout")
+    specs = thread_specs(model)
+    bases = [None] + list(dict.fromkeys(s.base for s in specs if s.base is not None))
+    costs = model.costs
+
+    # --- locks: declarations, and the fixed slots of every lock that is not a connection's ----------------------
+    decls = list(model.locks.values())
+    inp = next(i for i, d in enumerate(decls) if d.scope == "connection")
+    bucket = next((i for i, d in enumerate(decls) if d.scope == "bucket"), -1)
+    nlisten = len(model.app.worker_cpus) if model.app.acceptors == "per_worker" else 1
+    nbuckets = int(costs["syncache_buckets"])
+    slot_decl, decl_slot = [], []
+    for i, d in enumerate(decls):
+        decl_slot.append(len(slot_decl))
+        n = {"global": 1, "listen": nlisten, "group": model.hardware.queues}.get(d.scope, 0)
+        slot_decl += [i] * n
+    bucket_slot = len(slot_decl)
+    if bucket >= 0:
+        slot_decl += [bucket] * nbuckets
+    # a lock object's class: the connection and TIME-WAIT names all mean the connection's own lock
+    # (the first connection-scope declaration), every bucket name the first bucket declaration's locks
+    lock_decl = [inp if d.scope in ("connection", "timewait") else bucket if d.scope == "bucket" else i
+                 for i, d in enumerate(decls)]
+    decl_display = [low.displays(decls[lock_decl[i]].display) for i in range(len(decls))]
+    decl_index = {d.name: i for i, d in enumerate(decls)}
+
+    def stack_set(frames_of_base) -> int:
+        """One stack per base variant: ``frames_of_base(base_fn)`` gives the tuple for a thread of that variant."""
+        low.stack_sets.append([low.stacks(frames_of_base(b)) for b in bases])
+        return len(low.stack_sets) - 1
+
+    def emit(*fields) -> int:
+        pc = len(low.code) // W
+        low.code += list(fields) + [0] * (W - len(fields))
+        return pc
+
+    def patch(pc, index, value):
+        low.code[pc * W + index] = value
+
+    # --- paths -------------------------------------------------------------------------------------------------
+    def base_of(path, b):
+        return path.base if b is None else b(path.base)
+
+    def block(path, steps, depth):
+        for step in steps:
+            cls = step.__class__
+            if cls is Work:
+                user = step.user
+                sidx = stack_set(lambda b, s=step: s.frames if user else base_of(path, b) + s.frames)
+                emit(OP["WORK"], int(costs[step.cost]), int(user), sidx)
+                continue
+            emit(OP["FLUSH"])
+            emit(OP["PREEMPT"])
+            if cls in (Acquire, TryAcquire):
+                d = decl_index[step.lock]
+                site = low.sites(step.site)
+                spin = SPIN_FUNCTION[(decls[lock_decl[d]].kind, step.mode)]
+                sidx = stack_set(lambda b, s=step: base_of(path, b) + s.frames)
+                spin_sidx = stack_set(lambda b, s=step: base_of(path, b) + s.frames + (spin,))
+                row = low.rows((site, decl_display[d]))
+                mode = int(step.mode == WRITE)
+                if cls is Acquire:
+                    emit(OP["ACQ"], d, mode, row, site, sidx, spin_sidx, 1)
+                else:
+                    pc = emit(OP["TRY"], d, mode, row, site, sidx, spin_sidx, 0)
+                    block(path, step.on_fail, depth)
+                    patch(pc, 8, len(low.code) // W)
+            elif cls is Release:
+                emit(OP["REL"], decl_index[step.lock])
+            elif cls is Act:
+                action = list(ACTIONS).index(step.name)
+                arg = _arg(step.name, step.arg)
+                emit(OP["ACT"], action, arg, low.reasons(step.abort_reason or step.name))
+            elif cls is When:
+                if depth >= _fast.MAX_WHEN:
+                    raise ValueError(f"path {path.name!r}: conditional blocks nested deeper than {_fast.MAX_WHEN}")
+                pc = emit(OP["WHEN"], CONDITIONS.index(step.condition), 0, depth, int(step.repeat))
+                block(path, step.steps, depth + 1)
+                if step.repeat:
+                    emit(OP["AGAIN"], pc, depth)
+                patch(pc, 2, len(low.code) // W)
+            elif cls is Stop:
+                emit(OP["STOP"])
+            else:
+                raise TypeError(f"unknown step {step!r}")
+        emit(OP["FLUSH"])  # a block's pending work ends before whatever follows it
+
+    for name, path in model.paths.items():
+        path = executable(path)
+        low.path_pc[name] = emit(OP["ENTER"], low.paths(name))
+        block(path, path.steps, 0)
+        emit(OP["RET"])
+
+    def path_pc(name):
+        if name not in low.path_pc:
+            raise KeyError(f"path {name!r} is not declared (variant {model.variant!r})")
+        return low.path_pc[name]
+
+    # --- thread programs ------------------------------------------------------------------------------------------
+    def program(ops):
+        for o in ops:
+            cls = o.__class__
+            if cls is op.Loop:
+                top = len(low.code) // W
+                program(o.body)
+                emit(OP["JUMP"], top)
+            elif cls is op.If:
+                pc = emit(OP["IFNOT"], PROGRAM_CONDITIONS.index(o.cond))
+                program(o.then)
+                jump = emit(OP["JUMP"], 0)
+                patch(pc, 2, len(low.code) // W)
+                program(o.else_)
+                patch(jump, 1, len(low.code) // W)
+            elif cls is op.Sleep:
+                emit(OP["SLEEP"])
+            elif cls is op.Tick:
+                emit(OP["TICK"], int(getattr(model.kernel, o.period) * 1e6))
+            elif cls is op.Run:
+                emit(OP["CALL"], path_pc(o.path))
+            elif cls is op.RxPass:
+                emit(OP["RXBEGIN"])
+                top = emit(OP["RXNEXT"], 0, path_pc(o.frame_path))
+                call = emit(OP["RXDISP"], top)
+                emit(OP["RXDRET"], call, top)
+                patch(top, 1, emit(OP["RXEND"], op.NIC_COUNTERS.index(o.counter), low.probes(o.probe)))
+            elif cls is op.TxPass:
+                emit(OP["TXBEGIN"])
+                top = emit(OP["TXNEXT"], 0, path_pc(o.frame_path))
+                patch(top, 1, len(low.code) // W)
+            elif cls is op.Moderate:
+                emit(OP["MODERATE"])
+            elif cls is op.Unmask:
+                emit(OP["UNMASK"], low.probes(o.probe))
+            elif cls is op.WakeTask:
+                emit(OP["WAKETASK"])
+            elif cls is op.Count:
+                emit(OP["COUNT"], op.NIC_COUNTERS.index(o.counter))
+            elif cls is op.TakeReady:
+                emit(OP["TAKEREADY"])
+            elif cls is op.HandOff:
+                emit(OP["HANDOFF"], int(o.to == "self"))
+            else:
+                raise TypeError(f"unknown program operation {o!r}")
+
+    threads = []
+    programs_pc = {}
+    for spec in specs:
+        if spec.program not in programs_pc:
+            programs_pc[spec.program] = len(low.code) // W
+            program(spec.program)
+        listen = -1
+        if spec.kind == "acceptor" or (spec.kind == "worker" and model.app.acceptors == "per_worker"):
+            listen = spec.index
+        threads.append(dict(name=spec.name, command=spec.command, pid=spec.pid, pri=spec.pri, cpu=spec.cpu,
+                            mode=CATEGORIES.index(spec.mode), kind=KINDS.index(spec.kind), queue=spec.index,
+                            listen=listen, bound=int(spec.bound), basevar=bases.index(spec.base),
+                            pc=programs_pc[spec.program]))
+    acceptors = [i for i, t in enumerate(threads) if t["listen"] >= 0]  # by listen socket, as specs list them
+
+    # --- segments: what tcp_input runs for each (segment, state), frame sizes, the clients' rules ----------------
+    c = model.clients
+    dispatch = []
+    for seg in SEGMENTS:
+        for state in tcp.STATES:
+            names = tcp.paths_for(seg, state) if seg in tcp.CLIENT_SEGMENTS else ()
+            dispatch.append([path_pc(n) for n in names])
+    answers = [[SEGMENTS.index(a) for a in clients.ANSWERS.get(seg, ())] for seg in SEGMENTS]
+    hw, k = model.hardware, model.kernel
+    switch_stack = low.stacks(sched.SWITCH_STACK)
+    return dict(
+        code=low.code, stacks=low.stacks.names, stack_sets=low.stack_sets, nvariants=len(bases),
+        sites=low.sites.names, displays=low.displays.names, rows=low.rows.names, paths=low.paths.names,
+        reasons=low.reasons.names, probes=low.probes.names, switch_stack=switch_stack,
+        decl_scope=[SCOPES.index(d.scope) for d in decls], decl_slot=decl_slot, decl_lock=lock_decl,
+        decl_kind=[int(d.kind == "rw") for d in decls], decl_recursive=[int(d.recursive) for d in decls],
+        decl_display=decl_display, inp_decl=inp, slot_decl=slot_decl, bucket_slot=bucket_slot,
+        nbuckets=nbuckets, nlisten=nlisten, threads=threads, acceptors=acceptors,
+        segments=SEGMENTS, states=tcp.STATES, actions=list(ACTIONS), dispatch=dispatch, answers=answers,
+        frame_bytes=[tcp.frame_bytes(s, c.request_bytes, c.response_bytes) for s in SEGMENTS],
+        resend=[RESEND_KINDS.index(clients.RESENT.get(s)) for s in SEGMENTS],
+        opens=SEGMENTS.index(clients.OPENS), completes=SEGMENTS.index(clients.COMPLETES),
+        eitr=nic.initial_eitr(hw.max_interrupt_rate), eitr_mask=nic.EITR_INTERVAL_MASK, eitr_unit=nic.EITR_UNIT_NS,
+        frame_overhead=nic.DRIVER_FRAME_OVERHEAD, idle_pri=sched.IDLE_PRI, tick_ns=sched.TICK_NS,
+        affinity_ticks=sched.AFFINITY_TICKS,
+        state_closed=tcp.STATES.index("CLOSED"), state_tw=tcp.STATES.index("TIME_WAIT"),
+    )
+
+
+def _arg(action: str, arg: str) -> int:
+    """An action's argument as an index: a state for "state", a segment for "send", else 0."""
+    if action == "state":
+        return tcp.STATES.index(arg)
+    if action == "send":
+        return SEGMENTS.index(arg)
+    return 0
