@@ -22,6 +22,8 @@ from prims cimport _bounded, _mix64, _splitmix64_next, _to_unit, _toeplitz, _xos
 
 import zlib
 
+cimport cython
+
 from tcpsim.errors import TcpsimError
 from tcpsim.model.nic import aim_eitr
 
@@ -80,9 +82,14 @@ DEF REASON_SYN_TIMEOUT = 1
 DEF NSEG = 9
 DEF NCOUNTERS = 4
 
+cdef extern from *:
+    """
+    typedef unsigned __int128 tcpsim_u128;
+    """
+    ctypedef unsigned long long u128 "tcpsim_u128"
+
 ctypedef struct Ev:
-    int64_t t
-    int64_t seq
+    u128 key             # time (high 64 bits) then sequence: one comparison orders the heap
     int32_t kind
     int32_t a
     int32_t b
@@ -202,6 +209,7 @@ cdef inline void seed_stream(uint64_t* s, uint64_t seed, str name):
         s[0] = 0x9E3779B97F4A7C15ULL
 
 
+@cython.final
 cdef class Core:
     # --- tables (lowering.lower) ---
     cdef int64_t* code
@@ -231,7 +239,7 @@ cdef class Core:
     cdef uint8_t server_addr[4]
     cdef int server_port, addresses
     # --- parameters ---
-    cdef int64_t w0, w1, now, seq, one_way, think_ns, syn_rto_ns, rto_ns, two_msl, reader_spin, line_ns
+    cdef int64_t until, w0, w1, now, seq, one_way, think_ns, syn_rto_ns, rto_ns, two_msl, reader_spin, line_ns
     cdef int64_t handoff_ns, cs_ns, sample_ns, rx_limit, tx_limit, ring_size, backlog, maxtcptw
     cdef int64_t idle_pri, tick_ns, affinity_ticks, eitr_mask, eitr_unit, frame_overhead
     cdef int max_syn_retries, aim, closed, concurrency
@@ -241,6 +249,8 @@ cdef class Core:
     # --- state ---
     cdef Ev* heap
     cdef int64_t nheap, capheap
+    cdef Ev* fifo                 # events for the current instant, in push order (see push)
+    cdef int64_t fhead, fn, capfifo
     cdef Thread* th
     cdef Cpu* cpus
     cdef Lock* slots
@@ -256,7 +266,7 @@ cdef class Core:
     cdef int64_t link_free_in, link_free_out, link_bytes_in, link_bytes_out
     # --- accounting ---
     cdef int64_t* cpu_time      # [cpu][3]
-    cdef int64_t* cpu_cycles
+    cdef int64_t* to_sample     # per CPU: cycles left before its next pmc sample
     cdef int64_t* cpu_spin
     cdef int64_t* samples       # [cpu][stack]
     cdef int64_t* prof          # [row][6]: max hold, wait max, total hold, wait total, count, contested
@@ -378,6 +388,9 @@ cdef class Core:
         self.capheap = 1024
         self.heap = <Ev*>malloc(self.capheap * sizeof(Ev))
         self.nheap = 0
+        self.capfifo = 1024
+        self.fifo = <Ev*>malloc(self.capfifo * sizeof(Ev))
+        self.fhead = self.fn = 0
         self.seq = 0
         self.now = 0
         # CPUs, threads
@@ -444,7 +457,9 @@ cdef class Core:
             self.q[i].last_intr = -self._interval(self.q[i].eitr)
         # accounting
         self.cpu_time = <int64_t*>calloc(self.ncpus * 3, sizeof(int64_t))
-        self.cpu_cycles = <int64_t*>calloc(self.ncpus, sizeof(int64_t))
+        self.to_sample = <int64_t*>malloc(self.ncpus * sizeof(int64_t))
+        for i in range(self.ncpus):
+            self.to_sample[i] = self.sample_ns
         self.cpu_spin = <int64_t*>calloc(self.ncpus, sizeof(int64_t))
         self.samples = <int64_t*>calloc(self.ncpus * self.nstacks + 1, sizeof(int64_t))
         self.prof = <int64_t*>calloc(self.nrows * 6 + 1, sizeof(int64_t))
@@ -462,6 +477,7 @@ cdef class Core:
         if self.heap == NULL:
             return
         free(self.heap)
+        free(self.fifo)
         free(self.code)
         free(self.stack_sets)
         free(self.decl_scope); free(self.decl_slot); free(self.decl_lock); free(self.decl_kind)
@@ -486,7 +502,7 @@ cdef class Core:
             free(self.q[i].ring_seg)
             free(self.q[i].tx_done.buf)
         free(self.q)
-        free(self.cpu_time); free(self.cpu_cycles); free(self.cpu_spin); free(self.samples); free(self.prof)
+        free(self.cpu_time); free(self.to_sample); free(self.cpu_spin); free(self.samples); free(self.prof)
         free(self.edge_seen); free(self.lat); free(self.drops)
         if self.nrace_weight >= 0:
             free(self.race_weight)
@@ -495,13 +511,35 @@ cdef class Core:
     # the event heap: (time, sequence) order, as SimPy's (time, priority, event id) for NORMAL events
     # ============================================================================================================
     cdef void push(self, int64_t t, int kind, int a, int b) noexcept:
-        cdef int64_t i, parent
+        """Schedule an event. One due now goes to a FIFO instead of the heap: every heap entry due now was pushed
+        before the clock got here, so it comes first anyway, and FIFO order is sequence order."""
+        cdef int64_t i, parent, j
         cdef Ev e
+        cdef Ev* nb
+        if t == self.now:
+            if self.fn == self.capfifo:
+                nb = <Ev*>malloc(2 * self.capfifo * sizeof(Ev))
+                for i in range(self.fn):
+                    j = self.fhead + i
+                    nb[i] = self.fifo[j - self.capfifo if j >= self.capfifo else j]
+                free(self.fifo)
+                self.fifo = nb
+                self.fhead = 0
+                self.capfifo *= 2
+            j = self.fhead + self.fn
+            if j >= self.capfifo:
+                j -= self.capfifo
+            self.fifo[j].key = (<u128>t << 64) | <u128>self.seq
+            self.fifo[j].kind = kind
+            self.fifo[j].a = a
+            self.fifo[j].b = b
+            self.seq += 1
+            self.fn += 1
+            return
         if self.nheap == self.capheap:
             self.capheap *= 2
             self.heap = <Ev*>realloc(self.heap, self.capheap * sizeof(Ev))
-        e.t = t
-        e.seq = self.seq
+        e.key = (<u128>t << 64) | <u128>self.seq
         self.seq += 1
         e.kind = kind
         e.a = a
@@ -510,31 +548,45 @@ cdef class Core:
         self.nheap += 1
         while i > 0:
             parent = (i - 1) >> 1
-            if self.heap[parent].t < t or (self.heap[parent].t == t and self.heap[parent].seq < e.seq):
+            if self.heap[parent].key < e.key:
                 break
             self.heap[i] = self.heap[parent]
             i = parent
         self.heap[i] = e
 
+    cdef inline bint advance(self, int64_t t) noexcept:
+        """A thread about to wait until ``t`` for nothing but time: if its resume would be the very next event
+        (nothing due now, nothing in the heap before ``t``, ``t`` inside the run), move the clock there and let
+        it go on -- the same order of events without the heap round trip."""
+        if self.fn or t >= self.until or (self.nheap and <int64_t>(self.heap[0].key >> 64) <= t):
+            return False
+        self.now = t
+        self.seq += 1
+        return True
+
     cdef Ev pop(self) noexcept:
+        """Remove the first event: the hole goes down to a leaf along the smaller children (one comparison per
+        level), then the last entry climbs back from there (usually not far)."""
         cdef Ev top = self.heap[0]
         cdef Ev last
-        cdef int64_t i = 0, c, n
+        cdef int64_t i = 0, c, n, parent
         self.nheap -= 1
         n = self.nheap
         if n > 0:
             last = self.heap[n]
-            while True:
-                c = 2 * i + 1
-                if c >= n:
-                    break
-                if c + 1 < n and (self.heap[c + 1].t < self.heap[c].t or
-                                  (self.heap[c + 1].t == self.heap[c].t and self.heap[c + 1].seq < self.heap[c].seq)):
+            c = 1
+            while c < n:
+                if c + 1 < n and self.heap[c + 1].key < self.heap[c].key:
                     c += 1
-                if last.t < self.heap[c].t or (last.t == self.heap[c].t and last.seq < self.heap[c].seq):
-                    break
                 self.heap[i] = self.heap[c]
                 i = c
+                c = 2 * i + 1
+            while i > 0:
+                parent = (i - 1) >> 1
+                if self.heap[parent].key < last.key:
+                    break
+                self.heap[i] = self.heap[parent]
+                i = parent
             self.heap[i] = last
         return top
 
@@ -568,47 +620,60 @@ cdef class Core:
         return whether events remain before ``until``."""
         cdef Ev e
         cdef int64_t n = 0
-        while self.nheap and self.heap[0].t < until:
-            if max_events >= 0 and n >= max_events:
-                return True
+        # with a step limit (checking after every event) no event is skipped: see advance
+        self.until = until if max_events < 0 else -1
+        while max_events < 0 or n < max_events:
+            if self.fn and not (self.nheap and <int64_t>(self.heap[0].key >> 64) == self.now):
+                e = self.fifo[self.fhead]
+                self.fhead += 1
+                if self.fhead == self.capfifo:
+                    self.fhead = 0
+                self.fn -= 1
+            elif self.nheap and <int64_t>(self.heap[0].key >> 64) < until:
+                e = self.pop()
+                self.now = <int64_t>(e.key >> 64)
+            else:
+                break
             n += 1
-            e = self.pop()
-            self.now = e.t
-            if e.kind == EV_RESUME:
-                self.resume(e.a)
-            elif e.kind == EV_NIC_RX:
-                self.nic_rx(e.a, e.b)
-            elif e.kind == EV_CLIENT_RX:
-                self.client_receive(e.a, e.b)
-            elif e.kind == EV_INTERRUPT:
-                self.interrupt(e.a)
-            elif e.kind == EV_HANDOFF:
-                self.handoff(e.a)
-            elif e.kind == EV_RSPIN:
-                self.reader_spin_expired(e.a, e.b)
-            elif e.kind == EV_CLIENT_SEND:
-                self.client_send(e.a, e.b)
-                self.unref(e.a)  # the timer's
-            elif e.kind == EV_NEWCONN:
-                self.new_connection()
-            elif e.kind == EV_ARRIVAL:
-                self.new_connection()
-                self.push(self.now + self.arrival_gap(), EV_ARRIVAL, 0, 0)
-            elif e.kind == EV_SAMPLE:
-                self.sample()
-                self.push(self.now + self.series_ns, EV_SAMPLE, 0, 0)
-            elif e.kind == EV_WATCHDOG:
-                self.watchdog()
-                self.push(self.now + self.watchdog_ns, EV_WATCHDOG, 0, 0)
-            if self.error is not None:
-                self.check_error()
-        return False
+            self.handle(e)
+        self.check_error()
+        return bool(self.fn or (self.nheap and <int64_t>(self.heap[0].key >> 64) < until))
+
+    cdef void handle(self, Ev e) noexcept:
+        cdef int kind = e.kind
+        if kind == EV_RESUME:
+            self.resume(e.a)
+        elif kind == EV_NIC_RX:
+            self.nic_rx(e.a, e.b)
+        elif kind == EV_CLIENT_RX:
+            self.client_receive(e.a, e.b)
+        elif kind == EV_INTERRUPT:
+            self.interrupt(e.a)
+        elif kind == EV_HANDOFF:
+            self.handoff(e.a)
+        elif kind == EV_RSPIN:
+            self.reader_spin_expired(e.a, e.b)
+        elif kind == EV_CLIENT_SEND:
+            self.client_send(e.a, e.b)
+            self.unref(e.a)  # the timer's
+        elif kind == EV_NEWCONN:
+            self.new_connection()
+        elif kind == EV_ARRIVAL:
+            self.new_connection()
+            self.push(self.now + self.arrival_gap(), EV_ARRIVAL, 0, 0)
+        elif kind == EV_SAMPLE:
+            self.sample()
+            self.push(self.now + self.series_ns, EV_SAMPLE, 0, 0)
+        elif kind == EV_WATCHDOG:
+            self.watchdog()
+            self.push(self.now + self.watchdog_ns, EV_WATCHDOG, 0, 0)
 
     cdef void fail(self, object exc) noexcept:
         """Stop the run with ``exc`` (raised by ``run`` once the current event is done)."""
         if self.error is None:
             self.error = exc
         self.nheap = 0
+        self.fn = 0
 
     def check_error(self):
         if self.error is not None:
@@ -645,10 +710,14 @@ cdef class Core:
         self.cpu_time[cpu * 3 + cat] += d
         if spin:
             self.cpu_spin[cpu] += d
-        c = self.cpu_cycles[cpu]
-        n = (c + d) // self.sample_ns - c // self.sample_ns
-        self.cpu_cycles[cpu] = c + d
-        if n:
+        # pmcstat's sampling: one sample each time the CPU's cycle count crosses a multiple of sample_ns
+        # (to_sample: what is left before the next one, so that the common case needs no division)
+        c = self.to_sample[cpu]
+        if d < c:
+            self.to_sample[cpu] = c - d
+        else:
+            n = 1 + (d - c) // self.sample_ns
+            self.to_sample[cpu] = self.sample_ns - (d - c) % self.sample_ns
             self.samples[cpu * self.nstacks + sidx_stack] += n
 
     cdef inline int stack_of(self, int ti, int sidx) noexcept:
@@ -745,6 +814,9 @@ cdef class Core:
             elif op == OP_FLUSH:
                 t.pc += 1
                 if t.pend:
+                    if self.advance(self.now + t.pend):
+                        t.pend = 0
+                        continue
                     self.push(self.now + t.pend, EV_RESUME, ti, 0)
                     t.pend = 0
                     t.resume = RK_CONT
@@ -1984,8 +2056,13 @@ cdef class Core:
         return self.now
 
     @property
+    def events(self):
+        """Events scheduled so far (the sequence counter)."""
+        return self.seq
+
+    @property
     def pending(self):
-        return self.nheap
+        return self.nheap + self.fn
 
 
 cdef inline void _lock_init(Lock* L, int decl) noexcept:

@@ -143,7 +143,7 @@ class FastEngine:
             name, base = decl_names[i], low["decl_slot"][i]
             if SCOPES[scope] == "global":
                 self.global_locks[name] = locks[base]
-            elif SCOPES[scope] in ("listen", "group"):
+            elif SCOPES[scope] in ("listen", "group", "timewait_group"):
                 n = low["nlisten"] if SCOPES[scope] == "listen" else self.m.hardware.queues
                 table = self.listen_locks if SCOPES[scope] == "listen" else self.group_locks
                 for k in range(n):

@@ -77,7 +77,10 @@ def lower(model) -> dict:
     slot_decl, decl_slot = [], []
     for i, d in enumerate(decls):
         decl_slot.append(len(slot_decl))
-        n = {"global": 1, "listen": nlisten, "group": model.hardware.queues}.get(d.scope, 0)
+        # keyed by their own name, as the reference's group/listen tables are: a TIME-WAIT group name is a
+        # separate set of locks from the connection group name, even with the same display
+        n = {"global": 1, "listen": nlisten, "group": model.hardware.queues,
+             "timewait_group": model.hardware.queues}.get(d.scope, 0)
         slot_decl += [i] * n
     bucket_slot = len(slot_decl)
     if bucket >= 0:
