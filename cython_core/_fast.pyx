@@ -26,6 +26,7 @@ cimport cython
 
 from tcpsim.errors import TcpsimError
 from tcpsim.model.nic import aim_eitr
+from tcpsim.observe.probes import PROBES
 
 DEF W = 10          # fields per instruction
 DEF MAXHELD = 24    # locks one thread holds at once (recursion included)
@@ -70,6 +71,15 @@ cdef enum:
     KC_TWFULL, KC_TWEXPIRED
 cdef enum:
     A_STATE, A_SEND, A_LISTEN_CHECK, A_ACCEPT_ENQ, A_WAKE_ACCEPTOR, A_ACCEPT_DEQ, A_RCV_DATA, A_TW_INSERT, A_TW_CLOSE
+
+# probe points, in observe.probes.PROBES order (checked below): each has its own flag, so an attached probe costs
+# only where it fires
+cdef enum:
+    P_STATE, P_RECEIVE, P_SEND, P_DROP, P_LOCK, P_ONCPU = 12, P_OFFCPU, P_PREEMPT, P_MSIX, P_RXEOF, P_ENABLE, NPROBES
+if (PROBES[P_STATE], PROBES[P_LOCK], PROBES[P_LOCK + 4], PROBES[P_ONCPU], PROBES[P_ENABLE], len(PROBES)) != (
+        "tcp:::state-change", "lockstat:::rw-acquire", "lockstat:::adaptive-acquire", "sched:::on-cpu",
+        "fbt::ixgbe_enable_queue:entry", NPROBES):
+    raise ImportError("tcpsim._fast: its probe numbering no longer matches observe.probes.PROBES")
 
 cdef enum:
     K_ITHREAD, K_TASKQUEUE, K_ACCEPTOR, K_WORKER, K_CALLOUT
@@ -286,6 +296,7 @@ cdef class Core:
     cdef public list order_edges        # (held display, display, held site, site, path) ids, first sight
     cdef public object series
     cdef int probing
+    cdef uint8_t pon[NPROBES]
     cdef int64_t series_ns, watchdog_ns
     cdef object watch_last, watch_seen
     cdef object error
@@ -299,6 +310,8 @@ cdef class Core:
         self.owner = owner
         self.probes = probes
         self.probing = 1 if probes else 0
+        for i in range(NPROBES):
+            self.pon[i] = 1 if probes and probes.enabled(PROBES[i]) else 0
         self.strings = low
         self.error = None
         hw, k, run, c, costs = model.hardware, model.kernel, model.run, model.clients, model.costs
@@ -951,7 +964,7 @@ cdef class Core:
             elif op == OP_RXEND:
                 r = <int>(self.rx_limit - t.rx_n)
                 self.count_nic(t.queue, <int>ins[1], r)
-                if self.probing:
+                if self.pon[ins[2]]:
                     self.probe_rxeof(ti, <int>ins[2], r, t.rx_n == 0)
                 t.budget_used = t.rx_n == 0
                 self.unref(t.rx_conn)
@@ -976,8 +989,8 @@ cdef class Core:
                 self.moderate(t.queue)
                 t.pc += 1
             elif op == OP_UNMASK:
-                if self.probing:
-                    self._fire(self.strings["probes"][ins[1]], queue=t.queue, thread=self.t_names[ti], cpu=t.cpu)
+                if self.pon[ins[1]]:
+                    self._fire(PROBES[ins[1]], queue=t.queue, thread=self.t_names[ti], cpu=t.cpu)
                 t.pc += 1
                 self.q[t.queue].masked = 0
                 self.cause(t.queue)
@@ -1110,7 +1123,7 @@ cdef class Core:
     cdef void switch_in(self, int ti) noexcept:
         cdef Thread* t = &self.th[ti]
         t.running = 1
-        if self.probing:
+        if self.pon[P_ONCPU]:
             self._fire("sched:::on-cpu", thread=self.t_names[ti], cpu=t.cpu)
         self.charge(ti, self.now, self.cs_ns, self.switch_stack, 0, 0)
         t.resume = t.after
@@ -1124,7 +1137,7 @@ cdef class Core:
         t.running = 0
         t.last_off = self.now
         t.preempt = 0
-        if self.probing:
+        if self.pon[P_OFFCPU]:
             self._fire("sched:::off-cpu", thread=self.t_names[ti], cpu=t.cpu)
         # spinners on locks this thread write-owns see a sleeping owner: they go to the turnstile
         for i in range(t.nheld):
@@ -1154,7 +1167,7 @@ cdef class Core:
 
     cdef void yield_cpu(self, int ti, int after) noexcept:
         """_yield_cpu: preempted, back on the same CPU's run queue."""
-        if self.probing:
+        if self.pon[P_PREEMPT]:
             self._fire("sched:::preempt", thread=self.t_names[ti], cpu=self.th[ti].cpu)
         self.off_cpu(ti)
         self.th[ti].after = after
@@ -1370,8 +1383,8 @@ cdef class Core:
         cdef Lock* L = self.lockp(t.w_lock)
         self.list_append(&L.sleep_head, &L.sleep_tail, ti)
         t.w_spinning = 0
-        if self.probing:
-            self.probe_lock(ti, t.w_lock, "block", t.w_mode, t.w_site, -1)
+        if self.probing and self.lock_probe_on(t.w_lock, 2):
+            self.probe_lock(ti, t.w_lock, 2, t.w_mode, t.w_site, -1)
         self.new_waiter(t)
         self.off_cpu(ti)
         t.resume = RK_ONCPU     # turnstile_broadcast wakes it; then it asks for its CPU
@@ -1383,8 +1396,8 @@ cdef class Core:
         cdef int outcome = t.w_outcome
         t.spin_active = 0
         self.charge(ti, t.w_spin_start, self.now - t.w_spin_start, self.stack_of(ti, t.w_spin_sidx), 0, 1)
-        if self.probing:
-            self.probe_lock(ti, t.w_lock, "spin", t.w_mode, t.w_site, self.now - t.w_spin_start)
+        if self.probing and self.lock_probe_on(t.w_lock, 1):
+            self.probe_lock(ti, t.w_lock, 1, t.w_mode, t.w_site, self.now - t.w_spin_start)
         if self.in_spinners(L, ti):
             self.list_remove(&L.spin_head, &L.spin_tail, ti)
         if outcome == OUT_GRANTED:  # the hand-off delay already moved the lock word's line
@@ -1438,8 +1451,8 @@ cdef class Core:
         cdef int64_t wait = self.now - since if contested else 0
         cdef int i, j, d = self.decl_display[L.decl], hd, key = -1
         cdef int64_t* p
-        if self.probing:
-            self.probe_lock(ti, lid, "acquire", mode, site, wait)
+        if self.probing and self.lock_probe_on(lid, 0):
+            self.probe_lock(ti, lid, 0, mode, site, wait)
         if ordered:  # WITNESS: which lock classes this thread held when it took this one
             for i in range(t.nheld):
                 hd = t.held[i].display
@@ -1506,8 +1519,8 @@ cdef class Core:
             self.prof[row * 6 + 2] += self.now - start
             if self.now - start > self.prof[row * 6]:
                 self.prof[row * 6] = self.now - start
-        if self.probing:
-            self.probe_lock(ti, lid, "release", -1, -1, self.now - start)
+        if self.probing and self.lock_probe_on(lid, 3):
+            self.probe_lock(ti, lid, 3, -1, -1, self.now - start)
         if (was_writer or outermost) and L.owner < 0 and L.nreaders == 0 and not L.in_transit:
             self.lock_freed(lid)
         if lid >= self.nslots and self.conns[lid - self.nslots].refs == 0:
@@ -1631,7 +1644,7 @@ cdef class Core:
             self.fail(RuntimeError(f"fast engine: action {self.strings['actions'][action]!r} with no connection"))
             return 1
         if action == A_STATE:
-            if self.probing:
+            if self.pon[P_STATE]:
                 self._fire("tcp:::state-change", conn=self.conns[ci].cid,
                           old=self.strings["states"][self.conns[ci].state], new=self.strings["states"][arg])
             self.conns[ci].state = arg
@@ -1759,7 +1772,7 @@ cdef class Core:
         cdef int qi = self.conns[ci].queue
         ring_push(&self.q[qi].tx_done, nbytes - self.frame_overhead)
         self.segments_out += 1
-        if self.probing:
+        if self.pon[P_SEND]:
             self._fire("tcp:::send", conn=self.conns[ci].cid, segment=self.strings["segments"][seg])
         self.cause(qi)
         self.ref(ci)
@@ -1783,7 +1796,7 @@ cdef class Core:
         qu.ring_seg[j] = seg
         qu.ring_n += 1
         self.frames[2] += 1
-        if self.probing:
+        if self.pon[P_RECEIVE]:
             self._fire("tcp:::receive", conn=self.conns[ci].cid, segment=self.strings["segments"][seg])
         self.cause(qi)
 
@@ -1806,7 +1819,7 @@ cdef class Core:
         qu.masked = 1
         qu.last_intr = self.now
         self.count_nic(qi, 0, 1)
-        if self.probing:
+        if self.pon[P_MSIX]:
             self._fire("fbt::ixgbe_msix_que:entry", queue=qi, eitr=qu.eitr)
         self.wake(self.ithreads[qi], -1)
 
@@ -1881,7 +1894,7 @@ cdef class Core:
         """_client_dropped with clients.retransmission's rules (clients.RESENT, lowered)."""
         cdef Conn* c = &self.conns[ci]
         cdef int64_t delay = -1
-        if self.probing:
+        if self.pon[P_DROP]:
             self._fire("tcp:::drop", conn=c.cid, segment=self.strings["segments"][seg],
                       reason=self.strings["reasons"][reason])
         if self.resend[seg] == 1:  # syn
@@ -1917,24 +1930,27 @@ cdef class Core:
         except BaseException as exc:
             self.fail(exc)
 
-    cdef void probe_lock(self, int ti, int lid, str what, int mode, int site, int64_t ns) noexcept:
+    cdef inline bint lock_probe_on(self, int lid, int what) noexcept:
+        """lockstat:::{rw,adaptive}-{acquire,spin,block,release} (what = 0..3, PROBES order) for this lock's kind."""
+        return self.pon[P_LOCK + (0 if self.decl_kind[self.lockp(lid).decl] else 4) + what]
+
+    cdef void probe_lock(self, int ti, int lid, int what, int mode, int site, int64_t ns) noexcept:
         cdef Lock* L = self.lockp(lid)
-        kind = "rw" if self.decl_kind[L.decl] else "adaptive"
+        name = PROBES[P_LOCK + (0 if self.decl_kind[L.decl] else 4) + what]
         lock = self.strings["displays"][self.decl_display[L.decl]]
-        name = f"lockstat:::{kind}-{what}"
         m = "W" if mode else "R"
         thread = self.t_names[ti]
-        if what == "acquire":
+        if what == 0:
             self._fire(name, lock=lock, mode=m, site=self.strings["sites"][site], thread=thread, wait=ns)
-        elif what == "spin":
+        elif what == 1:
             self._fire(name, lock=lock, mode=m, site=self.strings["sites"][site], thread=thread, ns=ns)
-        elif what == "block":
+        elif what == 2:
             self._fire(name, lock=lock, mode=m, site=self.strings["sites"][site], thread=thread)
         else:
             self._fire(name, lock=lock, thread=thread, hold=ns)
 
     cdef void probe_rxeof(self, int ti, int probe, int frames, int more) noexcept:
-        self._fire(self.strings["probes"][probe], queue=self.th[ti].queue, thread=self.t_names[ti],
+        self._fire(PROBES[probe], queue=self.th[ti].queue, thread=self.t_names[ti],
                   cpu=self.th[ti].cpu, frames=frames, more=bool(more))
 
     cdef void sample(self) noexcept:
@@ -2045,6 +2061,18 @@ cdef class Core:
             n += 1
             ci = self.conns[ci].tw_next
         return n
+
+    def timewait_expiries(self):
+        """tw_expire of every TIME-WAIT entry, oldest first."""
+        out = []
+        ci = self.tw_head
+        while ci >= 0:
+            out.append(self.conns[ci].tw_expire)
+            ci = self.conns[ci].tw_next
+        return out
+
+    def accept_queue_lengths(self):
+        return [self.accept_q[i].n for i in range(self.nlisten)]
 
     @staticmethod
     def sizes():

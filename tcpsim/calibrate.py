@@ -23,6 +23,7 @@ from .errors import TcpsimError
 from .observe.callgraph import leaf_share
 from .observe.results import busy, threads_named
 from .reproduce import PAPER_DIR
+from .engines import DEFAULT_ENGINE
 from .simulate import run_model
 
 TARGETS = Path(__file__).resolve().parent / "data" / "targets_baseline.toml"
@@ -95,11 +96,11 @@ def _scenario_path(name: str) -> Path:
 
 def _evaluate(args):
     """Run one scenario with the given costs; return its value for each requested metric."""
-    scen, costs, settings, metrics = args
+    scen, costs, settings, metrics, engine = args
     over = {"run": {"seed": settings["seed"], "warmup_s": settings["warmup_s"], "duration_s": settings["duration_s"]}}
     model = scenario.load(_scenario_path(scen), over)
     model.costs.update(costs)
-    run = run_model(model)
+    run = run_model(model, engine)
     return [metric(m, run) for m in metrics]
 
 
@@ -107,8 +108,8 @@ class Fit:
     """The objective: target values for a set of factors, each set simulated once (least_squares asks for its
     starting point twice over, and the report wants the values before and after)."""
 
-    def __init__(self, spec: dict, prior: dict, pool=None, progress=None):
-        self.spec, self.prior, self.pool, self.progress = spec, prior, pool, progress
+    def __init__(self, spec: dict, prior: dict, pool=None, progress=None, engine=DEFAULT_ENGINE):
+        self.spec, self.prior, self.pool, self.progress, self.engine = spec, prior, pool, progress, engine
         for g in spec["free"]:
             for c in g["costs"]:
                 if c not in prior:
@@ -132,7 +133,8 @@ class Fit:
         if key not in self.seen:
             costs = self.costs(key)
             tasks = [(s, costs, self.spec["settings"],
-                      [t["metric"] for t in self.spec["targets"] if t["scenario"] == s]) for s in self.scenarios]
+                      [t["metric"] for t in self.spec["targets"] if t["scenario"] == s], self.engine)
+                     for s in self.scenarios]
             results = list(self.pool.map(_evaluate, tasks)) if self.pool else [_evaluate(t) for t in tasks]
             by_scenario = {s: iter(v) for s, v in zip(self.scenarios, results)}
             self.seen[key] = [next(by_scenario[t["scenario"]]) for t in self.spec["targets"]]
@@ -145,7 +147,7 @@ class Fit:
         return [t["weight"] * (v - t["value"]) / t["value"] for t, v in zip(self.spec["targets"], vals)]
 
 
-def calibrate(targets_path=TARGETS, costs_path=PRIOR, jobs: int = 1, progress=None) -> dict:
+def calibrate(targets_path=TARGETS, costs_path=PRIOR, jobs: int = 1, progress=None, engine=DEFAULT_ENGINE) -> dict:
     """``progress``: called as progress(runs done, None) after each evaluation (see tcpsim.progress)."""
     try:
         from scipy.optimize import least_squares
@@ -158,7 +160,7 @@ def calibrate(targets_path=TARGETS, costs_path=PRIOR, jobs: int = 1, progress=No
     tol = spec["settings"]["tolerance"]
     # one process pool for the whole fit (not one per evaluation)
     with (ProcessPoolExecutor(max_workers=jobs) if jobs > 1 else nullcontext()) as pool:
-        fit = Fit(spec, prior, pool, progress)
+        fit = Fit(spec, prior, pool, progress, engine)
         before = fit.values([1.0] * n)
         sol = least_squares(fit.residuals, [1.0] * n, bounds=([lo] * n, [hi] * n), diff_step=0.05,
                             ftol=tol, xtol=tol, gtol=tol, max_nfev=spec["settings"]["max_evaluations"])

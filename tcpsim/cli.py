@@ -108,12 +108,17 @@ def _int_list(text):
     return values
 
 
+def _engine(p):
+    p.add_argument("--engine", choices=ENGINES, default=DEFAULT_ENGINE,
+                   help=f"simulation engine (default: {DEFAULT_ENGINE}, event for event the same run as simpy, the "
+                        f"reference; choices: {', '.join(ENGINES)})")
+
+
 def _common(p, what="the scenario's"):
     p.add_argument("--seed", type=_seed, help=f"seed of every random stream (default: {what})")
     p.add_argument("--duration", type=_schema_option("run", "duration_s"),
                    help=f"measured window in simulated seconds (default: {what})")
-    p.add_argument("--engine", choices=ENGINES, default=DEFAULT_ENGINE,
-                   help=f"simulation engine (default: {DEFAULT_ENGINE}; choices: {', '.join(ENGINES)})")
+    _engine(p)
     p.add_argument("--json", action="store_true", help="print one JSON object instead of text (default: text)")
 
 
@@ -186,8 +191,7 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--duration", type=_positive, help="measured window in simulated seconds (default: the scenario's)")
     rep.add_argument("--warmup", type=_positive, help="warm-up in simulated seconds (default: the scenario's)")
     rep.add_argument("--variant", help="locking variant, built-in names joined with + (default: the scenario's)")
-    rep.add_argument("--engine", choices=ENGINES, default=DEFAULT_ENGINE,
-                     help=f"simulation engine (default: {DEFAULT_ENGINE}; choices: {', '.join(ENGINES)})")
+    _engine(rep)
     rep.add_argument("--profile-cpus", type=_int_list,
                      help="CPUs whose call graph and flame graph to show (default: the interrupt CPUs)")
     _lock_rows(rep)
@@ -252,6 +256,7 @@ def build_parser() -> argparse.ArgumentParser:
     ca.add_argument("--costs", default="tcpsim/data/freebsd10_prior.toml", help="prior costs file to start from")
     ca.add_argument("--out", default="tcpsim/data/freebsd10.toml", help="costs file to write")
     ca.add_argument("--jobs", type=_jobs, default=1, help="target scenarios run in parallel processes (default: 1)")
+    _engine(ca)
     ca.add_argument("--json", action="store_true", help="print the report as JSON (default: text)")
     _quiet(ca)
     return p
@@ -538,7 +543,7 @@ def cmd_calibrate(args, out, err) -> int:
 
     t0 = time.perf_counter()
     with closing(for_terminal(err, args.quiet)) as progress:
-        result = calibrate(args.targets, args.costs, args.jobs, progress=progress)
+        result = calibrate(args.targets, args.costs, args.jobs, progress=progress, engine=args.engine)
     command = f"tcpsim calibrate --targets {args.targets} --costs {args.costs} --out {args.out}"
     write_costs(result, args.out, command)
     result["wall_s"] = round(time.perf_counter() - t0, 1)

@@ -7,11 +7,12 @@ processes.
 from __future__ import annotations
 
 from . import scenario, tomlfile
+from .engines import DEFAULT_ENGINE
 from .placement import queue_overrides
 from .sweep import cell, run_points, site_split
 
 
-def compare(path, variants, queues=None, seed=None, duration_s=None, engine="simpy", jobs=1, allow_lor=False,
+def compare(path, variants, queues=None, seed=None, duration_s=None, engine=DEFAULT_ENGINE, jobs=1, allow_lor=False,
             **kw):
     """Rows of sweep.run_point for every variant x queue count (the scenario's own count if ``queues`` is
     None) x seed. Keywords as sweep.run_points (seeds, scheduler, output, progress)."""

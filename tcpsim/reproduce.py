@@ -10,6 +10,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from . import scenario
+from .engines import DEFAULT_ENGINE
 from .errors import TcpsimError
 from .observe.callgraph import caller_share, leaf_share
 from .observe.results import busy, threads_named
@@ -150,7 +151,7 @@ def _run(task):
     return result, Finished(eng.m, eng.samples)
 
 
-def reproduce(seed=None, duration_s=None, engine="simpy", paper_dir: Path = PAPER_DIR, progress=None, jobs=1,
+def reproduce(seed=None, duration_s=None, engine=DEFAULT_ENGINE, paper_dir: Path = PAPER_DIR, progress=None, jobs=1,
               seeds=None):
     """Run the article's four machines (``jobs`` runs at a time) and compare with its figures. ``seeds``: a
     count or a list (sweep.seed_list): every machine runs with each, and each row shows the mean over them,

@@ -6,6 +6,7 @@ pin down from it), as a table and a tornado plot.
 from __future__ import annotations
 
 from . import scenario
+from .engines import DEFAULT_ENGINE
 from .errors import TcpsimError
 from .execute import run_all
 from .simulate import overrides, run_model
@@ -20,7 +21,7 @@ def _goodput(args):
     return r["goodput_cps"]
 
 
-def sensitivity(path, params=None, delta=0.2, seed=None, duration_s=None, engine="simpy", jobs=1, progress=None):
+def sensitivity(path, params=None, delta=0.2, seed=None, duration_s=None, engine=DEFAULT_ENGINE, jobs=1, progress=None):
     """``progress``: called as progress(done, total) after each run (see tcpsim.progress)."""
     over = overrides(seed, duration_s)
     model = scenario.load(path, over)

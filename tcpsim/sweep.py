@@ -17,6 +17,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from . import __version__, scenario, tomlfile
+from .engines import DEFAULT_ENGINE
 from .errors import TcpsimError
 from .execute import run_all
 from .observe.results import busy, threads_named
@@ -129,7 +130,7 @@ def run_key(identity: dict) -> str:
     return json.dumps(identity, sort_keys=True, separators=(",", ":"))
 
 
-def plan(path, points, variants, seed=None, seeds=None, duration_s=None, engine="simpy", allow_lor=False):
+def plan(path, points, variants, seed=None, seeds=None, duration_s=None, engine=DEFAULT_ENGINE, allow_lor=False):
     """Every run of the sweep, variant-major, then point, then seed; the file and each point are validated
     here, before anything runs, with the scenario file's one-line errors."""
     _, text = tomlfile.read(path, "scenario")  # a missing file is the user's one-line error
@@ -170,7 +171,7 @@ def run_point(task: Task) -> dict:
     return row
 
 
-def run_points(path, points, variants, seed=None, duration_s=None, engine="simpy", jobs=1, allow_lor=False, *,
+def run_points(path, points, variants, seed=None, duration_s=None, engine=DEFAULT_ENGINE, jobs=1, allow_lor=False, *,
                seeds=None, scheduler=None, output=None, progress=None):
     """Run every variant at every point with every seed; points are (labels, overrides). Returns one row per
     run in plan order (variant-major). ``seeds``: None (one run, with ``seed`` or the scenario's), a count
@@ -197,7 +198,7 @@ def run_points(path, points, variants, seed=None, duration_s=None, engine="simpy
     return ordered
 
 
-def sweep(path, sets, variants=None, seed=None, duration_s=None, engine="simpy", jobs=1, allow_lor=False, **kw):
+def sweep(path, sets, variants=None, seed=None, duration_s=None, engine=DEFAULT_ENGINE, jobs=1, allow_lor=False, **kw):
     """``sets``: [(section, key, values)] as parse_set returns; ``variants``: names, or None for the file's.
     Keywords as run_points (seeds, scheduler, output, progress)."""
     return run_points(path, grid(sets), variants or [None], seed, duration_s, engine, jobs, allow_lor, **kw)

@@ -6,6 +6,7 @@ import json
 import pytest
 
 from tcpsim.cli import build_parser, main
+from tcpsim.engines import DEFAULT_ENGINE
 from tcpsim.placement import place_queues, queue_overrides
 
 from .conftest import SMALL
@@ -68,6 +69,6 @@ def test_help_gives_defaults(command, capsys):
     with pytest.raises(SystemExit):
         build_parser().parse_args([command, "-h"])
     text = " ".join(capsys.readouterr().out.split())
-    for words in ("(default: simpy", "--jobs JOBS runs in parallel local processes (default: 1)",
+    for words in (f"(default: {DEFAULT_ENGINE}", "--jobs JOBS runs in parallel local processes (default: 1)",
                   "(default: text)", "(default: refuse it, exit 2)", "default: one seed"):
         assert words in text, words

@@ -7,6 +7,7 @@ import pytest
 
 from tcpsim import __version__
 from tcpsim.cli import main
+from tcpsim.engines import DEFAULT_ENGINE
 from tcpsim.results_file import read, write
 from tcpsim.sweep import parse_set, sweep
 
@@ -32,7 +33,7 @@ def test_parquet_has_one_row_per_run_with_identity_and_numbers(scen, tmp_path):
     assert len(frame) == len(rows) == 8
     assert list(frame.columns[:4]) == ["clients.concurrency", "variant", "queues", "seed"]
     assert {"scenario_sha256", "engine", "version", "goodput_cps", "irq_busy", "top_site", "run_key"} <= set(frame.columns)
-    assert set(frame["version"]) == {__version__} and set(frame["engine"]) == {"simpy"}
+    assert set(frame["version"]) == {__version__} and set(frame["engine"]) == {DEFAULT_ENGINE}
     assert frame["scenario_sha256"].str.len().eq(64).all()
     # exactly the rows the command printed, in its order, numbers unchanged
     assert read(out) == rows

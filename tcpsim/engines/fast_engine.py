@@ -25,6 +25,29 @@ class View:
         self.__dict__.update(attrs)
 
 
+class LockView(View):
+    def free(self) -> bool:
+        return self.owner is None and self.nreaders == 0 and not self.in_transit
+
+
+class KernelView:
+    """The kernel's lists as kernel_state.Kernel names them, read from the core when asked (a TIME-WAIT list
+    can hold millions of entries: they are not copied unless someone looks)."""
+
+    def __init__(self, core):
+        self.core = core
+        self.counters = {"tw_recycled": core.tw_recycled, "tw_expired": core.tw_expired,
+                         "listen_queue_overflow": core.listen_overflow}
+
+    @property
+    def timewait(self) -> list:
+        return [View(tw_expire=t) for t in self.core.timewait_expiries()]
+
+    @property
+    def accept_queues(self) -> list:
+        return [[None] * n for n in self.core.accept_queue_lengths()]
+
+
 class FastEngine:
     name = "fast"
 
@@ -91,8 +114,7 @@ class FastEngine:
         for name in ("started", "completed", "failed", "window_started", "window_completed", "total_drops",
                      "segments_in", "segments_out"):
             setattr(self, name, getattr(core, name))
-        self.kernel = View(counters={"tw_recycled": core.tw_recycled, "tw_expired": core.tw_expired,
-                                                "listen_queue_overflow": core.listen_overflow})
+        self.kernel = KernelView(core)
         paths = low["paths"]
         self.order_edges = {}
         for hd, d, hsite, site, path in core.order_edges:
@@ -116,7 +138,7 @@ class FastEngine:
         locks = {}
         for lid, d in st["locks"].items():
             decl = self.m.locks[decl_names[d["decl"]]]
-            locks[lid] = View(display=decl.display, kind=decl.kind, nreaders=d["nreaders"],
+            locks[lid] = LockView(display=decl.display, kind=decl.kind, nreaders=d["nreaders"], in_transit=d["in_transit"],
                                          owner=threads[d["owner"]] if d["owner"] >= 0 else None, readers={},
                                          spinners=[View(thread=threads[w], mode="W" if m else "R", site=low["sites"][s])
                                                    for w, m, s in d["spinners"]],
@@ -153,7 +175,7 @@ class FastEngine:
         self.cpus = [View(index=i, current=threads[c["current"]] if c["current"] >= 0 else None,
                                      runq=[(threads[t].pri, 0, threads[t], None) for t in c["runq"]])
                      for i, c in enumerate(st["cpus"])]
-        self.nic = [View(ring=range(q["ring"]), tx_done=range(q["tx_done"]), eitr=q["eitr"])
+        self.nic = [View(ring=[None] * q["ring"], tx_done=[None] * q["tx_done"], eitr=q["eitr"])  # sizes only
                     for q in st["queues"]]
         self.nic_counts = [dict(zip(NIC_COUNTERS, q["counts"])) for q in st["queues"]]
         kinds = {"ithread": "ithreads", "taskqueue": "tasks", "worker": "workers"}

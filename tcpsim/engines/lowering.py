@@ -18,6 +18,7 @@ from ..model.kernel_state import ACTIONS, CONDITIONS
 from ..model.rwlock import SPIN_FUNCTION
 from ..model.steps import READ, WRITE, Acquire, Act, Release, Stop, TryAcquire, When, Work, executable
 from ..model.threads import thread_specs
+from ..observe.probes import PROBES
 
 OP = _fast.OPCODES
 W = _fast.WIDTH  # fields per instruction
@@ -55,7 +56,6 @@ class Lowered:
     rows: Interner = field(default_factory=Interner)  # (site id, display id) -> lock-profile row
     paths: Interner = field(default_factory=Interner)
     reasons: Interner = field(default_factory=Interner)  # drop reasons
-    probes: Interner = field(default_factory=Interner)  # probe names the programs fire
     path_pc: dict = field(default_factory=dict)
 
 
@@ -190,7 +190,7 @@ def lower(model) -> dict:
                 top = emit(OP["RXNEXT"], 0, path_pc(o.frame_path))
                 call = emit(OP["RXDISP"], top)
                 emit(OP["RXDRET"], call, top)
-                patch(top, 1, emit(OP["RXEND"], op.NIC_COUNTERS.index(o.counter), low.probes(o.probe)))
+                patch(top, 1, emit(OP["RXEND"], op.NIC_COUNTERS.index(o.counter), PROBES.index(o.probe)))
             elif cls is op.TxPass:
                 emit(OP["TXBEGIN"])
                 top = emit(OP["TXNEXT"], 0, path_pc(o.frame_path))
@@ -198,7 +198,7 @@ def lower(model) -> dict:
             elif cls is op.Moderate:
                 emit(OP["MODERATE"])
             elif cls is op.Unmask:
-                emit(OP["UNMASK"], low.probes(o.probe))
+                emit(OP["UNMASK"], PROBES.index(o.probe))
             elif cls is op.WakeTask:
                 emit(OP["WAKETASK"])
             elif cls is op.Count:
@@ -238,7 +238,7 @@ def lower(model) -> dict:
     return dict(
         code=low.code, stacks=low.stacks.names, stack_sets=low.stack_sets, nvariants=len(bases),
         sites=low.sites.names, displays=low.displays.names, rows=low.rows.names, paths=low.paths.names,
-        reasons=low.reasons.names, probes=low.probes.names, switch_stack=switch_stack,
+        reasons=low.reasons.names, switch_stack=switch_stack,
         decl_scope=[SCOPES.index(d.scope) for d in decls], decl_slot=decl_slot, decl_lock=lock_decl,
         decl_kind=[int(d.kind == "rw") for d in decls], decl_recursive=[int(d.recursive) for d in decls],
         decl_display=decl_display, inp_decl=inp, slot_decl=slot_decl, bucket_slot=bucket_slot,
