@@ -1,6 +1,6 @@
 """The article's baseline machines, run briefly: the figures issue #2 requires must emerge from the model.
 
-The scenarios' own windows (100 ms simulated after the warm-up, what `tcpsim reproduce` prints): shorter
+The scenarios' own windows (1 s simulated after the warm-up, what `tcpsim reproduce` prints): shorter
 ones leave window-edge noise of a few percent, from the one-queue machine's 256-frame bursts, in rows that
 have only a few percent of tolerance.
 """
