@@ -20,9 +20,9 @@ With only the SimPy engine registered these tests are skipped, saying so. ``test
 below them always run: they check that the comparison itself catches each kind of difference, so a pass is
 never vacuous.
 
-Cost on the 2-core development machine, measured with a stand-in second engine that is the SimPy engine
-(so twice the SimPy side): 121 s for the file, of which the figures 115 s (1.7-6.8 s a case), the full-load
-traces 6 s, one connection 0.5 s. With an engine 50x faster: ~65 s.
+Cost on the 2-core development machine: 62 s for the file against the fast engine of main f19e61f (all 58
+passed), nearly all of it the SimPy side of the figures (1-3.6 s a case). With a stand-in second engine that
+is the SimPy engine (twice the SimPy side): 121 s.
 
 The full set (every shipped scenario x variant x queues 1, 4, 8: 99 cases over 0.2 s windows, 10-15 minutes
 on the SimPy side) is one command, either of:
