@@ -58,6 +58,8 @@ class FastEngine:
         self.w0 = int(run.warmup_s * 1e9)
         self.w1 = self.w0 + int(run.duration_s * 1e9)
         self.low = lower(model)
+        self.decls = list(model.locks.values())
+        self._idle = {}  # lock id -> the view of that named lock while it is idle
         self.core = _fast.Core(self.low, model, self, self.probes, deadlock.EVERY_NS)
 
     # --- run -------------------------------------------------------------------------------------------------
@@ -103,7 +105,8 @@ class FastEngine:
         for r, counters in acc["prof"].items():
             site, display = rows[r]
             self.lockprof._stats[(sites[site], displays[display])] = counters
-        self.latencies = array("q", acc["latencies"])
+        self.latencies = array("q")  # ascending, as collect() wants them
+        self.latencies.frombytes(core.sorted_latencies())
         reasons, segments = low["reasons"], low["segments"]
         self.drops = {reasons[r]: n for r, n in acc["drops"].items()}
         self.retransmits = {segments[s]: n for s, n in acc["retransmits"].items()}
@@ -122,28 +125,38 @@ class FastEngine:
         self.series = core.series or {n: [] for n in ("t_ns", "completed", "started", "drops", "rx_ring",
                                                        "accept_queue", "timewait")}
 
+    def _lock_view(self, decl_index, d, threads):
+        """A lock as the reference's LockState shows it; ``d`` None: idle."""
+        decl = self.decls[decl_index]
+        if d is None:
+            return LockView(display=decl.display, kind=decl.kind, nreaders=0, in_transit=False, owner=None,
+                            readers={}, spinners=[], sleepers=[])
+        sites = self.low["sites"]
+
+        def waiters(entries):
+            return [View(thread=threads[w], mode="W" if m else "R", site=sites[s]) for w, m, s in entries]
+        return LockView(display=decl.display, kind=decl.kind, nreaders=d["nreaders"], in_transit=d["in_transit"],
+                        owner=threads[d["owner"]] if d["owner"] >= 0 else None, readers={},
+                        spinners=waiters(d["spinners"]), sleepers=waiters(d["sleepers"]))
+
     def _export_state(self):
         """Threads, CPUs, locks and NIC queues as objects shaped like the reference engine's."""
         low, st = self.low, self.core.state()
-        decl_names = list(self.m.locks)
         threads = []
         for spec, s in zip(low["threads"], st["threads"]):
-            th = View(name=spec["name"], command=spec["command"], pid=spec["pid"], pri=spec["pri"],
-                                 kind=KINDS[spec["kind"]], mode=CATEGORIES[spec["mode"]], cpu=s["cpu"],
-                                 running=s["running"], busy=dict(zip(CATEGORIES, s["busy"])), by_cpu=s["by_cpu"],
-                                 held=[], sites={}, conn=None, tw=None, path=low["paths"][s["path"]] if low["paths"] else "",
-                                 spin=(View(event=View(triggered=s["spin_triggered"]))
-                                       if s["spin"] else None))
-            threads.append(th)
+            spin = View(event=View(triggered=s["spin_triggered"])) if s["spin"] else None  # the waiter it spins as
+            threads.append(View(name=spec["name"], command=spec["command"], pid=spec["pid"], pri=spec["pri"],
+                                kind=KINDS[spec["kind"]], mode=CATEGORIES[spec["mode"]], cpu=s["cpu"],
+                                running=s["running"], busy=dict(zip(CATEGORIES, s["busy"])), by_cpu=s["by_cpu"],
+                                held=[], sites={}, conn=None, tw=None, path=low["paths"][s["path"]], spin=spin))
         locks = {}
         for lid, d in st["locks"].items():
-            decl = self.m.locks[decl_names[d["decl"]]]
-            locks[lid] = LockView(display=decl.display, kind=decl.kind, nreaders=d["nreaders"], in_transit=d["in_transit"],
-                                         owner=threads[d["owner"]] if d["owner"] >= 0 else None, readers={},
-                                         spinners=[View(thread=threads[w], mode="W" if m else "R", site=low["sites"][s])
-                                                   for w, m, s in d["spinners"]],
-                                         sleepers=[View(thread=threads[w], mode="W" if m else "R", site=low["sites"][s])
-                                                   for w, m, s in d["sleepers"]])
+            locks[lid] = self._lock_view(d["decl"], d, threads)
+        for lid, decl in enumerate(low["slot_decl"]):  # the idle named locks, left out of the state (made once)
+            if lid not in locks:
+                if lid not in self._idle:
+                    self._idle[lid] = self._lock_view(decl, None, threads)
+                locks[lid] = self._idle[lid]
         for th, s in zip(threads, st["threads"]):
             for lid, mode, site in s["held"]:
                 lock = locks[lid]
@@ -162,7 +175,7 @@ class FastEngine:
         # the named lock tables of the reference (global by name, listen and group by (name, index), buckets)
         self.global_locks, self.listen_locks, self.group_locks, self.buckets = {}, {}, {}, []
         for i, scope in enumerate(low["decl_scope"]):
-            name, base = decl_names[i], low["decl_slot"][i]
+            name, base = self.decls[i].name, low["decl_slot"][i]
             if SCOPES[scope] == "global":
                 self.global_locks[name] = locks[base]
             elif SCOPES[scope] in ("listen", "group", "timewait_group"):

@@ -522,4 +522,5 @@ class SimpyEngine(SchedulerMixin, LockMixin):
         else:
             self.env.run(until=self.w1)
         invariants.check(self)  # the run's tallies agree, or the run is an error with the evidence
+        self.latencies = array("q", sorted(self.latencies))  # ascending, as observe.results.collect reads them
         return self

@@ -78,7 +78,7 @@ def collect(engine) -> dict:
     per_conn = per_connection(rows, completed) if completed else {}
     for r in rows:
         r["per_connection"] = round(per_conn.get(r["name"], 0.0), 4)
-    lat = sorted(engine.latencies)
+    lat = engine.latencies  # ascending: an engine sorts them at the end of its run (no list of a million ints)
     profile = []
     for i, samples in enumerate(engine.samples):
         total = sum(samples.values())
