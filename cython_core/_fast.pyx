@@ -104,6 +104,65 @@ ctypedef struct Ev:
     int32_t a
     int32_t b
 
+ctypedef struct Heap:
+    Ev* a
+    int64_t n, cap
+
+
+cdef inline void heap_init(Heap* h, int64_t cap) noexcept:
+    h.a = <Ev*>malloc(cap * sizeof(Ev))
+    h.n = 0
+    h.cap = cap
+
+
+cdef inline void heap_push(Heap* h, u128 key, int kind, int a, int b) noexcept:
+    cdef int64_t i, parent
+    cdef Ev e
+    if h.n == h.cap:
+        h.cap *= 2
+        h.a = <Ev*>realloc(h.a, h.cap * sizeof(Ev))
+    e.key = key
+    e.kind = kind
+    e.a = a
+    e.b = b
+    i = h.n
+    h.n += 1
+    while i > 0:
+        parent = (i - 1) >> 1
+        if h.a[parent].key < key:
+            break
+        h.a[i] = h.a[parent]
+        i = parent
+    h.a[i] = e
+
+
+cdef inline Ev heap_pop(Heap* h) noexcept:
+    """Remove the first event: the hole goes down to a leaf along the smaller children (one comparison per
+    level), then the last entry climbs back from there (usually not far)."""
+    cdef Ev top = h.a[0]
+    cdef Ev last
+    cdef int64_t i = 0, c, n, parent
+    h.n -= 1
+    n = h.n
+    if n > 0:
+        last = h.a[n]
+        c = 1
+        while c < n:
+            if c + 1 < n and h.a[c + 1].key < h.a[c].key:
+                c += 1
+            h.a[i] = h.a[c]
+            i = c
+            c = 2 * i + 1
+        while i > 0:
+            parent = (i - 1) >> 1
+            if h.a[parent].key < last.key:
+                break
+            h.a[i] = h.a[parent]
+            i = parent
+        h.a[i] = last
+    return top
+
+
 ctypedef struct Lock:
     int64_t hold_start
     int32_t hold_row     # lock-profile row of the current write hold, -1: outside the window
@@ -257,8 +316,7 @@ cdef class Core:
     cdef double* race_weight
     cdef int nrace_weight
     # --- state ---
-    cdef Ev* heap
-    cdef int64_t nheap, capheap
+    cdef Heap near, far            # threads' resumes; everything else (see push)
     cdef Ev* fifo                 # events for the current instant, in push order (see push)
     cdef int64_t fhead, fn, capfifo
     cdef Thread* th
@@ -302,7 +360,8 @@ cdef class Core:
     cdef object error
 
     def __cinit__(self):
-        self.heap = NULL
+        self.near.a = NULL
+        self.far.a = NULL
 
     def __init__(self, dict low, model, owner, probes, int64_t watchdog_ns):
         cdef int i, j, s
@@ -398,9 +457,8 @@ cdef class Core:
         seed_stream(self.rng_race, run.seed, "lock-race")
         seed_stream(self.rng_sched, run.seed, "sched")
         # heap
-        self.capheap = 1024
-        self.heap = <Ev*>malloc(self.capheap * sizeof(Ev))
-        self.nheap = 0
+        heap_init(&self.near, 256)
+        heap_init(&self.far, 1024)
         self.capfifo = 1024
         self.fifo = <Ev*>malloc(self.capfifo * sizeof(Ev))
         self.fhead = self.fn = 0
@@ -487,9 +545,10 @@ cdef class Core:
 
     def __dealloc__(self):
         cdef int i
-        if self.heap == NULL:
+        if self.near.a == NULL:
             return
-        free(self.heap)
+        free(self.near.a)
+        free(self.far.a)
         free(self.fifo)
         free(self.code)
         free(self.stack_sets)
@@ -521,14 +580,17 @@ cdef class Core:
             free(self.race_weight)
 
     # ============================================================================================================
-    # the event heap: (time, sequence) order, as SimPy's (time, priority, event id) for NORMAL events
+    # the event queue: (time, sequence) order, as SimPy's (time, priority, event id) for NORMAL events
     # ============================================================================================================
     cdef void push(self, int64_t t, int kind, int a, int b) noexcept:
-        """Schedule an event. One due now goes to a FIFO instead of the heap: every heap entry due now was pushed
-        before the clock got here, so it comes first anyway, and FIFO order is sequence order."""
-        cdef int64_t i, parent, j
-        cdef Ev e
+        """Schedule an event. One due now goes to a FIFO: every heap entry due now was pushed before the clock got
+        here, so it comes first anyway, and FIFO order is sequence order. The others go to one of two heaps
+        by kind -- threads' resumes (most events, a few microseconds ahead, a short heap) and the rest (wire
+        delays, timers) -- and ``run`` takes the smaller of the two heads, so the order is the same as one heap's."""
+        cdef int64_t i, j
         cdef Ev* nb
+        cdef u128 key = (<u128>t << 64) | <u128>self.seq
+        self.seq += 1
         if t == self.now:
             if self.fn == self.capfifo:
                 nb = <Ev*>malloc(2 * self.capfifo * sizeof(Ev))
@@ -542,66 +604,32 @@ cdef class Core:
             j = self.fhead + self.fn
             if j >= self.capfifo:
                 j -= self.capfifo
-            self.fifo[j].key = (<u128>t << 64) | <u128>self.seq
+            self.fifo[j].key = key
             self.fifo[j].kind = kind
             self.fifo[j].a = a
             self.fifo[j].b = b
-            self.seq += 1
             self.fn += 1
-            return
-        if self.nheap == self.capheap:
-            self.capheap *= 2
-            self.heap = <Ev*>realloc(self.heap, self.capheap * sizeof(Ev))
-        e.key = (<u128>t << 64) | <u128>self.seq
-        self.seq += 1
-        e.kind = kind
-        e.a = a
-        e.b = b
-        i = self.nheap
-        self.nheap += 1
-        while i > 0:
-            parent = (i - 1) >> 1
-            if self.heap[parent].key < e.key:
-                break
-            self.heap[i] = self.heap[parent]
-            i = parent
-        self.heap[i] = e
+        else:
+            heap_push(&self.near if kind == EV_RESUME else &self.far, key, kind, a, b)
+
+    cdef inline Heap* first_heap(self) noexcept:
+        """The heap whose head is the next event after the FIFO's (NULL: both empty)."""
+        if self.near.n == 0:
+            return &self.far if self.far.n else NULL
+        if self.far.n == 0 or self.near.a[0].key < self.far.a[0].key:
+            return &self.near
+        return &self.far
 
     cdef inline bint advance(self, int64_t t) noexcept:
         """A thread about to wait until ``t`` for nothing but time: if its resume would be the very next event
-        (nothing due now, nothing in the heap before ``t``, ``t`` inside the run), move the clock there and let
+        (nothing due now, nothing in the heaps before ``t``, ``t`` inside the run), move the clock there and let
         it go on -- the same order of events without the heap round trip."""
-        if self.fn or t >= self.until or (self.nheap and <int64_t>(self.heap[0].key >> 64) <= t):
+        cdef Heap* h = self.first_heap()
+        if self.fn or t >= self.until or (h != NULL and <int64_t>(h.a[0].key >> 64) <= t):
             return False
         self.now = t
         self.seq += 1
         return True
-
-    cdef Ev pop(self) noexcept:
-        """Remove the first event: the hole goes down to a leaf along the smaller children (one comparison per
-        level), then the last entry climbs back from there (usually not far)."""
-        cdef Ev top = self.heap[0]
-        cdef Ev last
-        cdef int64_t i = 0, c, n, parent
-        self.nheap -= 1
-        n = self.nheap
-        if n > 0:
-            last = self.heap[n]
-            c = 1
-            while c < n:
-                if c + 1 < n and self.heap[c + 1].key < self.heap[c].key:
-                    c += 1
-                self.heap[i] = self.heap[c]
-                i = c
-                c = 2 * i + 1
-            while i > 0:
-                parent = (i - 1) >> 1
-                if self.heap[parent].key < last.key:
-                    break
-                self.heap[i] = self.heap[parent]
-                i = parent
-            self.heap[i] = last
-        return top
 
     # ============================================================================================================
     # running
@@ -632,25 +660,28 @@ cdef class Core:
         """Process events while the next one is before ``until`` (at most ``max_events``; -1: no limit);
         return whether events remain before ``until``."""
         cdef Ev e
+        cdef Heap* h
         cdef int64_t n = 0
         # with a step limit (checking after every event) no event is skipped: see advance
         self.until = until if max_events < 0 else -1
         while max_events < 0 or n < max_events:
-            if self.fn and not (self.nheap and <int64_t>(self.heap[0].key >> 64) == self.now):
+            h = self.first_heap()
+            if self.fn and not (h != NULL and <int64_t>(h.a[0].key >> 64) == self.now):
                 e = self.fifo[self.fhead]
                 self.fhead += 1
                 if self.fhead == self.capfifo:
                     self.fhead = 0
                 self.fn -= 1
-            elif self.nheap and <int64_t>(self.heap[0].key >> 64) < until:
-                e = self.pop()
+            elif h != NULL and <int64_t>(h.a[0].key >> 64) < until:
+                e = heap_pop(h)
                 self.now = <int64_t>(e.key >> 64)
             else:
                 break
             n += 1
             self.handle(e)
         self.check_error()
-        return bool(self.fn or (self.nheap and <int64_t>(self.heap[0].key >> 64) < until))
+        h = self.first_heap()
+        return bool(self.fn or (h != NULL and <int64_t>(h.a[0].key >> 64) < until))
 
     cdef void handle(self, Ev e) noexcept:
         cdef int kind = e.kind
@@ -685,7 +716,7 @@ cdef class Core:
         """Stop the run with ``exc`` (raised by ``run`` once the current event is done)."""
         if self.error is None:
             self.error = exc
-        self.nheap = 0
+        self.near.n = self.far.n = 0
         self.fn = 0
 
     def check_error(self):
@@ -2099,7 +2130,7 @@ cdef class Core:
 
     @property
     def pending(self):
-        return self.nheap + self.fn
+        return self.near.n + self.far.n + self.fn
 
 
 cdef int _cmp_int64(const void* a, const void* b) noexcept nogil:
