@@ -36,12 +36,12 @@ WIDTH = W
 MAX_WHEN = MAXWHEN
 
 cdef enum:
-    OP_WORK, OP_FLUSH, OP_PREEMPT, OP_ENTER, OP_ACQ, OP_TRY, OP_REL, OP_ACT, OP_WHEN, OP_AGAIN, OP_STOP, OP_RET,
+    OP_WORK, OP_FLUSH, OP_PREEMPT, OP_STEP, OP_ENTER, OP_ACQ, OP_TRY, OP_REL, OP_ACT, OP_WHEN, OP_AGAIN, OP_STOP, OP_RET,
     OP_JUMP, OP_IFNOT, OP_SLEEP, OP_TICK, OP_CALL, OP_RXBEGIN, OP_RXNEXT, OP_RXDISP, OP_RXDRET, OP_RXEND,
     OP_TXBEGIN, OP_TXNEXT, OP_MODERATE, OP_UNMASK, OP_WAKETASK, OP_COUNT, OP_TAKEREADY, OP_HANDOFF
 
 OPCODES = dict(
-    WORK=OP_WORK, FLUSH=OP_FLUSH, PREEMPT=OP_PREEMPT, ENTER=OP_ENTER, ACQ=OP_ACQ, TRY=OP_TRY, REL=OP_REL,
+    WORK=OP_WORK, FLUSH=OP_FLUSH, PREEMPT=OP_PREEMPT, STEP=OP_STEP, ENTER=OP_ENTER, ACQ=OP_ACQ, TRY=OP_TRY, REL=OP_REL,
     ACT=OP_ACT, WHEN=OP_WHEN, AGAIN=OP_AGAIN, STOP=OP_STOP, RET=OP_RET, JUMP=OP_JUMP, IFNOT=OP_IFNOT,
     SLEEP=OP_SLEEP, TICK=OP_TICK, CALL=OP_CALL, RXBEGIN=OP_RXBEGIN, RXNEXT=OP_RXNEXT, RXDISP=OP_RXDISP,
     RXDRET=OP_RXDRET, RXEND=OP_RXEND, TXBEGIN=OP_TXBEGIN, TXNEXT=OP_TXNEXT, MODERATE=OP_MODERATE,
@@ -865,6 +865,19 @@ cdef class Core:
                     t.pend = 0
                     t.resume = RK_CONT
                     return
+            elif op == OP_STEP:  # FLUSH, then (resumed here, nothing pending) PREEMPT
+                if t.pend:
+                    if self.advance(self.now + t.pend):
+                        t.pend = 0
+                    else:
+                        self.push(self.now + t.pend, EV_RESUME, ti, 0)
+                        t.pend = 0
+                        t.resume = RK_CONT
+                        return
+                t.pc += 1
+                if t.preempt:
+                    self.yield_cpu(ti, RK_CONT)
+                    return
             elif op == OP_PREEMPT:
                 t.pc += 1
                 if t.preempt:
@@ -1158,7 +1171,10 @@ cdef class Core:
             self._fire("sched:::on-cpu", thread=self.t_names[ti], cpu=t.cpu)
         self.charge(ti, self.now, self.cs_ns, self.switch_stack, 0, 0)
         t.resume = t.after
-        self.push(self.now + self.cs_ns, EV_RESUME, ti, 0)
+        if self.advance(self.now + self.cs_ns):
+            self.resume(ti)
+        else:
+            self.push(self.now + self.cs_ns, EV_RESUME, ti, 0)
 
     cdef void off_cpu(self, int ti) noexcept:
         cdef Thread* t = &self.th[ti]
@@ -1381,6 +1397,8 @@ cdef class Core:
     cdef int pull_line(self, int ti, int sidx) noexcept:
         """_pull_line: the lock word's cache line moves from another CPU, inside the hold."""
         self.charge(ti, self.now, self.line_ns, self.stack_of(ti, sidx), 0, 0)
+        if self.advance(self.now + self.line_ns):
+            return 0
         self.th[ti].resume = RK_CONT
         self.push(self.now + self.line_ns, EV_RESUME, ti, 0)
         return 1
@@ -1444,13 +1462,12 @@ cdef class Core:
     cdef void lock_retry(self, int ti) noexcept:
         """Back on its CPU after a preemption or the turnstile: take the lock if it can, else wait again."""
         cdef Thread* t = &self.th[ti]
+        cdef int moved
         if self.can_grant(t.w_lock, ti, t.w_mode):
-            if self.grant(t.w_lock, ti, t.w_mode):
-                self.granted(ti, t.w_lock, t.w_mode, t.w_row, t.w_site, t.w_first, 1, 1)
-                self.pull_line(ti, t.w_sidx)
-                return
+            moved = self.grant(t.w_lock, ti, t.w_mode)
             self.granted(ti, t.w_lock, t.w_mode, t.w_row, t.w_site, t.w_first, 1, 1)
-            self.interp(ti)
+            if not (moved and self.pull_line(ti, t.w_sidx)):
+                self.interp(ti)
             return
         self.spin_loop(ti)
 

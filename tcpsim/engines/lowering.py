@@ -110,15 +110,20 @@ def lower(model) -> dict:
         return path.base if b is None else b(path.base)
 
     def block(path, steps, depth):
+        """Lower a block of steps. Work only accumulates time (``pend``); before any other step the thread
+        waits out what it accumulated (FLUSH), then takes a pending preemption (PREEMPT) -- one STEP op when
+        there can be time to wait out, a PREEMPT alone when no Work ran since the last boundary."""
+        dirty = False  # a Work step since the last point where the pending time was waited out
         for step in steps:
             cls = step.__class__
             if cls is Work:
                 user = step.user
                 sidx = stack_set(lambda b, s=step: s.frames if user else base_of(path, b) + s.frames)
                 emit(OP["WORK"], int(costs[step.cost]), int(user), sidx)
+                dirty = dirty or bool(int(costs[step.cost]))
                 continue
-            emit(OP["FLUSH"])
-            emit(OP["PREEMPT"])
+            emit(OP["STEP"] if dirty else OP["PREEMPT"])
+            dirty = False
             if cls in (Acquire, TryAcquire):
                 d = decl_index[step.lock]
                 site = low.sites(step.site)
@@ -151,7 +156,8 @@ def lower(model) -> dict:
                 emit(OP["STOP"])
             else:
                 raise TypeError(f"unknown step {step!r}")
-        emit(OP["FLUSH"])  # a block's pending work ends before whatever follows it
+        if dirty:
+            emit(OP["FLUSH"])  # a block's pending work ends before whatever follows it
 
     for name, path in model.paths.items():
         path = executable(path)
