@@ -318,7 +318,7 @@ cdef class Core:
     # --- state ---
     cdef Heap near, far            # threads' resumes; everything else (see push)
     cdef Ev* fifo                 # events for the current instant, in push order (see push)
-    cdef int64_t fhead, fn, capfifo
+    cdef int64_t fhead, fend, capfifo
     cdef Thread* th
     cdef Cpu* cpus
     cdef Lock* slots
@@ -461,7 +461,7 @@ cdef class Core:
         heap_init(&self.far, 1024)
         self.capfifo = 1024
         self.fifo = <Ev*>malloc(self.capfifo * sizeof(Ev))
-        self.fhead = self.fn = 0
+        self.fhead = self.fend = 0
         self.seq = 0
         self.now = 0
         # CPUs, threads
@@ -587,28 +587,17 @@ cdef class Core:
         here, so it comes first anyway, and FIFO order is sequence order. The others go to one of two heaps
         by kind -- threads' resumes (most events, a few microseconds ahead, a short heap) and the rest (wire
         delays, timers) -- and ``run`` takes the smaller of the two heads, so the order is the same as one heap's."""
-        cdef int64_t i, j
-        cdef Ev* nb
         cdef u128 key = (<u128>t << 64) | <u128>self.seq
         self.seq += 1
         if t == self.now:
-            if self.fn == self.capfifo:
-                nb = <Ev*>malloc(2 * self.capfifo * sizeof(Ev))
-                for i in range(self.fn):
-                    j = self.fhead + i
-                    nb[i] = self.fifo[j - self.capfifo if j >= self.capfifo else j]
-                free(self.fifo)
-                self.fifo = nb
-                self.fhead = 0
+            if self.fend == self.capfifo:
                 self.capfifo *= 2
-            j = self.fhead + self.fn
-            if j >= self.capfifo:
-                j -= self.capfifo
-            self.fifo[j].key = key
-            self.fifo[j].kind = kind
-            self.fifo[j].a = a
-            self.fifo[j].b = b
-            self.fn += 1
+                self.fifo = <Ev*>realloc(self.fifo, self.capfifo * sizeof(Ev))
+            self.fifo[self.fend].key = key
+            self.fifo[self.fend].kind = kind
+            self.fifo[self.fend].a = a
+            self.fifo[self.fend].b = b
+            self.fend += 1
         else:
             heap_push(&self.near if kind == EV_RESUME else &self.far, key, kind, a, b)
 
@@ -625,7 +614,7 @@ cdef class Core:
         (nothing due now, nothing in the heaps before ``t``, ``t`` inside the run), move the clock there and let
         it go on -- the same order of events without the heap round trip."""
         cdef Heap* h = self.first_heap()
-        if self.fn or t >= self.until or (h != NULL and <int64_t>(h.a[0].key >> 64) <= t):
+        if self.fend or t >= self.until or (h != NULL and <int64_t>(h.a[0].key >> 64) <= t):
             return False
         self.now = t
         self.seq += 1
@@ -666,12 +655,11 @@ cdef class Core:
         self.until = until if max_events < 0 else -1
         while max_events < 0 or n < max_events:
             h = self.first_heap()
-            if self.fn and not (h != NULL and <int64_t>(h.a[0].key >> 64) == self.now):
+            if self.fhead < self.fend and not (h != NULL and <int64_t>(h.a[0].key >> 64) == self.now):
                 e = self.fifo[self.fhead]
                 self.fhead += 1
-                if self.fhead == self.capfifo:
-                    self.fhead = 0
-                self.fn -= 1
+                if self.fhead == self.fend:  # drained (it always is before the clock moves): start over
+                    self.fhead = self.fend = 0
             elif h != NULL and <int64_t>(h.a[0].key >> 64) < until:
                 e = heap_pop(h)
                 self.now = <int64_t>(e.key >> 64)
@@ -681,7 +669,7 @@ cdef class Core:
             self.handle(e)
         self.check_error()
         h = self.first_heap()
-        return bool(self.fn or (h != NULL and <int64_t>(h.a[0].key >> 64) < until))
+        return bool(self.fend or (h != NULL and <int64_t>(h.a[0].key >> 64) < until))
 
     cdef void handle(self, Ev e) noexcept:
         cdef int kind = e.kind
@@ -717,7 +705,7 @@ cdef class Core:
         if self.error is None:
             self.error = exc
         self.near.n = self.far.n = 0
-        self.fn = 0
+        self.fhead = self.fend = 0
 
     def check_error(self):
         if self.error is not None:
@@ -883,12 +871,6 @@ cdef class Core:
                 if t.preempt:
                     self.yield_cpu(ti, RK_CONT)
                     return
-            elif op == OP_ENTER:
-                t.path = <int>ins[1]
-                t.pc += 1
-                if t.preempt:
-                    self.yield_cpu(ti, RK_CONT)
-                    return
             elif op == OP_ACQ or op == OP_TRY:
                 lid = self.resolve(ti, <int>ins[1], 1)
                 if lid < 0:
@@ -957,8 +939,8 @@ cdef class Core:
                 self.push(self.now + ins[1], EV_RESUME, ti, 0)
                 return
             elif op == OP_CALL:
-                t.ret = t.pc + 1
-                t.pc = <int>ins[1]
+                if self.call(ti, <int>ins[1], t.pc + 1):
+                    return
             elif op == OP_RXBEGIN:
                 t.rx_n = self.rx_limit
                 t.pc += 1
@@ -980,8 +962,8 @@ cdef class Core:
                 self.unref(t.rx_conn)
                 t.rx_conn = ci
                 t.rx_seg = seg
-                t.ret = t.pc + 1
-                t.pc = <int>ins[2]
+                if self.call(ti, <int>ins[2], t.pc + 1):
+                    return
             elif op == OP_RXDISP:
                 self.set_conn(ti, t.rx_conn)
                 st = self.conns[t.rx_conn].state
@@ -992,8 +974,8 @@ cdef class Core:
                 if t.ndisp == 0:
                     self.fail(RuntimeError("a client segment with no kernel path"))
                     return
-                t.ret = t.pc + 1
-                t.pc = t.disp[0]
+                if self.call(ti, t.disp[0], t.pc + 1):
+                    return
             elif op == OP_RXDRET:
                 if not t.ok:
                     self.client_dropped(t.rx_conn, t.rx_seg, t.abort_reason)
@@ -1001,8 +983,8 @@ cdef class Core:
                     continue
                 t.disp_i += 1
                 if t.disp_i < t.ndisp:
-                    t.ret = t.pc
-                    t.pc = t.disp[t.disp_i]
+                    if self.call(ti, t.disp[t.disp_i], t.pc):
+                        return
                 else:
                     t.pc = <int>ins[2]
             elif op == OP_RXEND:
@@ -1027,8 +1009,8 @@ cdef class Core:
                 qu.tx_bytes += ring_pop(&qu.tx_done)
                 qu.tx_packets += 1
                 self.frames[4] += 1
-                t.ret = t.pc
-                t.pc = <int>ins[2]
+                if self.call(ti, <int>ins[2], t.pc):
+                    return
             elif op == OP_MODERATE:
                 self.moderate(t.queue)
                 t.pc += 1
@@ -1055,6 +1037,18 @@ cdef class Core:
             else:
                 self.fail(RuntimeError(f"fast engine: bad opcode {op} at {t.pc}"))
                 return
+
+    cdef inline bint call(self, int ti, int target, int ret) noexcept:
+        """Run the path whose ENTER is at ``target``, then go on at ``ret`` (_run: the path's name, then a
+        preemption point before its first step); return whether the thread now waits."""
+        cdef Thread* t = &self.th[ti]
+        t.ret = ret
+        t.path = <int>self.code[target * W + 1]
+        t.pc = target + 1
+        if t.preempt:
+            self.yield_cpu(ti, RK_CONT)
+            return True
+        return False
 
     cdef int program_holds(self, int ti, int cond) noexcept:
         cdef Thread* t = &self.th[ti]
@@ -2147,7 +2141,7 @@ cdef class Core:
 
     @property
     def pending(self):
-        return self.near.n + self.far.n + self.fn
+        return self.near.n + self.far.n + self.fend - self.fhead
 
 
 cdef int _cmp_int64(const void* a, const void* b) noexcept nogil:

@@ -161,7 +161,7 @@ def lower(model) -> dict:
 
     for name, path in model.paths.items():
         path = executable(path)
-        low.path_pc[name] = emit(OP["ENTER"], low.paths(name))
+        low.path_pc[name] = emit(OP["ENTER"], low.paths(name))  # not executed: a call reads the path's name here
         block(path, path.steps, 0)
         emit(OP["RET"])
 
