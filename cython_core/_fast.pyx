@@ -26,6 +26,7 @@ cimport cython
 
 from tcpsim.errors import TcpsimError
 from tcpsim.model.nic import aim_eitr
+from tcpsim.model.programs import INTERRUPT_PROBE
 from tcpsim.observe.probes import PROBES
 
 DEF W = 10          # fields per instruction
@@ -76,9 +77,9 @@ cdef enum:
 # only where it fires
 cdef enum:
     P_STATE, P_RECEIVE, P_SEND, P_DROP, P_LOCK, P_ONCPU = 12, P_OFFCPU, P_PREEMPT, P_MSIX, P_RXEOF, P_ENABLE, NPROBES
-if (PROBES[P_STATE], PROBES[P_LOCK], PROBES[P_LOCK + 4], PROBES[P_ONCPU], PROBES[P_ENABLE], len(PROBES)) != (
+if (PROBES[P_STATE], PROBES[P_LOCK], PROBES[P_LOCK + 4], PROBES[P_ONCPU], PROBES[P_MSIX], len(PROBES)) != (
         "tcp:::state-change", "lockstat:::rw-acquire", "lockstat:::adaptive-acquire", "sched:::on-cpu",
-        "fbt::ixgbe_enable_queue:entry", NPROBES):
+        INTERRUPT_PROBE, NPROBES):
     raise ImportError("tcpsim._fast: its probe numbering no longer matches observe.probes.PROBES")
 
 cdef enum:
@@ -1862,7 +1863,7 @@ cdef class Core:
         qu.last_intr = self.now
         self.count_nic(qi, 0, 1)
         if self.pon[P_MSIX]:
-            self._fire("fbt::ixgbe_msix_que:entry", queue=qi, eitr=qu.eitr)
+            self._fire(PROBES[P_MSIX], queue=qi, eitr=qu.eitr)
         self.wake(self.ithreads[qi], -1)
 
     cdef void moderate(self, int qi) noexcept:
