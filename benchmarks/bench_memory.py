@@ -116,6 +116,11 @@ def main():
         print(f"{engine:<7} {method:<12} {cells[0]:>28} {cells[1]:>28}", flush=True)
         if args.points:
             print("\n".join(detail))
+    if "fast" in engines:  # what the rss slope should come to: the C record of a connection (lock included)
+        from tcpsim import _fast
+        sizes = _fast.Core.sizes()
+        print(f"fast engine records: connection (a TIME-WAIT entry, its inpcb lock included) {sizes['connection']} "
+              f"bytes, lock {sizes['lock']}, event {sizes['event']}, thread {sizes['thread']}")
     return 1 if failed else 0
 
 

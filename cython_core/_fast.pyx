@@ -756,9 +756,6 @@ cdef class Core:
     cdef inline int stack_of(self, int ti, int sidx) noexcept:
         return self.stack_sets[sidx * self.nvar + self.th[ti].basevar]
 
-    cdef inline int in_window(self) noexcept:
-        return self.w0 <= self.now < self.w1
-
     # ============================================================================================================
     # connections: a pool of slots, freed when nothing names them any more
     # ============================================================================================================
@@ -2131,18 +2128,6 @@ cdef class Core:
         """Bytes of the C records: a connection (with its lock) -- also a TIME-WAIT entry -- and a thread."""
         return dict(connection=sizeof(Conn), lock=sizeof(Lock), thread=sizeof(Thread), event=sizeof(Ev))
 
-    @property
-    def now_ns(self):
-        return self.now
-
-    @property
-    def events(self):
-        """Events scheduled so far (the sequence counter)."""
-        return self.seq
-
-    @property
-    def pending(self):
-        return self.near.n + self.far.n + self.fend - self.fhead
 
 
 cdef int _cmp_int64(const void* a, const void* b) noexcept nogil:
