@@ -11,7 +11,7 @@ Each public ``def`` only checks and converts its arguments, then calls a ``cdef 
 from libc.stdint cimport uint8_t, uint32_t, uint64_t
 from libc.math cimport log
 
-from prims cimport _bounded, _mix64, _splitmix64_next, _to_unit, _toeplitz, _xoshiro_next
+from prims cimport _bounded, _to_unit, _toeplitz, _xoshiro_next, _xoshiro_seed
 
 _U64_MAX = (1 << 64) - 1   # Python ints: range checks must not wrap around in C
 _TWO64 = 1 << 64
@@ -61,15 +61,7 @@ cdef class Xoshiro256:
             raise ValueError(f"stream must be in [0, 2**64), got {stream}")
         self.seed = seed
         self.stream = stream
-        self._init(<uint64_t>seed, <uint64_t>stream)
-
-    cdef inline void _init(self, uint64_t seed, uint64_t stream) noexcept:
-        cdef uint64_t sm = seed ^ _mix64(stream + 0x9E3779B97F4A7C15ULL)
-        cdef int i
-        for i in range(4):
-            self.s[i] = _splitmix64_next(&sm)
-        if (self.s[0] | self.s[1] | self.s[2] | self.s[3]) == 0:   # all-zero state is a fixed point
-            self.s[0] = 0x9E3779B97F4A7C15ULL
+        _xoshiro_seed(self.s, <uint64_t>seed, <uint64_t>stream)
 
     def next_u64(self):
         """Next raw 64-bit output."""

@@ -18,9 +18,7 @@ from libc.stdlib cimport calloc, free, malloc, qsort, realloc
 from libc.string cimport memset
 from libc.math cimport log
 
-from prims cimport _bounded, _mix64, _splitmix64_next, _to_unit, _toeplitz, _xoshiro_next
-
-import zlib
+from prims cimport _bounded, _to_unit, _toeplitz, _xoshiro_next, _xoshiro_seed
 
 cimport cython
 
@@ -28,6 +26,7 @@ from tcpsim.errors import TcpsimError
 from tcpsim.model.nic import aim_eitr
 from tcpsim.model.programs import INTERRUPT_PROBE
 from tcpsim.observe.probes import PROBES
+from tcpsim.rng import stream_id
 
 DEF W = 10          # fields per instruction
 DEF MAXHELD = 24    # locks one thread holds at once (recursion included)
@@ -270,13 +269,8 @@ cdef inline int32_t ring_pop(Ring* r):
 
 
 cdef inline void seed_stream(uint64_t* s, uint64_t seed, str name):
-    """tcpsim.rng.Stream(seed, name)'s state: the same draws as the reference's streams."""
-    cdef uint64_t sm = seed ^ _mix64(<uint64_t>zlib.crc32(name.encode("utf-8")) + 0x9E3779B97F4A7C15ULL)
-    cdef int i
-    for i in range(4):
-        s[i] = _splitmix64_next(&sm)
-    if (s[0] | s[1] | s[2] | s[3]) == 0:
-        s[0] = 0x9E3779B97F4A7C15ULL
+    """tcpsim.rng.Stream(seed, name)'s state: the same draws as the reference engine's streams."""
+    _xoshiro_seed(s, seed, stream_id(name))
 
 
 @cython.final
@@ -790,7 +784,8 @@ cdef class Core:
     cdef void maybe_free(self, int ci) noexcept:
         cdef Conn* c = &self.conns[ci]
         cdef Lock* L = &c.lock
-        if c.refs or L.owner >= 0 or L.nreaders or L.in_transit or L.spin_head >= 0 or L.sleep_head >= 0:
+        if not c.used or c.refs or L.owner >= 0 or L.nreaders or L.in_transit or L.spin_head >= 0 or \
+                L.sleep_head >= 0:
             return
         c.used = 0
         c.tw_next = self.free_conn
@@ -1489,7 +1484,7 @@ cdef class Core:
         cdef Thread* t = &self.th[ti]
         cdef Lock* L = self.lockp(lid)
         cdef int64_t wait = self.now - since if contested else 0
-        cdef int i, j, d = self.decl_display[L.decl], hd, key = -1
+        cdef int i, j = 0, d = self.decl_display[L.decl], hd, key = -1
         cdef int64_t* p
         if self.probing and self.lock_probe_on(lid, 0):
             self.probe_lock(ti, lid, 0, mode, site, wait)

@@ -75,3 +75,13 @@ cdef inline uint64_t _bounded(uint64_t* s, uint64_t n) noexcept nogil:
         r = _xoshiro_next(s)
         if r >= threshold:
             return r % n
+
+
+cdef inline void _xoshiro_seed(uint64_t* s, uint64_t seed, uint64_t stream) noexcept nogil:
+    """The state for ``(seed, stream)``: splitmix64 from ``seed XOR mix64(stream + golden ratio)``."""
+    cdef uint64_t sm = seed ^ _mix64(stream + 0x9E3779B97F4A7C15ULL)
+    cdef int i
+    for i in range(4):
+        s[i] = _splitmix64_next(&sm)
+    if (s[0] | s[1] | s[2] | s[3]) == 0:   # all-zero state is a fixed point
+        s[0] = 0x9E3779B97F4A7C15ULL
