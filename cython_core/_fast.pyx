@@ -26,6 +26,7 @@ from tcpsim.errors import TcpsimError
 from tcpsim.model.nic import aim_eitr
 from tcpsim.model.programs import INTERRUPT_PROBE
 from tcpsim.observe.probes import PROBES
+from tcpsim.observe.results import SERIES
 from tcpsim.rng import stream_id
 
 DEF W = 10          # fields per instruction
@@ -341,7 +342,7 @@ cdef class Core:
     cdef int nreasons
     cdef public int64_t started, completed, failed, window_started, window_completed, total_drops
     cdef public int64_t segments_in, segments_out
-    cdef public int64_t tw_recycled, tw_expired, listen_overflow
+    cdef int64_t tw_recycled, tw_expired, listen_overflow   # kernel_state.COUNTERS, in that order
     cdef int64_t retransmits[NSEG]
     cdef int64_t frames[6]       # client_sent, arrived, ring_accepted, ring_dropped, reclaimed, client_received
     # --- Python side ---
@@ -632,8 +633,7 @@ cdef class Core:
         if not self.closed:
             self.push(self.now + self.arrival_gap(), EV_ARRIVAL, 0, 0)
         if self.series_ns:
-            self.series = {name: [] for name in ("t_ns", "completed", "started", "drops", "rx_ring",
-                                                 "accept_queue", "timewait")}
+            self.series = {name: [] for name in SERIES}
             self.push(self.series_ns, EV_SAMPLE, 0, 0)
         self.watch_last = self.progress()
         self.watch_seen = []
@@ -2105,6 +2105,9 @@ cdef class Core:
         if self.nlat == 0:
             return b""
         return memoryview(<int64_t[:self.nlat]>self.lat).cast("B")
+
+    def kernel_counters(self):
+        return self.tw_recycled, self.tw_expired, self.listen_overflow
 
     def timewait_expiries(self):
         """tw_expire of every TIME-WAIT entry, oldest first."""

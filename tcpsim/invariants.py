@@ -10,6 +10,8 @@ from __future__ import annotations
 from .model.steps import WRITE, Acquire, TryAcquire, walk
 
 CATEGORIES = ("user", "system", "interrupt")
+# An engine's ``frames``: whole-run tallies of every frame's journey, each kept at a different point
+FRAMES = ("client_sent", "arrived", "ring_accepted", "ring_dropped", "reclaimed", "client_received")
 
 
 class InvariantError(RuntimeError):

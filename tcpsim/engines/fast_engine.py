@@ -11,7 +11,9 @@ from array import array
 
 from .. import _fast, deadlock, invariants
 from ..model.programs import NIC_COUNTERS
+from ..model.kernel_state import COUNTERS
 from ..observe.lockprof import LockProfile
+from ..observe.results import SERIES
 from .lowering import CATEGORIES, KINDS, SCOPES, lower
 
 __all__ = ["FastEngine"]
@@ -36,8 +38,7 @@ class KernelView:
 
     def __init__(self, core):
         self.core = core
-        self.counters = {"tw_recycled": core.tw_recycled, "tw_expired": core.tw_expired,
-                         "listen_queue_overflow": core.listen_overflow}
+        self.counters = dict(zip(COUNTERS, core.kernel_counters()))
 
     @property
     def timewait(self) -> list:
@@ -110,8 +111,7 @@ class FastEngine:
         reasons, segments = low["reasons"], low["segments"]
         self.drops = {reasons[r]: n for r, n in acc["drops"].items()}
         self.retransmits = {segments[s]: n for s, n in acc["retransmits"].items()}
-        self.frames = dict(zip(("client_sent", "arrived", "ring_accepted", "ring_dropped", "reclaimed",
-                                "client_received"), acc["frames"]))
+        self.frames = dict(zip(invariants.FRAMES, acc["frames"]))
         self.link_bytes = dict(zip(("in", "out"), acc["link_bytes"]))
         self.live_connections = acc["live_connections"]
         for name in ("started", "completed", "failed", "window_started", "window_completed", "total_drops",
@@ -122,8 +122,7 @@ class FastEngine:
         self.order_edges = {}
         for hd, d, hsite, site, path in core.order_edges:
             self.order_edges[(displays[hd], displays[d])] = (sites[hsite], sites[site], paths[path])
-        self.series = core.series or {n: [] for n in ("t_ns", "completed", "started", "drops", "rx_ring",
-                                                       "accept_queue", "timewait")}
+        self.series = core.series or {name: [] for name in SERIES}
 
     def _lock_view(self, decl_index, d, threads):
         """A lock as the reference's LockState shows it; ``d`` None: idle."""

@@ -22,6 +22,7 @@ from ..model.rwlock import LockState
 from ..model.steps import Acquire, Act, Release, Stop, TryAcquire, When, Work
 from ..model.threads import thread_specs
 from ..observe.lockprof import LockProfile
+from ..observe.results import SERIES
 from ..rng import Stream
 from ..rss import RedirectionTable, hash_ipv4_tcp
 from .simpy_locks import LockMixin
@@ -29,8 +30,6 @@ from .simpy_sched import CATEGORIES, Cpu, SchedulerMixin, Thread
 
 __all__ = ["SimpyEngine", "Thread"]
 DONE, ABORT, STOP = "done", "abort", "stop"  # how a block of steps ended
-# What the time series samples, whole run (observe/results.py turns the counts into rates)
-SERIES = ("t_ns", "completed", "started", "drops", "rx_ring", "accept_queue", "timewait")
 
 
 class SimpyEngine(SchedulerMixin, LockMixin):
@@ -87,8 +86,7 @@ class SimpyEngine(SchedulerMixin, LockMixin):
         self.segments_in = 0
         self.segments_out = 0
         # whole-run tallies of every frame's journey, for the segment invariant (invariants.segments)
-        self.frames = dict.fromkeys(("client_sent", "arrived", "ring_accepted", "ring_dropped", "reclaimed",
-                                     "client_received"), 0)
+        self.frames = dict.fromkeys(invariants.FRAMES, 0)
         self.threads = []
         self.series = {name: [] for name in SERIES}
         self._build_threads()

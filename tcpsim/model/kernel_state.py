@@ -16,6 +16,7 @@ ACTIONS = {"state": STATES, "send": SERVER_SEGMENTS, "listen_queue_check": (), "
 ABORTING_ACTIONS = ("listen_queue_check",)
 GIVES_CONNECTION = ("accept_dequeue",)  # the path's connection is the one this action returns
 CONDITIONS = ("timewait_full", "timewait_expired")
+COUNTERS = ("tw_recycled", "tw_expired", "listen_queue_overflow")  # Kernel.counters (a result's "kernel")
 
 
 class Connection:
@@ -52,7 +53,7 @@ class Kernel:
         self.maxtcptw = maxtcptw
         self.two_msl_ns = 2 * msl_ns
         self.timewait: deque = deque()  # oldest first; each a Connection in TIME_WAIT
-        self.counters = {"tw_recycled": 0, "tw_expired": 0, "listen_queue_overflow": 0}
+        self.counters = dict.fromkeys(COUNTERS, 0)
 
     def prefill_timewait(self, now: int, spread_ns: int, make_conn) -> None:
         """Start as a machine that has served this load for a while: the TIME-WAIT list already at maxtcptw.

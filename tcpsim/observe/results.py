@@ -132,6 +132,10 @@ def collect(engine) -> dict:
     }
 
 
+# What an engine's time series samples, whole run ([run] series_ms): its raw ``series`` dict has these keys
+SERIES = ("t_ns", "completed", "started", "drops", "rx_ring", "accept_queue", "timewait")
+
+
 def series(raw: dict) -> dict:
     """The time series a run sampled ([run] series_ms), whole run including the warm-up: per sample its time,
     the completions, attempts and drops since the previous sample as rates, and the depths then: each receive
