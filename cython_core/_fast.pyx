@@ -23,7 +23,6 @@ from prims cimport _bounded, _to_unit, _toeplitz, _xoshiro_next, _xoshiro_seed
 cimport cython
 
 from tcpsim.errors import TcpsimError
-from tcpsim.model.nic import aim_eitr
 from tcpsim.model.programs import INTERRUPT_PROBE
 from tcpsim.observe.probes import PROBES
 from tcpsim.observe.results import SERIES
@@ -666,7 +665,7 @@ cdef class Core:
         h = self.first_heap()
         return bool(self.fend or (h != NULL and <int64_t>(h.a[0].key >> 64) < until))
 
-    cdef void handle(self, Ev e) noexcept:
+    cdef inline void handle(self, Ev e) noexcept:
         cdef int kind = e.kind
         if kind == EV_RESUME:
             self.resume(e.a)
@@ -717,7 +716,7 @@ cdef class Core:
     # ============================================================================================================
     # accounting (_charge)
     # ============================================================================================================
-    cdef void charge(self, int ti, int64_t start, int64_t dur, int sidx_stack, int user, int spin) noexcept:
+    cdef inline void charge(self, int ti, int64_t start, int64_t dur, int sidx_stack, int user, int spin) noexcept:
         """``sidx_stack``: the stack id itself (already resolved for this thread's base variant)."""
         cdef Thread* t = &self.th[ti]
         cdef int64_t a = start if start > self.w0 else self.w0
@@ -806,7 +805,7 @@ cdef class Core:
     # ============================================================================================================
     # threads: the program and path interpreter (_program, _run, _steps)
     # ============================================================================================================
-    cdef void resume(self, int ti) noexcept:
+    cdef inline void resume(self, int ti) noexcept:
         cdef Thread* t = &self.th[ti]
         cdef int k = t.resume
         if k == RK_CONT:
@@ -1859,13 +1858,13 @@ cdef class Core:
         self.wake(self.ithreads[qi], -1)
 
     cdef void moderate(self, int qi) noexcept:
-        """QueueState.moderate (nic.aim_eitr computes the setting)."""
+        """QueueState.moderate."""
         cdef Queue* qu = &self.q[qi]
         if not self.aim:
             return
         if qu.eitr_setting:
             qu.eitr = qu.eitr_setting
-        qu.eitr_setting = aim_eitr(qu.rx_bytes, qu.tx_bytes, qu.tx_packets)
+        qu.eitr_setting = _aim_eitr(qu.rx_bytes, qu.tx_bytes, qu.tx_packets, <int>self.frame_overhead)
         if qu.eitr_setting:
             qu.rx_bytes = qu.tx_bytes = qu.tx_packets = 0
 
@@ -2126,6 +2125,21 @@ cdef class Core:
         """Bytes of the C records: a connection (with its lock) -- also a TIME-WAIT entry -- and a thread."""
         return dict(connection=sizeof(Conn), lock=sizeof(Lock), thread=sizeof(Thread), event=sizeof(Ev))
 
+
+
+cdef inline int _aim_eitr(int64_t rx_bytes, int64_t tx_bytes, int64_t tx_packets, int overhead) noexcept nogil:
+    """nic.aim_eitr in C, once per interrupt (tests/test_fast_engine.py holds it equal to the Python rule)."""
+    cdef int64_t avg
+    if not rx_bytes and not tx_bytes:
+        return 0
+    avg = tx_bytes // tx_packets if tx_bytes and tx_packets else 0
+    avg = min(avg + overhead, 3000)
+    return <int>(avg // 3 if 300 < avg < 1200 else avg // 2)
+
+
+def aim_eitr_c(int64_t rx_bytes, int64_t tx_bytes, int64_t tx_packets, int overhead):
+    """_aim_eitr, for the test that compares it with nic.aim_eitr."""
+    return _aim_eitr(rx_bytes, tx_bytes, tx_packets, overhead)
 
 
 cdef int _cmp_int64(const void* a, const void* b) noexcept nogil:
