@@ -23,7 +23,9 @@ from prims cimport _bounded, _to_unit, _toeplitz, _xoshiro_next, _xoshiro_seed
 cimport cython
 
 from tcpsim.errors import TcpsimError
-from tcpsim.model.programs import INTERRUPT_PROBE
+from tcpsim.model.kernel_state import ACTIONS, CONDITIONS
+from tcpsim.model.programs import INTERRUPT_PROBE, NIC_COUNTERS
+from tcpsim.model.tcp import CLIENT_SEGMENTS, SERVER_SEGMENTS, STATES
 from tcpsim.observe.probes import PROBES
 from tcpsim.observe.results import SERIES
 from tcpsim.rng import stream_id
@@ -61,8 +63,8 @@ cdef enum:
 cdef enum:
     OUT_GRANTED, OUT_RETRY, OUT_PREEMPT, OUT_SLEEP
 
-# lock scopes (lowering.SCOPES), program conditions (lowering.PROGRAM_CONDITIONS), kernel conditions and actions
-# (kernel_state.CONDITIONS / ACTIONS, in that order)
+# lock scopes, program conditions (SCOPES, PROGRAM_CONDITIONS below), kernel conditions and actions
+# (kernel_state.CONDITIONS / ACTIONS, in that order: checked below)
 cdef enum:
     SC_GLOBAL, SC_CONNECTION, SC_LISTEN, SC_BUCKET, SC_TIMEWAIT, SC_GROUP, SC_TWGROUP
 cdef enum:
@@ -90,7 +92,20 @@ cdef enum:
 DEF REASON_RING_FULL = 0
 DEF REASON_SYN_TIMEOUT = 1
 DEF NSEG = 9
+DEF NSTATES = 6
 DEF NCOUNTERS = 4
+
+# The numbering of the enums above, as names (lowering.py numbers the model's names with these), and a check at
+# import that the model's own lists still have the order the enums assume.
+SCOPES = ("global", "connection", "listen", "bucket", "timewait", "group", "timewait_group")
+PROGRAM_CONDITIONS = ("rx_budget_used", "ready", "accept_queue")
+KINDS = ("ithread", "taskqueue", "acceptor", "worker", "callout")
+CATEGORIES = ("user", "system", "interrupt")
+if (tuple(ACTIONS), CONDITIONS, len(CLIENT_SEGMENTS + SERVER_SEGMENTS), len(STATES), len(NIC_COUNTERS)) != (
+        ("state", "send", "listen_queue_check", "accept_enqueue", "wake_acceptor", "accept_dequeue", "rcv_data",
+         "timewait_insert", "tw_close_oldest"), ("timewait_full", "timewait_expired"), NSEG, NSTATES, NCOUNTERS):
+    raise ImportError("tcpsim._fast: its numbering of actions, conditions, segments, states or NIC counters no "
+                      "longer matches the model's")
 
 cdef extern from *:
     """
@@ -286,8 +301,8 @@ cdef class Core:
     cdef int32_t* decl_rec
     cdef int32_t* decl_display
     cdef int inp_decl, bucket_slot, nbuckets, nlisten, switch_stack
-    cdef int32_t dispatch[NSEG][6][2]
-    cdef int32_t ndispatch[NSEG][6]
+    cdef int32_t dispatch[NSEG][NSTATES][2]
+    cdef int32_t ndispatch[NSEG][NSTATES]
     cdef int32_t answers[NSEG][2]
     cdef int32_t nanswers[NSEG]
     cdef int32_t frame_bytes[NSEG]
@@ -401,8 +416,8 @@ cdef class Core:
             self.nanswers[i] = len(low["answers"][i])
             for j in range(self.nanswers[i]):
                 self.answers[i][j] = low["answers"][i][j]
-            for s in range(6):
-                d = low["dispatch"][i * 6 + s]
+            for s in range(NSTATES):
+                d = low["dispatch"][i * NSTATES + s]
                 self.ndispatch[i][s] = len(d)
                 for j in range(len(d)):
                     self.dispatch[i][s][j] = d[j]
@@ -2062,8 +2077,7 @@ cdef class Core:
                 for c in range(self.ncpus)]
         queues = [dict(ring=self.q[i].ring_n, tx_done=self.q[i].tx_done.n, eitr=self.q[i].eitr,
                        counts=[self.q[i].counts[j] for j in range(NCOUNTERS)]) for i in range(self.nqueues)]
-        return dict(threads=threads, locks=locks, cpus=cpus, queues=queues, nslots=self.nslots,
-                    timewait=self.tw_len, accept_queue=sum(self.accept_q[i].n for i in range(self.nlisten)))
+        return dict(threads=threads, locks=locks, cpus=cpus, queues=queues, nslots=self.nslots)
 
     def accounts(self):
         """The run's counters (the reference engine's raw attributes), as Python data."""

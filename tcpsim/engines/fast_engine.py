@@ -10,8 +10,8 @@ from __future__ import annotations
 from array import array
 
 from .. import _fast, deadlock, invariants
-from ..model.programs import NIC_COUNTERS
 from ..model.kernel_state import COUNTERS
+from ..model.programs import NIC_COUNTERS
 from ..observe.lockprof import LockProfile
 from ..observe.results import SERIES
 from .lowering import CATEGORIES, KINDS, SCOPES, lower
@@ -185,7 +185,7 @@ class FastEngine:
         self.buckets = [locks[low["bucket_slot"] + k] for k in range(low["nbuckets"])] \
             if any(SCOPES[s] == "bucket" for s in low["decl_scope"]) else []
         self.cpus = [View(index=i, current=threads[c["current"]] if c["current"] >= 0 else None,
-                                     runq=[(threads[t].pri, 0, threads[t], None) for t in c["runq"]])
+                          runq=[(threads[t].pri, 0, threads[t], None) for t in c["runq"]])  # (pri, seq, thread, event)
                      for i, c in enumerate(st["cpus"])]
         self.nic = [View(ring=[None] * q["ring"], tx_done=[None] * q["tx_done"], eitr=q["eitr"])  # sizes only
                     for q in st["queues"]]
@@ -196,5 +196,4 @@ class FastEngine:
         for th in threads:
             if th.kind in kinds:
                 getattr(self, kinds[th.kind]).append(th)
-        self.timewait_len = st["timewait"]
 

@@ -22,10 +22,8 @@ from ..observe.probes import PROBES
 
 OP = _fast.OPCODES
 W = _fast.WIDTH  # fields per instruction
-SCOPES = ("global", "connection", "listen", "bucket", "timewait", "group", "timewait_group")
-PROGRAM_CONDITIONS = ("rx_budget_used", "ready", "accept_queue")
-KINDS = ("ithread", "taskqueue", "acceptor", "worker", "callout")
-CATEGORIES = ("user", "system", "interrupt")
+# the engine's numbering of names that are not lists of the model's
+SCOPES, PROGRAM_CONDITIONS, KINDS, CATEGORIES = _fast.SCOPES, _fast.PROGRAM_CONDITIONS, _fast.KINDS, _fast.CATEGORIES
 SEGMENTS = tcp.CLIENT_SEGMENTS + tcp.SERVER_SEGMENTS
 RESEND_KINDS = (None, "syn", "rto")  # clients.RESENT's values; index 0: never resent
 
