@@ -16,7 +16,7 @@ from .. import _fast
 from ..model import clients, nic, programs as op, sched, tcp
 from ..model.kernel_state import ACTIONS, CONDITIONS
 from ..model.rwlock import SPIN_FUNCTION
-from ..model.steps import READ, WRITE, Acquire, Act, Release, Stop, TryAcquire, When, Work, executable
+from ..model.steps import WRITE, Acquire, Act, Release, Stop, TryAcquire, When, Work, executable
 from ..model.threads import thread_specs
 from ..observe.probes import PROBES
 
@@ -31,10 +31,8 @@ RESEND_KINDS = (None, "syn", "rto")  # clients.RESENT's values; index 0: never r
 class Interner:
     """Names <-> small integers, in first-seen order."""
 
-    def __init__(self, names=()):
+    def __init__(self):
         self.ids, self.names = {}, []
-        for n in names:
-            self(n)
 
     def __call__(self, name) -> int:
         i = self.ids.get(name)
@@ -237,7 +235,7 @@ def lower(model) -> dict:
             names = tcp.paths_for(seg, state) if seg in tcp.CLIENT_SEGMENTS else ()
             dispatch.append([path_pc(n) for n in names])
     answers = [[SEGMENTS.index(a) for a in clients.ANSWERS.get(seg, ())] for seg in SEGMENTS]
-    hw, k = model.hardware, model.kernel
+    hw = model.hardware
     switch_stack = low.stacks(sched.SWITCH_STACK)
     return dict(
         code=low.code, stacks=low.stacks.names, stack_sets=low.stack_sets, nvariants=len(bases),
