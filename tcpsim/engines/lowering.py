@@ -218,12 +218,9 @@ def lower(model) -> dict:
         if spec.program not in programs_pc:
             programs_pc[spec.program] = len(low.code) // W
             program(spec.program)
-        listen = -1
-        if spec.kind == "acceptor" or (spec.kind == "worker" and model.app.acceptors == "per_worker"):
-            listen = spec.index
         threads.append(dict(name=spec.name, command=spec.command, pid=spec.pid, pri=spec.pri, cpu=spec.cpu,
                             mode=CATEGORIES.index(spec.mode), kind=KINDS.index(spec.kind), queue=spec.index,
-                            listen=listen, bound=int(spec.bound), basevar=bases.index(spec.base),
+                            listen=spec.listen, bound=int(spec.bound), basevar=bases.index(spec.base),
                             pc=programs_pc[spec.program]))
     acceptors = [i for i, t in enumerate(threads) if t["listen"] >= 0]  # by listen socket, as specs list them
 

@@ -103,14 +103,11 @@ class SimpyEngine(SchedulerMixin, LockMixin):
                 self.ithreads.append(th)
             elif spec.kind == "taskqueue":
                 self.tasks.append(th)
-            elif spec.kind == "acceptor":
-                th.listen = spec.index
-                self.acceptors.append(th)
             elif spec.kind == "worker":
                 self.workers.append(th)
-                if self.m.app.acceptors == "per_worker":  # reuseport: each worker accepts on its own socket
-                    th.listen = spec.index
-                    self.acceptors.append(th)
+            if spec.listen >= 0:
+                th.listen = spec.listen
+                self.acceptors.append(th)
             self.env.process(self._program(th, spec.program))
         self.rr = 0
 

@@ -21,6 +21,7 @@ class ThreadSpec:
     mode: str  # what its kernel time counts as: interrupt or system
     index: int = 0  # queue of an ithread/taskqueue, worker number, listen socket of an acceptor
     bound: bool = True  # pinned to ``cpu``; otherwise ``cpu`` is only where it starts (model/sched.py places it)
+    listen: int = -1  # the listen socket it accepts on (-1: none)
     program: tuple = ()  # what it does (programs.py)
     base: object = None  # maps a path's base call stack to this thread's (the queue task runs interrupt code)
 
@@ -37,11 +38,12 @@ def thread_specs(model) -> list[ThreadSpec]:
                               bound=hw.que_task_cpu == "queue", program=programs.QUE_TASK, base=deferred_base))
     if app.acceptors == "thread":
         out.append(ThreadSpec("acceptor", "acceptor", "tcp_server{accept}", 1000, -21, app.accept_cpu, "system", 0,
-                              program=programs.ACCEPTOR))
+                              program=programs.ACCEPTOR, listen=0))
     worker = programs.WORKER_ACCEPTING if app.acceptors == "per_worker" else programs.WORKER
     for i, cpu in enumerate(app.worker_cpus):
+        # with reuseport each worker accepts on its own listen socket
         out.append(ThreadSpec("worker", f"worker{i}", f"tcp_server{{worker {i}}}", 1000, 52, cpu, "system", i,
-                              program=worker))
+                              program=worker, listen=i if app.acceptors == "per_worker" else -1))
     out.append(ThreadSpec("callout", "clock", "intr{swi4: clock}", 11, -88, model.kernel.timer_cpu, "system", 0,
                           program=programs.CALLOUT))
     return out
