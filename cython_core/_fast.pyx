@@ -31,11 +31,15 @@ from tcpsim.observe.results import SERIES
 from tcpsim.rng import stream_id
 
 DEF W = 10          # fields per instruction
+DEF BOUNDARY_FIELD = 9  # of a step's instruction: what happens before it (0, or BOUNDARY_* below)
 DEF MAXHELD = 24    # locks one thread holds at once (recursion included)
 DEF MAXWHEN = 4     # conditional blocks nested in one path
 
 WIDTH = W
 MAX_WHEN = MAXWHEN
+BOUNDARY = BOUNDARY_FIELD
+BOUNDARY_PREEMPT = 1  # take a pending preemption first
+BOUNDARY_FLUSH = 2    # wait out the pending work first, then take a pending preemption
 
 cdef enum:
     OP_WORK, OP_FLUSH, OP_PREEMPT, OP_STEP, OP_ENTER, OP_ACQ, OP_TRY, OP_REL, OP_ACT, OP_WHEN, OP_AGAIN, OP_STOP, OP_RET,
@@ -221,6 +225,7 @@ ctypedef struct Thread:
     int32_t pc, ret, resume, after
     int32_t cpu, pri, bound, mode, kind, queue, listen, basevar
     int32_t running, preempt, wake_wait, spin_active
+    int32_t preempted_here  # it yielded its CPU at the boundary of the step at pc: do not take it again
     int32_t conn, tw, rlocks, path, ok, abort_reason, budget_used
     int32_t rx_n, rx_conn, rx_seg, ndisp, disp_i, tx_n
     int32_t disp[2]
@@ -845,6 +850,20 @@ cdef class Core:
                 return
             ins = &self.code[t.pc * W]
             op = <int>ins[0]
+            if ins[BOUNDARY_FIELD]:  # the step boundary before this step (_steps: pend, then th.preempt)
+                if t.pend:
+                    if not self.advance(self.now + t.pend):
+                        self.push(self.now + t.pend, EV_RESUME, ti, 0)
+                        t.pend = 0
+                        t.resume = RK_CONT
+                        return  # back here with nothing pending
+                    t.pend = 0
+                if t.preempted_here:  # back here after the preemption this boundary took
+                    t.preempted_here = 0
+                elif t.preempt:
+                    t.preempted_here = 1
+                    self.yield_cpu(ti, RK_CONT)
+                    return
             if op == OP_WORK:
                 if ins[1]:
                     self.charge(ti, self.now + t.pend, ins[1], self.stack_of(ti, <int>ins[3]), <int>ins[2], 0)

@@ -107,8 +107,8 @@ def lower(model) -> dict:
 
     def block(path, steps, depth):
         """Lower a block of steps. Work only accumulates time (``pend``); before any other step the thread
-        waits out what it accumulated (FLUSH), then takes a pending preemption (PREEMPT) -- one STEP op when
-        there can be time to wait out, a PREEMPT alone when no Work ran since the last boundary."""
+        waits out what it accumulated, then takes a pending preemption: the step's boundary, which waits only
+        where a Work step ran since the last one (the lowering knows)."""
         dirty = False  # a Work step since the last point where the pending time was waited out
         for step in steps:
             cls = step.__class__
@@ -118,7 +118,12 @@ def lower(model) -> dict:
                 emit(OP["WORK"], int(costs[step.cost]), int(user), sidx)
                 dirty = dirty or bool(int(costs[step.cost]))
                 continue
-            emit(OP["STEP"] if dirty else OP["PREEMPT"])
+            # the boundary before the step: a conditional block's own (its repeat comes back to the condition
+            # without one); any other step's is folded into the step's instruction (its BOUNDARY field)
+            boundary = _fast.BOUNDARY_FLUSH if dirty else _fast.BOUNDARY_PREEMPT
+            if cls is When:
+                emit(OP["STEP"] if dirty else OP["PREEMPT"])
+                boundary = 0
             dirty = False
             if cls in (Acquire, TryAcquire):
                 d = decl_index[step.lock]
@@ -129,17 +134,19 @@ def lower(model) -> dict:
                 row = low.rows((site, decl_display[d]))
                 mode = int(step.mode == WRITE)
                 if cls is Acquire:
-                    emit(OP["ACQ"], d, mode, row, site, sidx, spin_sidx, 1)
+                    pc = emit(OP["ACQ"], d, mode, row, site, sidx, spin_sidx, 1)
+                    patch(pc, _fast.BOUNDARY, boundary)
                 else:
                     pc = emit(OP["TRY"], d, mode, row, site, sidx, spin_sidx, 0)
+                    patch(pc, _fast.BOUNDARY, boundary)
                     block(path, step.on_fail, depth)
                     patch(pc, 8, len(low.code) // W)
             elif cls is Release:
-                emit(OP["REL"], decl_index[step.lock])
+                patch(emit(OP["REL"], decl_index[step.lock]), _fast.BOUNDARY, boundary)
             elif cls is Act:
                 action = list(ACTIONS).index(step.name)
                 arg = _arg(step.name, step.arg)
-                emit(OP["ACT"], action, arg, low.reasons(step.abort_reason or step.name))
+                patch(emit(OP["ACT"], action, arg, low.reasons(step.abort_reason or step.name)), _fast.BOUNDARY, boundary)
             elif cls is When:
                 if depth >= _fast.MAX_WHEN:
                     raise ValueError(f"path {path.name!r}: conditional blocks nested deeper than {_fast.MAX_WHEN}")
@@ -149,7 +156,7 @@ def lower(model) -> dict:
                     emit(OP["AGAIN"], pc, depth)
                 patch(pc, 2, len(low.code) // W)
             elif cls is Stop:
-                emit(OP["STOP"])
+                patch(emit(OP["STOP"]), _fast.BOUNDARY, boundary)
             else:
                 raise TypeError(f"unknown step {step!r}")
         if dirty:
