@@ -2,9 +2,9 @@
 
 Time is integer nanoseconds. Every thread is a SimPy process running its program (``model/programs.py``); it
 holds a CPU while running or spinning and leaves it to sleep or when preempted (``simpy_sched.py``); lock
-waits are ``simpy_locks.py``. This module runs programs and paths, moves frames across the link and the NIC,
-plays the clients and accounts every nanosecond of every CPU; everything FreeBSD-specific comes from
-``model`` (paths, programs, locks, kernel actions, driver, scheduler and rwlock rules, clients, costs).
+waits are ``simpy_locks.py``, the link and the NIC ``simpy_nic.py``, the clients ``simpy_clients.py``. This
+module runs programs and paths and accounts every nanosecond of every CPU; everything FreeBSD-specific comes
+from ``model`` (paths, programs, locks, kernel actions, driver, scheduler and rwlock rules, clients, costs).
 """
 from __future__ import annotations
 
@@ -15,24 +15,26 @@ import simpy
 
 from .. import deadlock, invariants
 from ..errors import TcpsimError
-from ..model import clients, programs as op, tcp
+from ..model import programs as op
 from ..model.kernel_state import Connection, Kernel
-from ..model.nic import DRIVER_FRAME_OVERHEAD, QueueState
+from ..model.nic import QueueState
 from ..model.rwlock import LockState
 from ..model.steps import Acquire, Act, Release, Stop, TryAcquire, When, Work
 from ..model.threads import thread_specs
 from ..observe.lockprof import LockProfile
 from ..observe.results import SERIES
 from ..rng import Stream
-from ..rss import RedirectionTable, hash_ipv4_tcp
+from ..rss import RedirectionTable
+from .simpy_clients import ClientMixin
 from .simpy_locks import LockMixin
+from .simpy_nic import NicMixin
 from .simpy_sched import CATEGORIES, Cpu, SchedulerMixin, Thread
 
 __all__ = ["SimpyEngine", "Thread"]
 DONE, ABORT, STOP = "done", "abort", "stop"  # how a block of steps ended
 
 
-class SimpyEngine(SchedulerMixin, LockMixin):
+class SimpyEngine(SchedulerMixin, LockMixin, NicMixin, ClientMixin):
     name = "simpy"
 
     def __init__(self, model, probes=None):
@@ -305,110 +307,11 @@ class SimpyEngine(SchedulerMixin, LockMixin):
             conn.inp_lock = LockState(self.inp_decl)
         return conn.inp_lock
 
-    # --- NIC, link and clients -------------------------------------------------------------------------------
+    # --- an event at a time ---------------------------------------------------------------------------------
     def _at(self, t, fn, *args):
         self.env.timeout(t - self.env.now).callbacks.append(lambda _ev: fn(*args))
 
-    def _wire(self, direction, now, nbytes):
-        """Serialise a frame on one direction of the link; return when its last bit has left."""
-        start = max(now, self.link_free[direction])
-        done = start + int(nbytes * self.link_ns_per_byte)
-        self.link_free[direction] = done
-        if self.w0 <= done < self.w1:
-            self.link_bytes[direction] += nbytes
-        return done
-
-    def _frame_bytes(self, seg):
-        c = self.m.clients
-        return tcp.frame_bytes(seg, c.request_bytes, c.response_bytes)
-
-    def client_send(self, conn, seg):
-        self.frames["client_sent"] += 1
-        arrive = self._wire("in", self.env.now + self.one_way, self._frame_bytes(seg))
-        self._at(arrive, self._nic_rx, conn, seg)
-
-    def transmit(self, conn, seg):
-        """Inline transmit from the running context; the client answers after the other half of the RTT."""
-        nbytes = self._frame_bytes(seg)
-        done = self._wire("out", self.env.now, nbytes)
-        # the transmit ring follows the flow's RSS queue (the driver picks it by flow id)
-        self.nic[conn.queue].tx_done.append(nbytes - DRIVER_FRAME_OVERHEAD)
-        self.segments_out += 1
-        if self.probes:
-            self.probes.fire("tcp:::send", self.env.now, conn=conn.cid, segment=seg)
-        self._cause(conn.queue)
-        self._at(done + self.one_way, self._client_receive, conn, seg)
-
-    def _nic_rx(self, conn, seg):
-        q = self.nic[conn.queue]
-        self.frames["arrived"] += 1
-        if len(q.ring) >= self.ring_size:
-            self.frames["ring_dropped"] += 1
-            self._count_drop("rx_ring_full")
-            self._client_dropped(conn, seg, "rx_ring_full")
-            return
-        q.ring.append((conn, seg))
-        self.frames["ring_accepted"] += 1
-        if self.probes:
-            self.probes.fire("tcp:::receive", self.env.now, conn=conn.cid, segment=seg)
-        self._cause(conn.queue)
-
-    # --- the NIC (model/nic.py): causes, moderation, the vector's mask, receive and transmit passes -------------
-    def _cause(self, qi):
-        """A queue has work: its vector fires once enabled and its moderation interval has run out."""
-        q = self.nic[qi]
-        if q.masked or q.scheduled or not q.has_cause():
-            return
-        q.scheduled = True
-        self._at(q.next_interrupt(self.env.now), self._interrupt, qi)
-
-    def _interrupt(self, qi):
-        q = self.nic[qi]
-        q.interrupt(self.env.now)
-        self._count_nic(qi, "interrupts", 1)
-        if self.probes:
-            self.probes.fire(op.INTERRUPT_PROBE, self.env.now, queue=qi, eitr=q.eitr)
-        self._wake(self.ithreads[qi])
-
-    def _enable_vector(self, qi):
-        self.nic[qi].masked = False
-        self._cause(qi)
-
-    def _count_nic(self, qi, counter, n):
-        if self.w0 <= self.env.now < self.w1:
-            self.nic_counts[qi][counter] += n
-
-    def _rx_pass(self, th, qi, o):
-        """Clean at most rx_process_limit received frames, including those that land during the pass; return
-        whether the whole budget was used (the next descriptor is not looked at)."""
-        q = self.nic[qi]
-        ring = q.ring
-        limit = n = self.m.hardware.rx_process_limit
-        while ring and n:
-            n -= 1
-            conn, seg = ring.popleft()
-            self.segments_in += 1
-            q.rx_bytes += self._frame_bytes(seg) - DRIVER_FRAME_OVERHEAD
-            yield from self._run(th, o.frame_path)
-            th.conn = conn
-            for name in tcp.paths_for(seg, conn.state):
-                ok = yield from self._run(th, name)
-                if not ok:
-                    self._client_dropped(conn, seg, th.abort_reason)
-                    break
-        self._count_nic(qi, o.counter, limit - n)
-        if self.probes:
-            self.probes.fire(o.probe, self.env.now, queue=qi, thread=th.name, cpu=th.cpu, frames=limit - n,
-                             more=n == 0)
-        return n == 0
-
-    def _tx_pass(self, th, q, frame_path):
-        """Reclaim at most tx_process_limit sent frames."""
-        for _ in range(min(len(q.tx_done), self.m.hardware.tx_process_limit)):
-            q.reclaim()
-            self.frames["reclaimed"] += 1
-            yield from self._run(th, frame_path)
-
+    # --- what kernel actions do to the engine (model/kernel_state.py's io) --------------------------------------
     def state_change(self, conn, new):
         if self.probes:
             self.probes.fire("tcp:::state-change", self.env.now, conn=conn.cid, old=conn.state, new=new)
@@ -421,61 +324,6 @@ class SimpyEngine(SchedulerMixin, LockMixin):
         if w is not None:
             w.ready.append(conn)
             self._wake(w)
-
-    # --- the client side --------------------------------------------------------------------------------------
-    def _new_connection(self):
-        c = self.m.clients
-        cid = self.next_cid
-        self.next_cid += 1
-        src, sport = clients.address(cid, c.addresses)
-        h = hash_ipv4_tcp(src, c.server_address, sport, c.server_port, key=self.m.hardware.rss_key)
-        conn = Connection(cid, self.rss.queue_for(h), h % max(self.nbuckets, 1), self.env.now)
-        conn.listen = (h >> 8) % self.nlisten  # SO_REUSEPORT_LB: the flow hash picks the listen socket
-        self.started += 1
-        if self.w0 <= self.env.now < self.w1:
-            self.window_started += 1
-        conn.syn_tries = 1
-        self.client_send(conn, clients.OPENS)
-        return conn
-
-    def _client_receive(self, conn, seg):
-        self.frames["client_received"] += 1
-        answers = clients.ANSWERS.get(seg)
-        if answers:
-            for reply in answers:
-                self.client_send(conn, reply)
-        elif seg == clients.COMPLETES and not conn.outcome:
-            conn.outcome = "completed"
-            self.completed += 1
-            if self.w0 <= self.env.now < self.w1:
-                self.window_completed += 1
-                self.latencies.append(self.env.now - conn.t_start)
-            self._client_done(conn)
-
-    def _client_dropped(self, conn, seg, reason):
-        """The client's TCP notices a lost segment by timeout and retransmits it (model/clients.py)."""
-        if self.probes:
-            self.probes.fire("tcp:::drop", self.env.now, conn=conn.cid, segment=seg, reason=reason)
-        delay = clients.retransmission(seg, conn, self.m.clients)
-        if delay is not None:
-            if self.w0 <= self.env.now < self.w1:
-                self.retransmits[seg] += 1
-            self._at(self.env.now + delay, self.client_send, conn, seg)
-        elif conn.outcome == "syn_timeout":
-            self.failed += 1
-            self._count_drop("connection_syn_timeout")
-            self._client_done(conn)
-
-    def _client_done(self, conn):
-        c = self.m.clients
-        if c.mode == "closed":
-            self._at(self.env.now + int(c.think_us * 1000), self._new_connection)
-
-    def _open_loop(self):
-        rate = self.m.clients.rate
-        while True:
-            yield self.env.timeout(max(1, int(self.rng_arrival.expovariate(rate) * 1e9)))
-            self._new_connection()
 
     def _sampler(self, interval):
         """Record the run's state every ``interval`` ns; it only reads, so the run is the same without it."""

@@ -1,0 +1,112 @@
+"""The SimPy engine's link and NIC: frames serialised on each direction of the link, the receive ring, and the
+driver's causes, moderation, vector mask and receive/transmit passes. The driver's rules are ``model/nic.py``'s
+and its loops ``model/programs.py``'s; this module keeps their time.
+"""
+from __future__ import annotations
+
+from ..model import programs as op, tcp
+from ..model.nic import DRIVER_FRAME_OVERHEAD
+
+
+class NicMixin:
+    """The link and the NIC queues for SimpyEngine."""
+
+    def _wire(self, direction, now, nbytes):
+        """Serialise a frame on one direction of the link; return when its last bit has left."""
+        start = max(now, self.link_free[direction])
+        done = start + int(nbytes * self.link_ns_per_byte)
+        self.link_free[direction] = done
+        if self.w0 <= done < self.w1:
+            self.link_bytes[direction] += nbytes
+        return done
+
+    def _frame_bytes(self, seg):
+        c = self.m.clients
+        return tcp.frame_bytes(seg, c.request_bytes, c.response_bytes)
+
+    def client_send(self, conn, seg):
+        self.frames["client_sent"] += 1
+        arrive = self._wire("in", self.env.now + self.one_way, self._frame_bytes(seg))
+        self._at(arrive, self._nic_rx, conn, seg)
+
+    def transmit(self, conn, seg):
+        """Inline transmit from the running context; the client answers after the other half of the RTT."""
+        nbytes = self._frame_bytes(seg)
+        done = self._wire("out", self.env.now, nbytes)
+        # the transmit ring follows the flow's RSS queue (the driver picks it by flow id)
+        self.nic[conn.queue].tx_done.append(nbytes - DRIVER_FRAME_OVERHEAD)
+        self.segments_out += 1
+        if self.probes:
+            self.probes.fire("tcp:::send", self.env.now, conn=conn.cid, segment=seg)
+        self._cause(conn.queue)
+        self._at(done + self.one_way, self._client_receive, conn, seg)
+
+    def _nic_rx(self, conn, seg):
+        q = self.nic[conn.queue]
+        self.frames["arrived"] += 1
+        if len(q.ring) >= self.ring_size:
+            self.frames["ring_dropped"] += 1
+            self._count_drop("rx_ring_full")
+            self._client_dropped(conn, seg, "rx_ring_full")
+            return
+        q.ring.append((conn, seg))
+        self.frames["ring_accepted"] += 1
+        if self.probes:
+            self.probes.fire("tcp:::receive", self.env.now, conn=conn.cid, segment=seg)
+        self._cause(conn.queue)
+
+    # --- the NIC (model/nic.py): causes, moderation, the vector's mask, receive and transmit passes -------------
+    def _cause(self, qi):
+        """A queue has work: its vector fires once enabled and its moderation interval has run out."""
+        q = self.nic[qi]
+        if q.masked or q.scheduled or not q.has_cause():
+            return
+        q.scheduled = True
+        self._at(q.next_interrupt(self.env.now), self._interrupt, qi)
+
+    def _interrupt(self, qi):
+        q = self.nic[qi]
+        q.interrupt(self.env.now)
+        self._count_nic(qi, "interrupts", 1)
+        if self.probes:
+            self.probes.fire(op.INTERRUPT_PROBE, self.env.now, queue=qi, eitr=q.eitr)
+        self._wake(self.ithreads[qi])
+
+    def _enable_vector(self, qi):
+        self.nic[qi].masked = False
+        self._cause(qi)
+
+    def _count_nic(self, qi, counter, n):
+        if self.w0 <= self.env.now < self.w1:
+            self.nic_counts[qi][counter] += n
+
+    def _rx_pass(self, th, qi, o):
+        """Clean at most rx_process_limit received frames, including those that land during the pass; return
+        whether the whole budget was used (the next descriptor is not looked at)."""
+        q = self.nic[qi]
+        ring = q.ring
+        limit = n = self.m.hardware.rx_process_limit
+        while ring and n:
+            n -= 1
+            conn, seg = ring.popleft()
+            self.segments_in += 1
+            q.rx_bytes += self._frame_bytes(seg) - DRIVER_FRAME_OVERHEAD
+            yield from self._run(th, o.frame_path)
+            th.conn = conn
+            for name in tcp.paths_for(seg, conn.state):
+                ok = yield from self._run(th, name)
+                if not ok:
+                    self._client_dropped(conn, seg, th.abort_reason)
+                    break
+        self._count_nic(qi, o.counter, limit - n)
+        if self.probes:
+            self.probes.fire(o.probe, self.env.now, queue=qi, thread=th.name, cpu=th.cpu, frames=limit - n,
+                             more=n == 0)
+        return n == 0
+
+    def _tx_pass(self, th, q, frame_path):
+        """Reclaim at most tx_process_limit sent frames."""
+        for _ in range(min(len(q.tx_done), self.m.hardware.tx_process_limit)):
+            q.reclaim()
+            self.frames["reclaimed"] += 1
+            yield from self._run(th, frame_path)
