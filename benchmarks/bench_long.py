@@ -10,8 +10,8 @@ wall time, the peak RSS (and before the run), connections completed, TIME-WAIT e
 per entry: what the run added to the peak RSS over the entries, an upper bound (the latencies and the time
 series grow with the run too).
 
-Measured with the fast engine of main f19e61f: 86.6 s wall (994,000 packets per wall s), peak RSS 1,333 MiB,
-9.57 M connections, 9.55 M TIME-WAIT entries at the end, 143 bytes per entry.
+Measured with the fast engine (2-core development machine): 65.8 s wall (1,308,657 packets per wall s), peak
+RSS 913 MiB, 9.57 M connections, 9.55 M TIME-WAIT entries at the end, 96 bytes per entry.
 
 Practical only on the fast engine: the SimPy engine simulates ~0.02 s per wall second here (an hour or more
 for 60 s) and keeps every entry as Python objects (several GiB); ``--duration 0.5`` tries it.

@@ -20,7 +20,7 @@ With only the SimPy engine registered these tests are skipped, saying so. ``test
 below them always run: they check that the comparison itself catches each kind of difference, so a pass is
 never vacuous.
 
-Cost on the 2-core development machine: 62 s for the file against the fast engine of main f19e61f (all 58
+Cost on the 2-core development machine: 62-69 s for the file against the fast engine (all 58
 passed), nearly all of it the SimPy side of the figures (1-3.6 s a case). With a stand-in second engine that
 is the SimPy engine (twice the SimPy side): 121 s.
 
