@@ -251,14 +251,14 @@ ctypedef struct Queue:
     int64_t counts[NCOUNTERS]
 
 
-cdef inline void ring_init(Ring* r, int32_t cap):
+cdef inline void ring_init(Ring* r, int32_t cap) noexcept:
     r.buf = <int32_t*>malloc(cap * sizeof(int32_t))
     r.head = 0
     r.n = 0
     r.cap = cap
 
 
-cdef inline void ring_push(Ring* r, int32_t v):
+cdef inline void ring_push(Ring* r, int32_t v) noexcept:
     cdef int32_t i, j
     cdef int32_t* nb
     if r.n == r.cap:
@@ -279,7 +279,7 @@ cdef inline void ring_push(Ring* r, int32_t v):
     r.n += 1
 
 
-cdef inline int32_t ring_pop(Ring* r):
+cdef inline int32_t ring_pop(Ring* r) noexcept:
     cdef int32_t v = r.buf[r.head]
     r.head += 1
     if r.head == r.cap:
@@ -298,10 +298,9 @@ cdef class Core:
     # --- tables (lowering.lower) ---
     cdef int64_t* code
     cdef int32_t* stack_sets
-    cdef int nvar, nstacks, nrows, nslots, ndecls, nthreads, ncpus, nqueues
+    cdef int nvar, nstacks, nrows, nslots, nthreads, ncpus, nqueues
     cdef int32_t* decl_scope
     cdef int32_t* decl_slot
-    cdef int32_t* decl_lock
     cdef int32_t* decl_kind
     cdef int32_t* decl_rec
     cdef int32_t* decl_display
@@ -326,7 +325,7 @@ cdef class Core:
     cdef int64_t until, w0, w1, now, seq, one_way, think_ns, syn_rto_ns, rto_ns, two_msl, reader_spin, line_ns
     cdef int64_t handoff_ns, cs_ns, sample_ns, rx_limit, tx_limit, ring_size, backlog, maxtcptw
     cdef int64_t idle_pri, tick_ns, affinity_ticks, eitr_mask, eitr_unit, frame_overhead
-    cdef int max_syn_retries, aim, closed, concurrency
+    cdef int max_syn_retries, aim, closed
     cdef double ns_per_byte, rate
     cdef double* race_weight
     cdef int nrace_weight
@@ -403,10 +402,8 @@ cdef class Core:
         self.nrows = len(low["rows"])
         self.ndisplays = len(low["displays"])
         self.nreasons = len(low["reasons"])
-        self.ndecls = len(low["decl_scope"])
         self.decl_scope = _ints(low["decl_scope"])
         self.decl_slot = _ints(low["decl_slot"])
-        self.decl_lock = _ints(low["decl_lock"])
         self.decl_kind = _ints(low["decl_kind"])
         self.decl_rec = _ints(low["decl_recursive"])
         self.decl_display = _ints(low["decl_display"])
@@ -439,7 +436,6 @@ cdef class Core:
         self.rto_ns = int(c.rto_ms * 1e6)
         self.max_syn_retries = c.max_syn_retries
         self.closed = c.mode == "closed"
-        self.concurrency = c.concurrency
         self.rate = c.rate
         self.addresses = c.addresses
         self.server_port = c.server_port
@@ -567,7 +563,7 @@ cdef class Core:
         free(self.fifo)
         free(self.code)
         free(self.stack_sets)
-        free(self.decl_scope); free(self.decl_slot); free(self.decl_lock); free(self.decl_kind)
+        free(self.decl_scope); free(self.decl_slot); free(self.decl_kind)
         free(self.decl_rec); free(self.decl_display)
         for i in range(self.ncpus):
             free(self.cpus[i].rq_thread)

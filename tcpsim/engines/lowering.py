@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .. import _fast
+from ..errors import TcpsimError
 from ..model import clients, nic, programs as op, sched, tcp
 from ..model.kernel_state import ACTIONS, CONDITIONS
 from ..model.rwlock import SPIN_FUNCTION
@@ -70,6 +71,9 @@ def lower(model) -> dict:
     bucket = next((i for i, d in enumerate(decls) if d.scope == "bucket"), -1)
     nlisten = len(model.app.worker_cpus) if model.app.acceptors == "per_worker" else 1
     nbuckets = int(costs["syncache_buckets"])
+    if not 1 <= nbuckets <= 32767:  # a connection record keeps its bucket in 16 bits
+        raise TcpsimError(f"syncache_buckets = {nbuckets}: the fast engine allows 1 to 32,767; allowed: such a "
+                          "number in the costs file, or --engine simpy")
     slot_decl, decl_slot = [], []
     for i, d in enumerate(decls):
         decl_slot.append(len(slot_decl))
@@ -245,7 +249,7 @@ def lower(model) -> dict:
         code=low.code, stacks=low.stacks.names, stack_sets=low.stack_sets, nvariants=len(bases),
         sites=low.sites.names, displays=low.displays.names, rows=low.rows.names, paths=low.paths.names,
         reasons=low.reasons.names, switch_stack=switch_stack,
-        decl_scope=[SCOPES.index(d.scope) for d in decls], decl_slot=decl_slot, decl_lock=lock_decl,
+        decl_scope=[SCOPES.index(d.scope) for d in decls], decl_slot=decl_slot,
         decl_kind=[int(d.kind == "rw") for d in decls], decl_recursive=[int(d.recursive) for d in decls],
         decl_display=decl_display, inp_decl=inp, slot_decl=slot_decl, bucket_slot=bucket_slot,
         nbuckets=nbuckets, nlisten=nlisten, threads=threads, acceptors=acceptors,
