@@ -442,8 +442,9 @@ cdef class Core:
         for i, b in enumerate(bytes(int(x) for x in c.server_address.split("."))):
             self.server_addr[i] = b
         key = bytes(hw.rss_key)
-        if len(key) < 16 or len(key) > 64:
-            raise ValueError("rss_key must be 16..64 bytes")
+        if not 16 <= len(key) <= 64:
+            raise TcpsimError(f"[hardware] rss_key: {len(key)} bytes; the fast engine allows 16 to 64 (40 is the "
+                              "82599's); allowed: such a key, or --engine simpy")
         for i in range(len(key)):
             self.rss_key[i] = key[i]
         self.two_msl = 2 * int(k.msl_s * 1e9)
