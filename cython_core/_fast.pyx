@@ -1498,7 +1498,9 @@ cdef class Core:
         cdef Thread* t = &self.th[ti]
         cdef Held* h
         if t.nheld == MAXHELD:
-            self.fail(RuntimeError(f"fast engine: a thread holds more than {MAXHELD} locks"))
+            self.fail(TcpsimError(f"path {self.strings['paths'][t.path]!r}: {self.t_names[ti]} holds more than "
+                                  f"{MAXHELD} locks at once; the fast engine allows {MAXHELD}; allowed: fewer, or "
+                                  "--engine simpy"))
             return
         h = &t.held[t.nheld]
         t.nheld += 1

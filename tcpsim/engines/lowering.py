@@ -153,7 +153,9 @@ def lower(model) -> dict:
                 patch(emit(OP["ACT"], action, arg, low.reasons(step.abort_reason or step.name)), _fast.BOUNDARY, boundary)
             elif cls is When:
                 if depth >= _fast.MAX_WHEN:
-                    raise ValueError(f"path {path.name!r}: conditional blocks nested deeper than {_fast.MAX_WHEN}")
+                    raise TcpsimError(f"variant {model.variant!r}: path {path.name!r}: conditional blocks nested "
+                                      f"{depth + 1} deep; the fast engine allows {_fast.MAX_WHEN}; allowed: "
+                                      "shallower nesting, or --engine simpy")
                 pc = emit(OP["WHEN"], CONDITIONS.index(step.condition), 0, depth, int(step.repeat))
                 block(path, step.steps, depth + 1)
                 if step.repeat:
