@@ -1,6 +1,7 @@
 """Fuzzing with hypothesis: generated scenario files (values inside and outside the schema) and generated variants
 (random patch lists over the real sites, anchors, paths and locks). A valid one runs briefly (1-2 ms simulated)
-without an exception; an invalid one raises TcpsimError and nothing else.
+on every engine without an exception, and every engine gives the same probe trace (or the same one-line
+refusal); an invalid one raises TcpsimError and nothing else.
 
 CI runs a few examples; a longer search is one command away:
 
@@ -17,13 +18,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tcpsim import scenario, witness
-from tcpsim.engines.simpy_engine import SimpyEngine
+from tcpsim.engines import ENGINES, make_engine
 from tcpsim.errors import TcpsimError
 from tcpsim.model import variants
 from tcpsim.model.locks import BASE_LOCKS
 from tcpsim.model.patches import anchor_of
 from tcpsim.model.paths import BASELINE_PATHS
 from tcpsim.model.steps import Acquire, Act, Assert, Release, TryAcquire, Work, executable, walk
+from tcpsim.observe.probes import Probes
 
 from .conftest import make_model
 
@@ -120,7 +122,23 @@ def scenario_texts(draw):
 
 
 def _run(model):
-    SimpyEngine(model).run()
+    """Run ``model`` on every engine: each either runs or refuses it with a TcpsimError, and all of them give the
+    same ordered probe events (the fast engine mirrors the reference event for event) or the same refusal."""
+    outcomes = {}
+    for engine in ENGINES:
+        trace = []
+        probes = Probes()
+        probes.attach("*", lambda probe, t, args: trace.append((probe, t, sorted(args.items()))))
+        try:
+            make_engine(model, engine, probes).run()
+        except TcpsimError as e:
+            trace.append(("refused", str(e)))
+        outcomes[engine] = trace
+    first, *others = outcomes.values()
+    for engine, trace in zip(ENGINES[1:], others):
+        diverged = next((i for i, (a, b) in enumerate(zip(first, trace)) if a != b), min(len(first), len(trace)))
+        assert trace == first, (f"{ENGINES[0]} and {engine} part at event {diverged} of {len(first)}/{len(trace)}: "
+                                f"{first[diverged:diverged + 1]} vs {trace[diverged:diverged + 1]}")
 
 
 @settings(settings.get_profile(PROFILE))
