@@ -163,6 +163,7 @@ def lower(model) -> dict:
                 patch(pc, 2, len(low.code) // W)
             elif cls is Stop:
                 patch(emit(OP["STOP"]), _fast.BOUNDARY, boundary)
+                return  # what follows a Stop in its block never runs (and need not be valid: checks.py skips it)
             else:
                 raise TypeError(f"unknown step {step!r}")
         if dirty:
