@@ -15,7 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .patches import PatchError, anchor_of
-from .kernel_state import GIVES_CONNECTION
+from .kernel_state import GIVES_CONNECTION, NEEDS_NO_CONNECTION
+from .programs import CONNECTIONLESS
 from .steps import ANY, READ, WRITE, Acquire, Act, Assert, Release, Stop, TryAcquire, When, walk
 
 
@@ -33,6 +34,7 @@ def check(paths: dict, locks: dict, who: str) -> None:
     """Raise PatchError (one line naming ``who``, the path and the site) for the first broken rule."""
     for name in sorted(paths):
         _connection_first(paths[name], locks, who)
+        _no_connection(paths[name], locks, who)
         _walk(tuple(paths[name].steps), (), paths[name], locks, who, ())
 
 
@@ -54,6 +56,23 @@ def _connection_first(path, locks, who):
             continue
         _fail(who, path, (), f"{what} before act:{steps[gives].name} gives the path its connection; allowed: "
               "connection locks, actions and stops after it")
+
+
+def _no_connection(path, locks, who):
+    """A path run with no connection (programs.CONNECTIONLESS: the driver's per-pass and per-frame work, the
+    callout) may not lock or act on one, nor take a listen socket's lock (such a thread has no socket of its
+    own either) -- found by the fuzzer: the engines had none to use."""
+    if path.name not in CONNECTIONLESS:
+        return
+    for s in walk(path.steps):
+        if isinstance(s, (Acquire, TryAcquire)) and locks[s.lock].scope in PER_CONNECTION + ("listen",):
+            what = f"takes {_name(locks, s.lock)} at {s.site}"
+        elif isinstance(s, Act) and s.name not in NEEDS_NO_CONNECTION:
+            what = f"runs act:{s.name}"
+        else:
+            continue
+        _fail(who, path, (), f"runs with no connection (the driver's per-pass or per-frame work, or a callout), yet "
+              f"{what}; allowed: global and TIME-WAIT locks, act:{', act:'.join(NEEDS_NO_CONNECTION)}")
 
 
 def _walk(steps, held, path, locks, who, branch):

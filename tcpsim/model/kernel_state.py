@@ -15,6 +15,9 @@ ACTIONS = {"state": STATES, "send": SERVER_SEGMENTS, "listen_queue_check": (), "
            "wake_acceptor": (), "accept_dequeue": (), "rcv_data": (), "timewait_insert": (), "tw_close_oldest": ()}
 ABORTING_ACTIONS = ("listen_queue_check",)
 GIVES_CONNECTION = ("accept_dequeue",)  # the path's connection is the one this action returns
+# what an action works on besides the path's connection: tw_close_oldest the TIME-WAIT list's entry; every other
+# action needs a connection (or, accept_dequeue, a listen socket of the thread's own)
+NEEDS_NO_CONNECTION = ("tw_close_oldest",)
 CONDITIONS = ("timewait_full", "timewait_expired")
 COUNTERS = ("tw_recycled", "tw_expired", "listen_queue_overflow")  # Kernel.counters (a result's "kernel")
 

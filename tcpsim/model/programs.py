@@ -143,3 +143,31 @@ CALLOUT = (Loop((
     Tick("slowtimo_ms"),
     Run("slowtimo"),
 )),)
+
+PROGRAMS = (ITHREAD, QUE_TASK, ACCEPTOR, WORKER, WORKER_ACCEPTING, CALLOUT)
+
+
+def _ops(ops):
+    for o in ops:
+        yield o
+        if isinstance(o, Loop):
+            yield from _ops(o.body)
+        elif isinstance(o, If):
+            yield from _ops(o.then)
+            yield from _ops(o.else_)
+
+
+def connectionless_paths(programs=PROGRAMS) -> frozenset:
+    """The paths a thread runs with no connection of its own: the frame paths of receive and transmit passes
+    (a frame's connection is known only after them), and the paths of a program that never takes one
+    (TakeReady) nor accepts one (HandOff after accept): the interrupt pass, the callout."""
+    out = set()
+    for program in programs:
+        ops = list(_ops(program))
+        out |= {o.frame_path for o in ops if isinstance(o, (RxPass, TxPass))}
+        if not any(isinstance(o, (TakeReady, HandOff)) for o in ops):
+            out |= {o.path for o in ops if isinstance(o, Run)}
+    return frozenset(out)
+
+
+CONNECTIONLESS = connectionless_paths()
