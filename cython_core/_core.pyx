@@ -9,9 +9,8 @@ Each public ``def`` only checks and converts its arguments, then calls a ``cdef 
 """
 
 from libc.stdint cimport uint8_t, uint32_t, uint64_t
-from libc.math cimport log
 
-from prims cimport _bounded, _to_unit, _toeplitz, _xoshiro_next, _xoshiro_seed
+from prims cimport _bounded, _expovariate, _to_unit, _toeplitz, _xoshiro_next, _xoshiro_seed
 
 _U64_MAX = (1 << 64) - 1   # Python ints: range checks must not wrap around in C
 _TWO64 = 1 << 64
@@ -75,8 +74,7 @@ cdef class Xoshiro256:
         """Exponential variate with the given rate (mean 1/rate), by inverse CDF on 1 - U."""
         if not rate > 0.0:
             raise ValueError(f"expovariate rate must be > 0, got {rate}")
-        # 0.0 - log(1) is +0.0 (a bare -log(1) would be -0.0); 1 - U is in (0, 1], so log never sees 0.
-        return (0.0 - log(1.0 - _to_unit(_xoshiro_next(self.s)))) / rate
+        return _expovariate(self.s, rate)
 
     def randrange(self, n):
         """Unbiased integer in [0, n) for 0 < n <= 2**64."""

@@ -16,9 +16,8 @@ Python; one flag test each when nothing is attached.
 from libc.stdint cimport int8_t, int16_t, int32_t, int64_t, uint8_t, uint32_t, uint64_t
 from libc.stdlib cimport calloc, free, malloc, qsort, realloc
 from libc.string cimport memset
-from libc.math cimport log
 
-from prims cimport _bounded, _to_unit, _toeplitz, _xoshiro_next, _xoshiro_seed
+from prims cimport _bounded, _expovariate, _to_unit, _toeplitz, _xoshiro_next, _xoshiro_seed
 
 cimport cython
 
@@ -724,8 +723,8 @@ cdef class Core:
             raise exc
 
     cdef int64_t arrival_gap(self) noexcept:
-        cdef double x = (0.0 - log(1.0 - _to_unit(_xoshiro_next(self.rng_arrival)))) / self.rate
-        cdef double ns = x * 1e9
+        """The open loop's next gap: Stream.expovariate(rate) in ns, at least 1 (as the reference's _open_loop)."""
+        cdef double ns = _expovariate(self.rng_arrival, self.rate) * 1e9
         if ns >= 9.2e18:
             return <int64_t>9.2e18
         return max(1, <int64_t>ns)

@@ -3,6 +3,7 @@
 ``_fast``: the fast engine, which draws from the same streams and hashes the same flows without a Python
 call). Inline functions only, so that each extension compiles its own copy."""
 
+from libc.math cimport log
 from libc.stdint cimport uint8_t, uint32_t, uint64_t
 
 
@@ -85,3 +86,9 @@ cdef inline void _xoshiro_seed(uint64_t* s, uint64_t seed, uint64_t stream) noex
         s[i] = _splitmix64_next(&sm)
     if (s[0] | s[1] | s[2] | s[3]) == 0:   # all-zero state is a fixed point
         s[0] = 0x9E3779B97F4A7C15ULL
+
+
+cdef inline double _expovariate(uint64_t* s, double rate) noexcept nogil:
+    """Exponential variate with the given rate (> 0), by inverse CDF on 1 - U: 0.0 - log(1) is +0.0 (a bare
+    -log(1) would be -0.0); 1 - U is in (0, 1], so log never sees 0."""
+    return (0.0 - log(1.0 - _to_unit(_xoshiro_next(s)))) / rate
