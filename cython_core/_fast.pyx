@@ -427,9 +427,8 @@ cdef class Core:
         self.idle_pri, self.tick_ns, self.affinity_ticks = low["idle_pri"], low["tick_ns"], low["affinity_ticks"]
         self.eitr_mask, self.eitr_unit, self.frame_overhead = low["eitr_mask"], low["eitr_unit"], low["frame_overhead"]
         # parameters, computed exactly as the reference computes them
-        self.w0 = int(run.warmup_s * 1e9)
-        self.w1 = self.w0 + int(run.duration_s * 1e9)
-        self.one_way = int(c.rtt_us * 500)
+        self.w0, self.w1 = run.window_ns()
+        self.one_way = c.one_way_ns()
         self.think_ns = int(c.think_us * 1000)
         self.syn_rto_ns = int(c.syn_rto_ms * 1e6)
         self.rto_ns = int(c.rto_ms * 1e6)

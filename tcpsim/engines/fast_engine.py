@@ -10,6 +10,7 @@ from __future__ import annotations
 from array import array
 
 from .. import _fast, deadlock, invariants
+from ..model import clients
 from ..model.kernel_state import COUNTERS
 from ..model.programs import NIC_COUNTERS
 from ..observe.lockprof import LockProfile
@@ -55,9 +56,7 @@ class FastEngine:
     def __init__(self, model, probes=None):
         self.m = model
         self.probes = probes if probes else None
-        run = model.run
-        self.w0 = int(run.warmup_s * 1e9)
-        self.w1 = self.w0 + int(run.duration_s * 1e9)
+        self.w0, self.w1 = model.run.window_ns()
         self.low = lower(model)
         self.decls = list(model.locks.values())
         self._idle = {}  # lock id -> the view of that named lock while it is idle
@@ -65,12 +64,9 @@ class FastEngine:
 
     # --- run -------------------------------------------------------------------------------------------------
     def run(self, check_every_event: bool = False):
-        m, c = self.m, self.m.clients
-        one_way = int(c.rtt_us * 500)
-        # the closed loop's first connections, staggered over one RTT (as the reference computes them)
-        first = [int(i * 2 * one_way / max(c.concurrency, 1)) for i in range(c.concurrency)] if c.mode == "closed" \
-            else []
-        self.core.start(first, int(bool(m.kernel.timewait_prefill)), int(m.kernel.slowtimo_ms * 1e6))
+        m = self.m
+        self.core.start(clients.closed_loop_starts(m.clients), int(bool(m.kernel.timewait_prefill)),
+                        int(m.kernel.slowtimo_ms * 1e6))
         if check_every_event:
             while self.core.run(self.w1, 1):
                 self._export()

@@ -15,7 +15,7 @@ import simpy
 
 from .. import deadlock, invariants
 from ..errors import TcpsimError
-from ..model import programs as op
+from ..model import clients, programs as op
 from ..model.kernel_state import Connection, Kernel
 from ..model.nic import QueueState
 from ..model.rwlock import LockState
@@ -42,8 +42,7 @@ class SimpyEngine(SchedulerMixin, LockMixin, NicMixin, ClientMixin):
         self.env = simpy.Environment()
         self.probes = probes if probes else None  # one test per probe point when nothing is attached
         hw, k, run = model.hardware, model.kernel, model.run
-        self.w0 = int(run.warmup_s * 1e9)
-        self.w1 = self.w0 + int(run.duration_s * 1e9)
+        self.w0, self.w1 = run.window_ns()
         self.cost = {key: int(v) for key, v in model.costs.items() if isinstance(v, (int, float))}
         # one listen socket, or one per worker with reuseport; a connection goes to one by its flow hash
         self.nlisten = len(model.app.worker_cpus) if model.app.acceptors == "per_worker" else 1
@@ -75,7 +74,7 @@ class SimpyEngine(SchedulerMixin, LockMixin, NicMixin, ClientMixin):
         self.link_free = {"in": 0, "out": 0}
         self.link_bytes = {"in": 0, "out": 0}
         c = model.clients
-        self.one_way = int(c.rtt_us * 500)
+        self.one_way = c.one_way_ns()
         # counters
         self.next_cid = 0
         self.started = self.completed = self.failed = 0
@@ -348,12 +347,9 @@ class SimpyEngine(SchedulerMixin, LockMixin, NicMixin, ClientMixin):
             queues = m.hardware.queues
             self.kernel.prefill_timewait(0, int(m.kernel.slowtimo_ms * 1e6),
                                          lambda cid: Connection(cid, -cid % queues, 0, 0))
-        c = m.clients
-        if c.mode == "closed":
-            for i in range(c.concurrency):
-                # stagger the first connections over one RTT so the clients do not move in lockstep
-                self._at(int(i * 2 * self.one_way / max(c.concurrency, 1)), self._new_connection)
-        else:
+        for t in clients.closed_loop_starts(m.clients):
+            self._at(t, self._new_connection)
+        if m.clients.mode != "closed":
             self.env.process(self._open_loop())
         if m.run.series_ms:
             self.env.process(self._sampler(max(1, int(m.run.series_ms * 1e6))))

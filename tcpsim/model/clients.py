@@ -25,6 +25,15 @@ def address(cid: int, addresses: int) -> tuple[str, int]:
     return f"10.{a >> 16 & 255}.{a >> 8 & 255}.{a & 255}", 1024 + (cid // addresses) % 64511
 
 
+def closed_loop_starts(clients) -> list[int]:
+    """When each closed-loop client opens its first connection (ns): staggered over one RTT so the clients do
+    not move in lockstep; none for an open loop."""
+    if clients.mode != "closed":
+        return []
+    one_way, n = clients.one_way_ns(), clients.concurrency
+    return [int(i * 2 * one_way / max(n, 1)) for i in range(n)]
+
+
 def retransmission(segment: str, conn, clients) -> int | None:
     """Delay (ns) before the client resends ``segment``, lost on its way; counts the try on ``conn``.
     None: not resent (a pure ACK) or the client gives up (a SYN past max_syn_retries: ``conn.outcome``

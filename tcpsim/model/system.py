@@ -58,6 +58,10 @@ class ClientSpec:
     rto_ms: float
     max_syn_retries: int
 
+    def one_way_ns(self) -> int:
+        """Half the round-trip time, in ns: a frame's flight from a client to the server or back."""
+        return int(self.rtt_us * 500)
+
 
 @dataclass(frozen=True)
 class RunSpec:
@@ -65,6 +69,11 @@ class RunSpec:
     warmup_s: float
     seed: int
     series_ms: float = 1.0  # sampling interval of the run's time series (0: none)
+
+    def window_ns(self) -> tuple[int, int]:
+        """The measured window [w0, w1) in ns: after the warm-up, for the duration."""
+        w0 = int(self.warmup_s * 1e9)
+        return w0, w0 + int(self.duration_s * 1e9)
 
 
 @dataclass
