@@ -369,7 +369,6 @@ cdef class Core:
     cdef int probing
     cdef uint8_t pon[NPROBES]
     cdef int64_t series_ns, watchdog_ns
-    cdef object watch_last, watch_seen
     cdef object error
 
     def __cinit__(self):
@@ -649,8 +648,7 @@ cdef class Core:
         if self.series_ns:
             self.series = {name: [] for name in SERIES}
             self.push(self.series_ns, EV_SAMPLE, 0, 0)
-        self.watch_last = self.progress()
-        self.watch_seen = []
+        self.owner.watch_start()
         self.push(self.watchdog_ns, EV_WATCHDOG, 0, 0)
         self.check_error()
 
@@ -2028,17 +2026,10 @@ cdef class Core:
         s["accept_queue"].append(sum(self.accept_q[i].n for i in range(self.nlisten)))
         s["timewait"].append(self.tw_len)
 
-    cdef tuple progress(self):
-        return (self.segments_in, self.segments_out, self.started, self.completed, self.failed)
-
     cdef void watchdog(self) noexcept:
-        """deadlock.watchdog: stop when the same wait-for cycle stays while nothing moves."""
+        """deadlock.Watch's look (the engine's owner holds the watch)."""
         try:
-            now = self.progress()
-            cycle = self.owner.deadlock_cycle() if now == self.watch_last else []
-            if cycle and cycle == self.watch_seen:
-                self.owner.deadlock_error(cycle, self.now)
-            self.watch_last, self.watch_seen = now, cycle
+            self.owner.watch_look(self.now)
         except BaseException as exc:
             self.fail(exc)
 

@@ -75,15 +75,33 @@ def _progress(e):
     return e.segments_in, e.segments_out, e.started, e.completed, e.failed
 
 
+class Watch:
+    """The watchdog's rule, for any engine: at each look, when nothing moved since the previous look and the
+    same wait-for cycle is in the graph both times, the run is deadlocked. ``prepare``: called before the graph
+    is searched (an engine whose state must be exported first)."""
+
+    def __init__(self, e, prepare=None):
+        self.prepare = prepare
+        self.last, self.seen = _progress(e), []
+
+    def look(self, e, now_ns):
+        """Raise DeadlockError, or remember what this look saw."""
+        now = _progress(e)
+        cycle = []
+        if now == self.last:
+            if self.prepare:
+                self.prepare()
+            cycle = find(e)
+        if cycle and cycle == self.seen:
+            where = f"{e.m.source}: " if e.m.source else ""
+            raise DeadlockError(f"{where}variant {e.m.variant!r}: deadlock at {now_ns / 1e6:.3f} ms simulated: "
+                                f"{describe(cycle)} (see 'tcpsim witness' for the lock order reversal)", cycle)
+        self.last, self.seen = now, cycle
+
+
 def watchdog(e, every_ns: int = EVERY_NS):
-    """A SimPy process: raise DeadlockError when the same wait-for cycle stays with nothing moving."""
-    last, seen = _progress(e), []
+    """A SimPy process: look every ``every_ns`` (Watch)."""
+    watch = Watch(e)
     while True:
         yield e.env.timeout(every_ns)
-        now = _progress(e)
-        cycle = find(e) if now == last else []
-        if cycle and cycle == seen:
-            where = f"{e.m.source}: " if e.m.source else ""
-            raise DeadlockError(f"{where}variant {e.m.variant!r}: deadlock at {e.env.now / 1e6:.3f} ms simulated: "
-                                f"{describe(cycle)} (see 'tcpsim witness' for the lock order reversal)", cycle)
-        last, seen = now, cycle
+        watch.look(e, e.env.now)

@@ -77,16 +77,20 @@ class FastEngine:
         invariants.check(self)
         return self
 
-    # --- the deadlock watchdog's look (the core calls these) ----------------------------------------------------
-    def deadlock_cycle(self):
-        self._export_state()
-        return deadlock.find(self)
+    # --- the deadlock watchdog (the core calls these) --------------------------------------------------------------
+    def _counts(self):
+        """The counters the watchdog compares between looks, as the reference names them."""
+        for name in ("started", "completed", "failed", "window_started", "window_completed", "total_drops",
+                     "segments_in", "segments_out"):
+            setattr(self, name, getattr(self.core, name))
 
-    def deadlock_error(self, cycle, now):
-        where = f"{self.m.source}: " if self.m.source else ""
-        raise deadlock.DeadlockError(f"{where}variant {self.m.variant!r}: deadlock at {now / 1e6:.3f} ms simulated: "
-                                     f"{deadlock.describe(cycle)} (see 'tcpsim witness' for the lock order reversal)",
-                                     cycle)
+    def watch_start(self):
+        self._counts()
+        self._watch = deadlock.Watch(self, prepare=self._export_state)
+
+    def watch_look(self, now):
+        self._counts()
+        self._watch.look(self, now)
 
     # --- the reference engine's attributes ------------------------------------------------------------------------
     def _export(self):
@@ -110,9 +114,7 @@ class FastEngine:
         self.frames = dict(zip(invariants.FRAMES, acc["frames"]))
         self.link_bytes = dict(zip(("in", "out"), acc["link_bytes"]))
         self.live_connections = acc["live_connections"]
-        for name in ("started", "completed", "failed", "window_started", "window_completed", "total_drops",
-                     "segments_in", "segments_out"):
-            setattr(self, name, getattr(core, name))
+        self._counts()
         self.kernel = KernelView(core)
         paths = low["paths"]
         self.order_edges = {}
