@@ -18,7 +18,7 @@ from ..model import clients, nic, programs as op, sched, tcp
 from ..model.kernel_state import ACTIONS, CONDITIONS
 from ..model.rwlock import SPIN_FUNCTION
 from ..model.steps import WRITE, Acquire, Act, Release, Stop, TryAcquire, When, Work, executable
-from ..model.threads import thread_specs
+from ..model.threads import listen_sockets, thread_specs
 from ..observe.probes import PROBES
 
 OP = _fast.OPCODES
@@ -69,7 +69,7 @@ def lower(model) -> dict:
     decls = list(model.locks.values())
     inp = next(i for i, d in enumerate(decls) if d.scope == "connection")
     bucket = next((i for i, d in enumerate(decls) if d.scope == "bucket"), -1)
-    nlisten = len(model.app.worker_cpus) if model.app.acceptors == "per_worker" else 1
+    nlisten = listen_sockets(model.app)
     nbuckets = int(costs["syncache_buckets"])
     if not 1 <= nbuckets <= 32767:  # a connection record keeps its bucket in 16 bits
         raise TcpsimError(f"syncache_buckets = {nbuckets}: the fast engine allows 1 to 32,767; allowed: such a "

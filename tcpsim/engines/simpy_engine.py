@@ -20,7 +20,7 @@ from ..model.kernel_state import Connection, Kernel
 from ..model.nic import QueueState
 from ..model.rwlock import LockState
 from ..model.steps import Acquire, Act, Release, Stop, TryAcquire, When, Work
-from ..model.threads import thread_specs
+from ..model.threads import listen_sockets, thread_specs
 from ..observe.lockprof import LockProfile
 from ..observe.results import SERIES
 from ..rng import Stream
@@ -45,7 +45,7 @@ class SimpyEngine(SchedulerMixin, LockMixin, NicMixin, ClientMixin):
         self.w0, self.w1 = run.window_ns()
         self.cost = {key: int(v) for key, v in model.costs.items() if isinstance(v, (int, float))}
         # one listen socket, or one per worker with reuseport; a connection goes to one by its flow hash
-        self.nlisten = len(model.app.worker_cpus) if model.app.acceptors == "per_worker" else 1
+        self.nlisten = listen_sockets(model.app)
         self.kernel = Kernel(k.backlog, k.maxtcptw, int(k.msl_s * 1e9), self.nlisten)
         self.rng_arrival = Stream(run.seed, "arrivals")
         self.rng_race = Stream(run.seed, "lock-race")

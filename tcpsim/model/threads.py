@@ -26,6 +26,11 @@ class ThreadSpec:
     base: object = None  # maps a path's base call stack to this thread's (the queue task runs interrupt code)
 
 
+def listen_sockets(app) -> int:
+    """How many listen sockets the application has: one, or one per worker with SO_REUSEPORT (``per_worker``)."""
+    return len(app.worker_cpus) if app.acceptors == "per_worker" else 1
+
+
 def thread_specs(model) -> list[ThreadSpec]:
     hw, app = model.hardware, model.app
     out = []
