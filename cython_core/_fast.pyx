@@ -22,6 +22,7 @@ from prims cimport _bounded, _expovariate, _to_unit, _toeplitz, _xoshiro_next, _
 cimport cython
 
 from tcpsim.errors import TcpsimError
+from tcpsim.invariants import CATEGORIES
 from tcpsim.model.kernel_state import ACTIONS, CONDITIONS
 from tcpsim.model.programs import INTERRUPT_PROBE, NIC_COUNTERS
 from tcpsim.model.tcp import CLIENT_SEGMENTS, SERVER_SEGMENTS, STATES
@@ -103,12 +104,13 @@ DEF NCOUNTERS = 4
 SCOPES = ("global", "connection", "listen", "bucket", "timewait", "group", "timewait_group")
 PROGRAM_CONDITIONS = ("rx_budget_used", "ready", "accept_queue")
 KINDS = ("ithread", "taskqueue", "acceptor", "worker", "callout")
-CATEGORIES = ("user", "system", "interrupt")
-if (tuple(ACTIONS), CONDITIONS, len(CLIENT_SEGMENTS + SERVER_SEGMENTS), len(STATES), len(NIC_COUNTERS)) != (
+if (tuple(ACTIONS), CONDITIONS, CATEGORIES, len(CLIENT_SEGMENTS + SERVER_SEGMENTS), len(STATES),
+        len(NIC_COUNTERS)) != (
         ("state", "send", "listen_queue_check", "accept_enqueue", "wake_acceptor", "accept_dequeue", "rcv_data",
-         "timewait_insert", "tw_close_oldest"), ("timewait_full", "timewait_expired"), NSEG, NSTATES, NCOUNTERS):
-    raise ImportError("tcpsim._fast: its numbering of actions, conditions, segments, states or NIC counters no "
-                      "longer matches the model's")
+         "timewait_insert", "tw_close_oldest"), ("timewait_full", "timewait_expired"), ("user", "system", "interrupt"),
+        NSEG, NSTATES, NCOUNTERS):
+    raise ImportError("tcpsim._fast: its numbering of actions, conditions, CPU time categories, segments, states or "
+                      "NIC counters no longer matches the model's")
 
 cdef extern from *:
     """

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from collections import deque
 
+from ..invariants import CATEGORIES
 from ..model.sched import IDLE_PRI, SWITCH_STACK, pick_cpu, warm
 
-CATEGORIES = ("user", "system", "interrupt")
 
 
 class Thread:
