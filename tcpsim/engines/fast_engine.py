@@ -176,9 +176,8 @@ class FastEngine:
             if SCOPES[scope] == "global":
                 self.global_locks[name] = locks[base]
             elif SCOPES[scope] in ("listen", "group", "timewait_group"):
-                n = low["nlisten"] if SCOPES[scope] == "listen" else self.m.hardware.queues
                 table = self.listen_locks if SCOPES[scope] == "listen" else self.group_locks
-                for k in range(n):
+                for k in range(low["decl_nslots"][i]):
                     table[(name, k)] = locks[base + k]
         self.buckets = [locks[low["bucket_slot"] + k] for k in range(low["nbuckets"])] \
             if any(SCOPES[s] == "bucket" for s in low["decl_scope"]) else []

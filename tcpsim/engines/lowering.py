@@ -74,13 +74,14 @@ def lower(model) -> dict:
     if not 1 <= nbuckets <= 32767:  # a connection record keeps its bucket in 16 bits
         raise TcpsimError(f"syncache_buckets = {nbuckets}: the fast engine allows 1 to 32,767; allowed: such a "
                           "number in the costs file, or --engine simpy")
-    slot_decl, decl_slot = [], []
+    slot_decl, decl_slot, decl_nslots = [], [], []
     for i, d in enumerate(decls):
         decl_slot.append(len(slot_decl))
         # keyed by their own name, as the reference's group/listen tables are: a TIME-WAIT group name is a
         # separate set of locks from the connection group name, even with the same display
         n = {"global": 1, "listen": nlisten, "group": model.hardware.queues,
              "timewait_group": model.hardware.queues}.get(d.scope, 0)
+        decl_nslots.append(n)
         slot_decl += [i] * n
     bucket_slot = len(slot_decl)
     if bucket >= 0:
@@ -252,7 +253,7 @@ def lower(model) -> dict:
         code=low.code, stacks=low.stacks.names, stack_sets=low.stack_sets, nvariants=len(bases),
         sites=low.sites.names, displays=low.displays.names, rows=low.rows.names, paths=low.paths.names,
         reasons=low.reasons.names, switch_stack=switch_stack,
-        decl_scope=[SCOPES.index(d.scope) for d in decls], decl_slot=decl_slot,
+        decl_scope=[SCOPES.index(d.scope) for d in decls], decl_slot=decl_slot, decl_nslots=decl_nslots,
         decl_kind=[int(d.kind == "rw") for d in decls], decl_recursive=[int(d.recursive) for d in decls],
         decl_display=decl_display, inp_decl=inp, slot_decl=slot_decl, bucket_slot=bucket_slot,
         nbuckets=nbuckets, nlisten=nlisten, threads=threads, acceptors=acceptors,
