@@ -327,7 +327,8 @@ cdef class Core:
     cdef int64_t handoff_ns, cs_ns, sample_ns, rx_limit, tx_limit, ring_size, backlog, maxtcptw
     cdef int64_t idle_pri, tick_ns, affinity_ticks, eitr_mask, eitr_unit, frame_overhead
     cdef int max_syn_retries, aim, closed
-    cdef double ns_per_byte, rate
+    cdef double ns_per_byte, rate, jitter
+    cdef bint paced
     cdef double* race_weight
     cdef int nrace_weight
     # --- state ---
@@ -436,6 +437,7 @@ cdef class Core:
         self.max_syn_retries = c.max_syn_retries
         self.closed = c.mode == "closed"
         self.rate = c.rate
+        self.paced, self.jitter = c.arrivals == "paced", c.jitter
         self.addresses = c.addresses
         self.server_port = c.server_port
         for i, b in enumerate(bytes(int(x) for x in c.server_address.split("."))):
@@ -722,8 +724,12 @@ cdef class Core:
             raise exc
 
     cdef int64_t arrival_gap(self) noexcept:
-        """The open loop's next gap: Stream.expovariate(rate) in ns, at least 1 (as the reference's _open_loop)."""
-        cdef double ns = _expovariate(self.rng_arrival, self.rate) * 1e9
+        """The open loop's next gap in ns, at least 1: clients.arrival_gap_ns, draw for draw."""
+        cdef double ns
+        if self.paced:
+            ns = (1.0 + self.jitter * (2.0 * _to_unit(_xoshiro_next(self.rng_arrival)) - 1.0)) / self.rate * 1e9
+        else:
+            ns = _expovariate(self.rng_arrival, self.rate) * 1e9
         if ns >= 9.2e18:
             return <int64_t>9.2e18
         return max(1, <int64_t>ns)

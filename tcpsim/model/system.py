@@ -44,7 +44,7 @@ class AppSpec:
 
 @dataclass(frozen=True)
 class ClientSpec:
-    mode: str  # "open" (Poisson arrivals) or "closed" (concurrent clients)
+    mode: str  # "open" (arrivals at a rate) or "closed" (concurrent clients)
     rate: float  # connections/s, open loop
     concurrency: int  # closed loop
     think_us: float
@@ -57,6 +57,8 @@ class ClientSpec:
     syn_rto_ms: float
     rto_ms: float
     max_syn_retries: int
+    arrivals: str = "poisson"  # open loop: "poisson" or "paced" (model/clients.py, arrival_gap_ns)
+    jitter: float = 0.0  # paced: each gap is the mean gap times 1 +- jitter (uniform)
 
     def one_way_ns(self) -> int:
         """Half the round-trip time, in ns: a frame's flight from a client to the server or back."""
