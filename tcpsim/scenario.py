@@ -54,7 +54,9 @@ SCHEMA: dict[str, dict[str, Key]] = {
                                   "full ring drops", 1, 65536),
         "rx_process_limit": _k(int, 256, "hw.ixgbe.rx_process_limit: received frames per interrupt or task pass",
                                1, 65536),
-        "tx_process_limit": _k(int, 256, "sent descriptors reclaimed per interrupt or task pass", 1, 65536),
+        "tx_process_limit": _k(int, 256, "sent frames reclaimed per interrupt or task pass (ixgbe_txeof)", 1, 65536),
+        "tx_ring_descriptors": _k(int, 2048, "hw.ixgbe.txd: transmit descriptors per ring (2.5.15: PERFORM_TXD); "
+                                  "fewer than an eighth free makes a sender's drain run ixgbe_txeof", 64, 65536),
         "max_interrupt_rate": _k(int, 31250, "hw.ixgbe.max_interrupt_rate: interrupts/s per queue as programmed at "
                                  "attach (EITR); AIM rewrites it while on", 1000, 500_000),
         "enable_aim": _k(bool, True, "hw.ixgbe.enable_aim: adaptive interrupt moderation from the average frame size"),
@@ -321,7 +323,7 @@ def build(sections: dict, text: str = "", source: str = "") -> Model:
         name=sc["name"],
         hardware=Hardware(hw["cpus"], hw["queues"], hw["queue_cpus"], hw["link_gbps"], hw["rx_ring_descriptors"],
                           hw["rx_process_limit"], hw["max_interrupt_rate"], key, hw["lock_race_weight"],
-                          hw["tx_process_limit"], hw["enable_aim"], hw["que_task_cpu"]),
+                          hw["tx_process_limit"], hw["enable_aim"], hw["que_task_cpu"], hw["tx_ring_descriptors"]),
         kernel=KernelSpec(k["maxtcptw"], k["msl_s"], k["backlog"], k["slowtimo_ms"], k["timer_cpu"], k["timewait_prefill"]),
         app=AppSpec(app["accept_cpu"], app["worker_cpus"], options.get("acceptors", "thread")),
         clients=ClientSpec(cl["mode"], cl["rate"], cl["concurrency"], cl["think_us"], cl["rtt_us"], cl["request_bytes"],

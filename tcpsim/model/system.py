@@ -23,6 +23,7 @@ class Hardware:
     tx_process_limit: int = 256
     enable_aim: bool = True  # hw.ixgbe.enable_aim: adaptive interrupt moderation (model/nic.py)
     que_task_cpu: str = "unbound"  # "unbound" (10.0: the scheduler places the queue task) or "queue" (pinned)
+    tx_ring_descriptors: int = 2048  # hw.ixgbe.txd (2.5.15: PERFORM_TXD); a small frame takes two (model/nic.py)
 
 
 @dataclass(frozen=True)
