@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from . import scenario
 from .engines import DEFAULT_ENGINE
-from .errors import TcpsimError
+from .errors import TcpsimError, did_you_mean
 from .execute import run_all
 from .simulate import overrides, run_model
 
@@ -29,7 +29,12 @@ def sensitivity(path, params=None, delta=0.2, seed=None, duration_s=None, engine
     if params:
         unknown = [p for p in params if p not in names]
         if unknown:
-            raise TcpsimError(f"--params: {unknown[0]!r} is not a CPU cost of the costs file; allowed: {', '.join(names)}")
+            raise TcpsimError(f"--params: {unknown[0]!r} is not a CPU cost of the costs file"
+                              f"{did_you_mean(unknown[0], names, n=3)}; allowed: one of the {len(names)} names of its "
+                              "[cpu] section (tcpsim/data/freebsd10.toml unless [scenario] costs names another)")
+        twice = [p for p in params if params.count(p) > 1]
+        if twice:
+            raise TcpsimError(f"--params: {twice[0]!r} is listed twice; allowed: each cost once")
         names = list(params)
     # the same run with another seed: differences below this are noise, not sensitivity
     other = dict(over, run={**over.get("run", {}), "seed": model.run.seed + 1})

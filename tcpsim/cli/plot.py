@@ -15,7 +15,7 @@ def cmd_plot(args, out, err) -> int:
     from .. import plots, results_file
 
     plots.check_path(args.output)
-    rows = results_file.read(args.results)
+    rows = results_file.read(args.results, "results file")  # errors blame the input, not -o
     if not rows:
         raise TcpsimError(f"{args.results}: holds no runs; allowed: a results file of sweep or compare -o")
     plots.save(plots.scaling(rows), args.output)
