@@ -3,12 +3,14 @@ from __future__ import annotations
 
 import json
 import time
+from contextlib import closing
 from pathlib import Path
 
 from .. import witness
 from ..errors import TcpsimError
 from ..observe.clauses import Clause
 from ..observe.probes import Probes
+from ..progress import for_terminal
 from ..observe.results import (format_lock_view, format_profile_view, format_summary, format_top_view,
                                format_vmstat_view, no_samples)
 from ..simulate import run_model
@@ -104,7 +106,10 @@ def cmd_run(args, out, err) -> int:
     for clause in clauses:
         clause.attach(probes)
     t0 = time.perf_counter()
-    result, engine = run_model(model, args.engine, probes, check=args.check)
+    # --check is slow (every invariant after every event): a bar of simulated µs on a terminal shows it moving
+    with closing(for_terminal(err, False, unit="µs")) as progress:
+        result, engine = run_model(model, args.engine, probes, check=args.check,
+                                   progress=progress if args.check else None)
     result["wall_s"] = round(time.perf_counter() - t0, 3)
     _write_flame(args, engine, cpus, err)
     if clauses:  # whole run, warm-up included, as dtrace aggregates from the moment it attaches
