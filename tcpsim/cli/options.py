@@ -126,6 +126,11 @@ def quiet(p):
                    help="no progress bar and no warnings on stderr (the bar is drawn only when stderr is a terminal)")
 
 
+def counted(n: int, noun: str) -> str:
+    """'1 run', '4 runs': a count with its noun."""
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
+
+
 def check_seeds(args):
     if isinstance(args.seeds, list) and args.seed is not None:
         raise TcpsimError("--seed and --seeds S1,S2,... both choose seeds; allowed: one of them, or --seed S "

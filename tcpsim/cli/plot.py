@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from ..errors import TcpsimError
+from .options import counted
 
 
 def add_plot(sub):
@@ -19,5 +20,5 @@ def cmd_plot(args, out, err) -> int:
     if not rows:
         raise TcpsimError(f"{args.results}: holds no runs; allowed: a results file of sweep or compare -o")
     plots.save(plots.scaling(rows), args.output)
-    out.write(f"wrote {args.output} ({len(rows)} runs)\n")
+    out.write(f"wrote {args.output} ({counted(len(rows), 'run')})\n")
     return 0

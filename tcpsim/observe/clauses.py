@@ -46,6 +46,10 @@ _TERM = re.compile(r'^\s*(?P<var>\w+)\s*(?P<op>==|!=|<=|>=|<|>)\s*(?P<lit>"[^"]*
 _FORM = "PROBE [/VAR OP VALUE && .../] [{ @[KEY, ...] = FUNC(VAR[, LOW, HIGH[, STEP]]) }]"
 
 
+def _keys(keys) -> str:
+    return f"[{', '.join(keys)}]" if keys else ""
+
+
 class Clause:
     """One parsed ``--probe`` text; ``attach(probes)`` returns the Aggregation it fills during a run."""
 
@@ -134,11 +138,21 @@ class Clause:
             self._error(f"{self.func}() parameters must be integers, got {', '.join(args[1:])}")
 
     def describe(self) -> str:
-        """The clause as dtrace -n would take it (the bare form spelled out)."""
+        """The clause as dtrace -n would take it: the bare form spelled out with the keys it counts by, one
+        clause per set of keys where the probes it matches have different arguments (``A' -n 'B``)."""
         pred = " /" + " && ".join(f"{v} {op} {lit}" for v, op, lit in self.predicate) + "/" if self.predicate else ""
-        keys = "[probename, ...]" if self.keys is None else (f"[{', '.join(self.keys)}]" if self.keys else "")
         params = "".join(f", {p}" for p in self.params)
-        return f"{self.probe}{pred} {{ @{self.name}{keys} = {self.func}({self.value or ''}{params}); }}"
+        action = f"{self.func}({self.value or ''}{params})"
+        if self.keys is not None:
+            return f"{self.probe}{pred} {{ @{self.name}{_keys(self.keys)} = {action}; }}"
+        by_keys = {}  # the keys fire() counts by, as it builds them for each probe
+        for probe in self.probes:
+            keys = ("probename",) + tuple(k for k in DEFAULT_KEYS[probe.split(":", 1)[0]] if k in PROBE_ARGS[probe])
+            by_keys.setdefault(keys, []).append(probe)
+        if len(by_keys) == 1:  # the pattern as the user gave it
+            return f"{self.probe}{pred} {{ @{self.name}{_keys(next(iter(by_keys)))} = {action}; }}"
+        return "' -n '".join(f"{', '.join(probes)}{pred} {{ @{self.name}{_keys(keys)} = {action}; }}"
+                             for keys, probes in by_keys.items())
 
     def attach(self, probes) -> Aggregation:
         """Fill ``self.aggregation`` from the firings of ``probes`` during a run."""
