@@ -13,6 +13,7 @@ factor moves its residual by at least a quarter of the largest effect any group 
 from __future__ import annotations
 
 import re
+import textwrap
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import nullcontext
 from pathlib import Path
@@ -266,5 +267,5 @@ def format_report(result: dict) -> str:
     notes = differences(result)
     if notes:
         lines += ["", "why 'after' is not what `tcpsim reproduce` prints for the same figure:"]
-        lines += [f"  - {n}" for n in notes]
+        lines += [textwrap.fill(n, 110, initial_indent="  - ", subsequent_indent="    ") for n in notes]
     return "\n".join(lines)

@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 
 from .errors import TcpsimError
+from .observe.results import latency_ms
 from .observe.top import CPU_SHARES
 from .sweep import by_point, label_keys
 
@@ -178,7 +179,7 @@ def latency_cdf(result: dict):
     ax.set_ylabel("fraction of connections")
     ax.set_ylim(0, 1)
     ax.grid(alpha=0.3)
-    ax.set_title(f"{result['scenario']} ({result['variant']}): p50 {result['latency_ms']['p50']} ms, "
-                 f"p99 {result['latency_ms']['p99']} ms", fontsize=10)
+    ax.set_title(f"{result['scenario']} ({result['variant']}): p50 {latency_ms(result['latency_ms']['p50'])} ms, "
+                 f"p99 {latency_ms(result['latency_ms']['p99'])} ms", fontsize=10)
     fig.tight_layout()
     return fig

@@ -15,7 +15,7 @@ import io
 from . import plots
 from .observe.flame import flame_figure
 from .observe.results import (format_lock_view, format_profile_view, format_summary, format_top_view,
-                              format_vmstat_view)
+                              format_vmstat_view, latency_ms)
 
 DPI = 80  # small files; the pictures are read on a screen
 
@@ -53,7 +53,7 @@ def render(result: dict, engine, cpus, lock_rows: int = 12, command: str = "") -
     r = result
     lat = r["latency_ms"]
     facts = [("goodput", f"{r['goodput_cps']:,.0f} connections/s"), ("offered", f"{r['offered_cps']:,.0f}/s"),
-             ("latency p50 / p90 / p99", f"{lat['p50']} / {lat['p90']} / {lat['p99']} ms"),
+             ("latency p50 / p90 / p99", " / ".join(latency_ms(lat[p]) for p in ("p50", "p90", "p99")) + " ms"),
              ("drops", ", ".join(f"{k} {v}" for k, v in r["drops"].items()) or "none"),
              ("window", f"{r['duration_s']} s after {r['warmup_s']} s of warm-up (simulated)"),
              ("variant / engine / seed", f"{r['variant']} / {r['engine']} / {r['seed']}")]

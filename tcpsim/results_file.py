@@ -23,30 +23,31 @@ from .errors import TcpsimError
 FORMATS = (".parquet", ".csv")
 
 
-def check_path(path) -> Path:
-    """The results file's path, if its suffix names a format we write (before anything runs)."""
+def check_path(path, option: str = "-o") -> Path:
+    """The results file's path, if its suffix names a format we write (before anything runs); errors name it as
+    ``option`` gave it (-o of sweep and compare, or the file plot reads)."""
     path = Path(path)
     if path.suffix.lower() not in FORMATS:
-        raise TcpsimError(f"-o {path}: unknown results format {path.suffix or '(no suffix)'!r}; "
+        raise TcpsimError(f"{option} {path}: unknown results format {path.suffix or '(no suffix)'!r}; "
                           "allowed: a .parquet or .csv file")
     return path
 
 
-def _pandas(path):
+def _pandas(path, option: str = "-o"):
     try:
         import pandas
         if path.suffix.lower() == ".parquet":
             import pyarrow  # noqa: F401  (pandas' Parquet engine)
     except ImportError:
-        raise TcpsimError(f"-o {path}: writing results files needs pandas and pyarrow; allowed: "
+        raise TcpsimError(f"{option} {path}: results files need pandas and pyarrow; allowed: "
                           "pip install 'tcpsim[results]'") from None
     return pandas
 
 
-def read(path) -> list[dict]:
+def read(path, option: str = "-o") -> list[dict]:
     """The rows of a results file as plain Python values (lists, None for missing numbers)."""
-    path = check_path(path)
-    pd = _pandas(path)
+    path = check_path(path, option)
+    pd = _pandas(path, option)
     try:
         frame = pd.read_parquet(path) if path.suffix.lower() == ".parquet" else pd.read_csv(path)
     except FileNotFoundError:

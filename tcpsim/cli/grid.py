@@ -92,11 +92,12 @@ def _replicated(args, err, run, format_table, out, footnote=""):
         out.write(json.dumps({"rows": rows, "points": points, "wall_s": wall}, indent=1) + "\n")
         return 0
     seeds = len(points[0]["seeds"]) if points else 0
-    details = [f"{len(points)} points x {seeds} seeds; ± is the 95% confidence interval's half-width"] if seeds > 1 else []
+    details = ([f"{options.counted(len(points), 'point')} x {seeds} seeds; ± is the 95% confidence interval's "
+                "half-width"] if seeds > 1 else [])
     if args.output and progress.total != len(rows):
         details.append(f"{len(rows) - progress.total} already in {args.output}, not run again")
     details = f" ({'; '.join(details)})" if details else ""
-    out.write(format_table(points) + f"\n\n{len(rows)} runs{details} in {wall} s of wall time\n")
+    out.write(format_table(points) + f"\n\n{options.counted(len(rows), 'run')}{details} in {wall} s of wall time\n")
     if footnote:
         out.write(footnote + "\n")
     return 0

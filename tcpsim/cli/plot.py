@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from ..errors import TcpsimError
+from .options import counted
 
 
 def add_plot(sub):
@@ -15,9 +16,9 @@ def cmd_plot(args, out, err) -> int:
     from .. import plots, results_file
 
     plots.check_path(args.output)
-    rows = results_file.read(args.results)
+    rows = results_file.read(args.results, "results file")  # errors blame the input, not -o
     if not rows:
         raise TcpsimError(f"{args.results}: holds no runs; allowed: a results file of sweep or compare -o")
     plots.save(plots.scaling(rows), args.output)
-    out.write(f"wrote {args.output} ({len(rows)} runs)\n")
+    out.write(f"wrote {args.output} ({counted(len(rows), 'run')})\n")
     return 0

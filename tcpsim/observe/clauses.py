@@ -27,9 +27,9 @@ from __future__ import annotations
 
 import re
 
-from ..errors import TcpsimError
+from ..errors import TcpsimError, did_you_mean
 from .aggregations import FUNCTIONS, Aggregation
-from .probes import NUMERIC_ARGS, PROBE_ARGS, matching
+from .probes import NAME_VALUES, NUMERIC_ARGS, PROBE_ARGS, matching
 
 # The keys a bare PROBE counts by, per provider (each one where the probe has it).
 DEFAULT_KEYS = {"tcp": ("segment", "new", "reason"), "lockstat": ("lock", "site"), "sched": ("thread",),
@@ -44,6 +44,10 @@ _CLAUSE = re.compile(r"^\s*(?P<probe>[^\s/{}]+)\s*(?:/(?P<pred>[^/]*)/)?\s*(?:\{
 _BODY = re.compile(r"^\s*@(?P<name>\w*)\s*(?:\[(?P<keys>[^\]]*)\])?\s*=\s*(?P<func>\w+)\s*\((?P<args>[^()]*)\)\s*;?\s*$")
 _TERM = re.compile(r'^\s*(?P<var>\w+)\s*(?P<op>==|!=|<=|>=|<|>)\s*(?P<lit>"[^"]*"|-?\d+|[A-Za-z_][\w-]*)\s*$')
 _FORM = "PROBE [/VAR OP VALUE && .../] [{ @[KEY, ...] = FUNC(VAR[, LOW, HIGH[, STEP]]) }]"
+
+
+def _keys(keys) -> str:
+    return f"[{', '.join(keys)}]" if keys else ""
 
 
 class Clause:
@@ -98,6 +102,9 @@ class Clause:
             if op not in ("==", "!="):
                 self._error(f"{var} is a name: {op} does not apply; allowed: == or !=")
             lit = lit.strip('"')
+            if var in NAME_VALUES and lit not in NAME_VALUES[var]:  # a misspelt TIME_WAIT would match nothing
+                self._error(f"{var} is never {lit!r}{did_you_mean(lit, NAME_VALUES[var])}; allowed: "
+                            f"{', '.join(NAME_VALUES[var])}")
         return var, op, int(lit) if var in NUMERIC else lit
 
     def _body(self, body: str):
@@ -131,11 +138,21 @@ class Clause:
             self._error(f"{self.func}() parameters must be integers, got {', '.join(args[1:])}")
 
     def describe(self) -> str:
-        """The clause as dtrace -n would take it (the bare form spelled out)."""
+        """The clause as dtrace -n would take it: the bare form spelled out with the keys it counts by, one
+        clause per set of keys where the probes it matches have different arguments (``A' -n 'B``)."""
         pred = " /" + " && ".join(f"{v} {op} {lit}" for v, op, lit in self.predicate) + "/" if self.predicate else ""
-        keys = "[probename, ...]" if self.keys is None else (f"[{', '.join(self.keys)}]" if self.keys else "")
         params = "".join(f", {p}" for p in self.params)
-        return f"{self.probe}{pred} {{ @{self.name}{keys} = {self.func}({self.value or ''}{params}); }}"
+        action = f"{self.func}({self.value or ''}{params})"
+        if self.keys is not None:
+            return f"{self.probe}{pred} {{ @{self.name}{_keys(self.keys)} = {action}; }}"
+        by_keys = {}  # the keys fire() counts by, as it builds them for each probe
+        for probe in self.probes:
+            keys = ("probename",) + tuple(k for k in DEFAULT_KEYS[probe.split(":", 1)[0]] if k in PROBE_ARGS[probe])
+            by_keys.setdefault(keys, []).append(probe)
+        if len(by_keys) == 1:  # the pattern as the user gave it
+            return f"{self.probe}{pred} {{ @{self.name}{_keys(next(iter(by_keys)))} = {action}; }}"
+        return "' -n '".join(f"{', '.join(probes)}{pred} {{ @{self.name}{_keys(keys)} = {action}; }}"
+                             for keys, probes in by_keys.items())
 
     def attach(self, probes) -> Aggregation:
         """Fill ``self.aggregation`` from the firings of ``probes`` during a run."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 
+from .results import latency_ms
 from .top import CPU_SHARES
 
 _TOP_LOCKS = 5
@@ -30,7 +31,7 @@ class Result(dict):
         drops = ", ".join(f"{k} {v}" for k, v in r["drops"].items()) or "none"
         head = (f"<b>{e(r['scenario'])}</b> ({e(r['variant'])}, seed {r['seed']}, {r['duration_s']} s window): "
                 f"<b>{r['goodput_cps']:,.0f} connections/s</b>, offered {r['offered_cps']:,.0f}/s; latency p50 "
-                f"{lat['p50']} ms, p99 {lat['p99']} ms; drops: {e(drops)}")
+                f"{latency_ms(lat['p50'])} ms, p99 {latency_ms(lat['p99'])} ms; drops: {e(drops)}")
         cpus = "".join(
             f"<tr><td>CPU {c['cpu']}</td><td>{_bar(c)}</td>"
             + "".join(f"<td>{c[name]:.1f}</td>" for name, _ in shares)

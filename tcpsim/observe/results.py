@@ -206,6 +206,12 @@ def _ms(ns):
     return None if ns is None else round(ns / 1e6, 4)
 
 
+def latency_ms(v) -> str:
+    """A latency in ms as every view shows it: to the µs, so that the text, the HTML and the plots agree digit for
+    digit (the JSON keeps the number itself)."""
+    return "-" if v is None else f"{v:.3f}"
+
+
 def format_summary(r: dict) -> str:
     lat = r["latency_ms"]
     drops = ", ".join(f"{k} {v}" for k, v in r["drops"].items()) or "none"
@@ -214,7 +220,7 @@ def format_summary(r: dict) -> str:
         f"tcpsim {r['version']}  scenario {r['scenario']}  variant {r['variant']}  engine {r['engine']}  "
         f"seed {r['seed']}  window {r['duration_s']} s after {r['warmup_s']} s warm-up",
         f"goodput {r['goodput_cps']:,.0f} connections/s   offered {r['offered_cps']:,.0f}/s   "
-        f"latency ms p50 {lat['p50']} p90 {lat['p90']} p99 {lat['p99']}",
+        f"latency ms p50 {latency_ms(lat['p50'])} p90 {latency_ms(lat['p90'])} p99 {latency_ms(lat['p99'])}",
         f"drops: {drops}   client retransmissions: {resent}   link out {r['link']['out_mbps']} Mbit/s ({100 * r['link']['out_utilisation']:.1f}%)",
     ])
 
@@ -241,12 +247,21 @@ def format_lock_view(r: dict, limit: int | None = 12) -> str:
     return "# sysctl debug.lock.prof.stats (sorted by wait_total)" + format_stats(shown) + more
 
 
+def no_samples(cpus) -> str:
+    """Why profiled CPUs have no call graph and no stacks."""
+    one = len(cpus) == 1
+    return (f"no samples of CPU{'' if one else 's'} {', '.join(map(str, cpus))}: {'it was' if one else 'they were'} "
+            "idle in the measured window (pmcstat samples the cycles a CPU spends busy)")
+
+
 def format_profile_view(engine, cpus) -> str:
     out = []
     for cpu in cpus:
         samples = engine.samples[cpu]
+        out.append(f"# pmcstat -c {cpu} -S {PMC_EVENT} -O sample.pmc; pmcstat -R sample.pmc -G call.graph")
         if samples:
-            out.append(f"# pmcstat -c {cpu} -S {PMC_EVENT} -O sample.pmc; pmcstat -R sample.pmc -G call.graph")
             # pmcstat heads the graph with the event's name; the CPU is added, as several graphs follow
             out.append(format_callgraph(samples, f"{PMC_EVENT} (CPU {cpu})", max_depth=4, threshold=1.0))
+        else:  # said, not left out: an empty section would look like a missing option
+            out.append(no_samples([cpu]))
     return "\n".join(out)
