@@ -23,6 +23,7 @@ from .execute import run_all
 from .observe.results import busy, threads_named
 from .placement import place_queues
 from .results_file import ResultsFile
+from .revision import revision
 from .simulate import overrides, run_model
 from .stats import mean_ci
 from .witness import refuse
@@ -118,10 +119,19 @@ class Task:
     labels: dict  # the point's --set keys and values
     over: dict  # every override of the run: the point's keys, variant, seed and window
     identity: dict  # what makes this run different from any other: its key in a results file
+    provenance: dict  # where it comes from: the scenario's name and path, the code's version and revision
     allow_lor: bool
 
+    def row(self) -> dict:
+        """What the run's row will say before it has run: its keys, identity, provenance and run_key (what
+        results_file checks an existing file against)."""
+        return {**self.labels, **self.identity, **self.provenance, "run_key": run_key(self.identity)}
 
-IDENTITY = ("scenario_sha256", "variant", "queues", "seed", "engine", "version", "duration_s", "warmup_s")
+
+# A run's identity. The code's revision is not part of it: a finished run of another revision is still the same
+# run, kept or refused as the user says (--resume-across-revisions), never silently run twice.
+IDENTITY = ("scenario_sha256", "variant", "queues", "seed", "engine", "duration_s", "warmup_s")
+PROVENANCE = ("scenario", "scenario_path", "version", "revision")
 
 
 def run_key(identity: dict) -> str:
@@ -136,6 +146,8 @@ def plan(path, points, variants, seed=None, seeds=None, duration_s=None, engine=
     _, text = tomlfile.read(path, "scenario")  # a missing file is the user's one-line error
     sha = hashlib.sha256(text.encode()).hexdigest()
     file_sections = scenario.parse(text, str(path))
+    provenance = {"scenario": file_sections["scenario"]["name"], "scenario_path": str(path), "version": __version__,
+                  "revision": revision()}
     tasks = []
     for v in variants:
         for labels, over in points:
@@ -148,18 +160,17 @@ def plan(path, points, variants, seed=None, seeds=None, duration_s=None, engine=
                 run_over = {**merged, "run": {**merged.get("run", {}), "seed": s}}
                 identity = {"scenario_sha256": sha, **labels, "variant": sections["scenario"]["variant"],
                             "queues": sections["hardware"]["queues"], "seed": s, "engine": engine,
-                            "version": __version__, "duration_s": sections["run"]["duration_s"],
-                            "warmup_s": sections["run"]["warmup_s"]}
-                tasks.append(Task(text, str(path), labels, run_over, identity, allow_lor))
+                            "duration_s": sections["run"]["duration_s"], "warmup_s": sections["run"]["warmup_s"]}
+                tasks.append(Task(text, str(path), labels, run_over, identity, provenance, allow_lor))
     return tasks
 
 
 def run_point(task: Task) -> dict:
     """Run one task; its row: the point's keys, variant, queues, seed, the summary numbers, then the rest of
-    its identity and its run_key."""
-    if __version__ != task.identity["version"]:  # a dask worker with another install would give other numbers
-        raise TcpsimError(f"--scheduler: a worker runs tcpsim {__version__}, this command {task.identity['version']}; "
-                          "allowed: the same tcpsim version on every worker")
+    its identity, its provenance and its run_key."""
+    if revision() != task.provenance["revision"]:  # a dask worker with other code would give other numbers
+        raise TcpsimError(f"--scheduler: a worker runs tcpsim revision {revision()}, this command "
+                          f"{task.provenance['revision']}; allowed: the same code on every worker")
     model = scenario.build(scenario.parse(task.text, task.source, task.over), task.text, task.source)
     refuse(model, task.allow_lor)
     result, _ = run_model(model, task.identity["engine"])
@@ -167,21 +178,24 @@ def run_point(task: Task) -> dict:
     row = {**task.labels, "variant": numbers.pop("variant"), "queues": numbers.pop("queues"), "seed": result["seed"],
            **numbers}
     row.update({k: task.identity[k] for k in IDENTITY if k not in row})
+    row.update(task.provenance)
     row["run_key"] = run_key(task.identity)
     return row
 
 
 def run_points(path, points, variants, seed=None, duration_s=None, engine=DEFAULT_ENGINE, jobs=1, allow_lor=False, *,
-               seeds=None, scheduler=None, output=None, progress=None):
+               seeds=None, scheduler=None, output=None, progress=None, across_revisions=False):
     """Run every variant at every point with every seed; points are (labels, overrides). Returns one row per
     run in plan order (variant-major). ``seeds``: None (one run, with ``seed`` or the scenario's), a count
     (``seed`` or the scenario's seed and the ones after it) or a list. ``output``: a results file
-    (.parquet or .csv) that gets each run as soon as it finishes; runs it already holds are not run again.
+    (.parquet or .csv) that gets each run as soon as it finishes; runs it already holds are not run again, and
+    the runs of other points of the same scenario it holds stay (a file grows by variants, points and seeds);
+    ``across_revisions``: keep and reuse the runs of a file written by another code revision (else refused).
     ``progress``: called as progress(done, total) after each finished run (tcpsim.progress). ``scheduler``: the
     address of a dask.distributed scheduler to run on instead of ``jobs`` local processes."""
     tasks = plan(path, points, variants, seed, seeds, duration_s, engine, allow_lor)
     keys = [run_key(t.identity) for t in tasks]
-    saved = ResultsFile(output, keys) if output else None
+    saved = ResultsFile(output, [t.row() for t in tasks], across_revisions) if output else None
     rows = dict(saved.rows) if saved else {}
     todo = [i for i, k in enumerate(keys) if k not in rows]
     if progress:

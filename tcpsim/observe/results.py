@@ -7,6 +7,7 @@ engine-independent arithmetic on those.
 from __future__ import annotations
 
 from .. import __version__, witness
+from ..revision import revision
 from ..model.nic import interrupt_rate
 from ..model.rwlock import SPIN_FUNCTION
 from .callgraph import callgraph_tree, format_callgraph, leaf_share
@@ -92,9 +93,11 @@ def collect(engine) -> dict:
     link_bps = hw.link_gbps * 1e9
     return {
         "scenario": m.name,
+        "scenario_path": m.source,  # as given: the file the run read (its text's sha256 below)
         "variant": m.variant,
         "engine": engine.name,
         "version": __version__,
+        "revision": revision(),  # the code that made the numbers (tcpsim/revision.py)
         "seed": m.run.seed,
         "scenario_sha256": m.scenario_sha256,
         "duration_s": m.run.duration_s,
@@ -211,7 +214,7 @@ def format_summary(r: dict) -> str:
     drops = ", ".join(f"{k} {v}" for k, v in r["drops"].items()) or "none"
     resent = ", ".join(f"{k} {v}" for k, v in r["retransmissions"].items()) or "none"
     return "\n".join([
-        f"tcpsim {r['version']}  scenario {r['scenario']}  variant {r['variant']}  engine {r['engine']}  "
+        f"tcpsim {r['version']} ({r['revision']})  scenario {r['scenario']}  variant {r['variant']}  engine {r['engine']}  "
         f"seed {r['seed']}  window {r['duration_s']} s after {r['warmup_s']} s warm-up",
         f"goodput {r['goodput_cps']:,.0f} connections/s   offered {r['offered_cps']:,.0f}/s   "
         f"latency ms p50 {lat['p50']} p90 {lat['p90']} p99 {lat['p99']}",
