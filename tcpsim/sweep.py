@@ -76,6 +76,7 @@ def summary(result: dict, model) -> dict:
     tasks = [t["wcpu"] for t in threads_named(result, "kernel{ix0 que")]  # where they ran: unbound in 10.0
     total_wait = sum(row["wait_total"] for row in result["lock_profile"])
     top = result["lock_profile"][0] if result["lock_profile"] else None
+    app_cpus = sorted({app.accept_cpu, *app.worker_cpus} - set(qcpus))
     return {
         "variant": model.variant, "queues": hw.queues, "goodput_cps": result["goodput_cps"],
         "offered_cps": result["offered_cps"], "drops": sum(result["drops"].values()),
@@ -84,6 +85,9 @@ def summary(result: dict, model) -> dict:
         "irq_interrupt": mean([result["cpus"][c]["interrupt"] for c in qcpus]),
         "irq_system": mean([result["cpus"][c]["system"] for c in qcpus]),
         "que_task": mean(tasks),
+        # spinning on a lock, inside the system and interrupt time: what more queues buy when they contend
+        "irq_spin": mean([result["cpus"][c]["spin"] for c in qcpus]),
+        "app_spin": mean([result["cpus"][c]["spin"] for c in app_cpus]),
         "accept_system": accept[0]["system"] if accept else None, "worker_system": mean(workers),
         "top_site": top["name"] if top else "",
         "top_wait_share": round(top["wait_total"] / total_wait, 3) if top and total_wait else 0.0,
@@ -224,7 +228,7 @@ def label_keys(rows) -> list[str]:
 
 
 NUMBERS = ("goodput_cps", "offered_cps", "drops", "p99_ms", "irq_busy", "irq_interrupt", "irq_system", "que_task",
-           "accept_system", "worker_system", "top_wait_share")
+           "irq_spin", "app_spin", "accept_system", "worker_system", "top_wait_share")
 
 
 def by_point(rows) -> list[dict]:
@@ -258,30 +262,57 @@ def cell(point: dict, key: str, fmt: str) -> str:
     v = point.get(key)
     if v is None:
         return "-"
-    if key == "top_site":
-        split = site_split(point)
-        return f"{v} ({split})" if split else v
+    if key == "top_site":  # the site, its share of all waiting, and whether the seeds agree on it
+        share = point.get("top_wait_share")  # its mean only: the site itself may differ between seeds
+        return f"{v} ({'; '.join(filter(None, [f'{share:.0%}' if share is not None else '', site_split(point)]))})"
     text = fmt.format(v)
     hw = point.get(f"{key}_ci95")
     return text if hw is None else f"{text} ± {fmt.format(hw)}"
 
 
-COLUMNS = (("variant", "variant", "{}"), ("cpus", "cpus", "{}"), ("goodput_cps", "conn/s", "{:,.0f}"), ("drops", "drops", "{:,.0f}"),
-           ("irq_busy", "irq busy%", "{:.1f}"), ("irq_interrupt", "intr%", "{:.1f}"), ("irq_system", "sys%", "{:.1f}"),
-           ("que_task", "que task%", "{:.1f}"),
-           ("accept_system", "accept sys%", "{:.1f}"), ("worker_system", "workers sys%", "{:.1f}"),
-           ("top_site", "top lock site by wait_total", "{}"))
+# Every column a table of points can show: key -> (heading, format). A table is a choice of them (TABLE, and
+# compare.TABLE); the point's --set keys come first.
+COLUMNS = {"variant": ("variant", "{}"), "queues": ("queues", "{}"), "cpus": ("cpus", "{}"),
+           "goodput_cps": ("conn/s", "{:,.0f}"), "drops": ("drops", "{:,.0f}"),
+           "irq_busy": ("irq busy%", "{:.1f}"), "irq_interrupt": ("intr%", "{:.1f}"), "irq_system": ("sys%", "{:.1f}"),
+           "que_task": ("que task%", "{:.1f}"), "irq_spin": ("irq spin%", "{:.1f}"), "app_spin": ("app spin%", "{:.1f}"),
+           "accept_system": ("accept sys%", "{:.1f}"), "worker_system": ("workers sys%", "{:.1f}"),
+           "top_site": ("top lock site by wait_total (share of all waiting)", "{}")}
+TABLE = ("variant", "cpus", "goodput_cps", "drops", "irq_busy", "irq_interrupt", "irq_system", "que_task", "irq_spin",
+         "app_spin", "accept_system", "worker_system", "top_site")
+_LEFT = {"variant", "top_site"}
 
 
-def format_table(points: list[dict]) -> str:
+def format_table(points: list[dict], columns=TABLE) -> str:
     """by_point's rows as text: one line per point and variant, numbers as mean (± 95% CI half-width)."""
-    cols = [(k, k, "{}") for k in label_keys(points)] + list(COLUMNS)
+    cols = [(k, k, "{}") for k in label_keys(points)] + [(k, *COLUMNS[k]) for k in columns]
     cells = [[head for _k, head, _f in cols]]
     for p in points:
         cells.append([cell(p, k, fmt) for k, _h, fmt in cols])
     widths = [max(len(row[i]) for row in cells) for i in range(len(cols))]
-    left = {"variant", "top_site"}
-    lines = ["  ".join(c.ljust(w) if k in left else c.rjust(w) for (k, _h, _f), c, w in zip(cols, row, widths)).rstrip()
+    lines = ["  ".join(c.ljust(w) if k in _LEFT else c.rjust(w) for (k, _h, _f), c, w in zip(cols, row, widths)).rstrip()
              for row in cells]
     lines.insert(1, "-" * len(lines[0]))
     return "\n".join(lines)
+
+
+def _one_or_each(values: list, each: str) -> str:
+    distinct = list(dict.fromkeys(values))
+    return str(distinct[0]) if len(distinct) == 1 else each
+
+
+def heading(rows: list[dict]) -> str:
+    """What a table or chart of ``rows`` is of, as ``run`` heads its output: code, scenario, engine, seeds and
+    window (a value the rows differ in is said to vary)."""
+    if not rows:
+        return ""
+    first = rows[0]
+    seeds = sorted({r["seed"] for r in rows})
+    window = _one_or_each([f"{r['duration_s']} s after {r['warmup_s']} s warm-up" for r in rows], "per point")
+    path = first.get("scenario_path")
+    return "  ".join([
+        f"tcpsim {_one_or_each([r.get('version') for r in rows], 'versions vary')} "
+        f"({', '.join(dict.fromkeys(str(r.get('revision')) for r in rows))})",
+        f"scenario {first.get('scenario', '?')}" + (f" ({path})" if path else ""),
+        f"engine {_one_or_each([r['engine'] for r in rows], 'per point')}",
+        f"seed{'s' * (len(seeds) > 1)} {', '.join(map(str, seeds))}", f"window {window}"])
