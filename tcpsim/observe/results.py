@@ -28,6 +28,29 @@ def threads_named(result: dict, prefix: str) -> list[dict]:
     return [t for t in result["threads"] if t["command"].startswith(prefix)]
 
 
+def short_name(command: str) -> str:
+    """A thread's top command, short enough for a chart: 'intr{irq263: ix0:que 0}' -> 'ix0:que 0 intr',
+    'kernel{ix0 que}' -> 'ix0 que task', 'tcp_server{worker 0}' -> 'worker 0'."""
+    inner = command[command.find("{") + 1:].rstrip("}") if "{" in command else command
+    if command.startswith("intr{"):
+        return inner.split(": ", 1)[-1] + " intr"
+    if command.startswith("kernel{"):
+        return inner + " task"
+    return inner
+
+
+def threads_on(result: dict) -> dict[int, list[tuple[str, float]]]:
+    """Per CPU, the threads that ran on it in the window with their share of it (%), busiest first: a bound
+    thread on its CPU, a thread the scheduler placed (the 10.0 queue task) on each CPU it ran on."""
+    on: dict[int, list[tuple[str, float]]] = {}
+    for t in result["threads"]:
+        ran = t.get("ran_on") or ({t["cpu"]: t["wcpu"]} if t["wcpu"] > 0 else {})
+        for cpu, share in ran.items():  # JSON makes the CPU keys strings
+            if share > 0:
+                on.setdefault(int(cpu), []).append((short_name(t["command"]), share))
+    return {cpu: sorted(names, key=lambda n: -n[1]) for cpu, names in on.items()}
+
+
 def _pct(ns: int, window_ns: int) -> float:
     return round(100.0 * ns / window_ns, 2) if window_ns else 0.0
 
