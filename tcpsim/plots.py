@@ -18,10 +18,10 @@ import sys
 from pathlib import Path
 
 from .errors import TcpsimError
+from .observe.top import CPU_SHARES
 from .sweep import by_point, label_keys
 
 FORMATS = (".png", ".svg", ".pdf")
-CPU_SHARES = (("user", "#4477aa"), ("system", "#cc6677"), ("interrupt", "#ddcc77"), ("idle", "#dddddd"))
 
 
 def pyplot():

@@ -9,19 +9,15 @@ from __future__ import annotations
 
 import html
 
+from .top import CPU_SHARES
+
 _TOP_LOCKS = 5
-
-
-def _cpu_shares():
-    from ..plots import CPU_SHARES  # the plots' colours (imported late: plots imports sweep, which imports us)
-
-    return CPU_SHARES
 
 
 def _bar(cpu: dict) -> str:
     """A CPU's shares as one stacked bar of inline-styled spans (no script, no image: shows everywhere)."""
     spans = "".join(f'<span title="{name} {cpu[name]:.1f}%" style="display:inline-block;height:10px;'
-                    f'width:{cpu[name] * 2:.1f}px;background:{color}"></span>' for name, color in _cpu_shares())
+                    f'width:{cpu[name] * 2:.1f}px;background:{color}"></span>' for name, color in CPU_SHARES)
     return f'<span style="display:inline-block;width:200px;white-space:nowrap">{spans}</span>'
 
 
@@ -29,7 +25,7 @@ class Result(dict):
     """The result of one run (every key of ``tcpsim run --json``), with an HTML summary for notebooks."""
 
     def _repr_html_(self) -> str:
-        r, e, shares = self, html.escape, _cpu_shares()
+        r, e, shares = self, html.escape, CPU_SHARES
         lat = r["latency_ms"]
         drops = ", ".join(f"{k} {v}" for k, v in r["drops"].items()) or "none"
         head = (f"<b>{e(r['scenario'])}</b> ({e(r['variant'])}, seed {r['seed']}, {r['duration_s']} s window): "

@@ -13,11 +13,15 @@ except that one extra blank separates C from TIME (see ``_THREAD_FMT``), because
 """
 from __future__ import annotations
 
-__all__ = ["CPU_STATES", "THREAD_HEADER", "format_cpu_line", "format_header", "format_time", "format_thread",
-           "format_top"]
+__all__ = ["CPU_SHARES", "CPU_STATES", "THREAD_HEADER", "format_cpu_line", "format_header", "format_time",
+           "format_thread", "format_top"]
 
 #: CPU state keys in printed order.
 CPU_STATES = ("user", "nice", "system", "interrupt", "idle")
+
+#: The states a CPU's time is drawn in (nice is never used here), each with its colour: one palette for the
+#: notebook summary (observe/result.py) and the figures (plots.py).
+CPU_SHARES = (("user", "#4477aa"), ("system", "#cc6677"), ("interrupt", "#ddcc77"), ("idle", "#dddddd"))
 
 THREAD_HEADER = "  PID USERNAME   PRI NICE   SIZE    RES STATE   C   TIME    WCPU COMMAND"
 

@@ -1,0 +1,138 @@
+"""``tcpsim compare`` and ``tcpsim sweep``: many runs of one scenario (variants x queues, or a grid of scenario
+keys), each point over one or more seeds, as a table of means ± confidence intervals, optionally kept in a
+results file that later runs resume from."""
+from __future__ import annotations
+
+import json
+import time
+from contextlib import closing
+from pathlib import Path
+
+from .. import scenario
+from ..errors import TcpsimError
+from ..progress import for_terminal
+from ..results_file import check_path
+from . import options
+
+
+def _replications(p):
+    """The options sweep and compare share beyond options.common: seeds, parallelism, results file, progress."""
+    p.add_argument("--seeds", type=options.seeds, metavar="N|S1,S2,...",
+                   help="run every point with N seeds (--seed or the scenario's seed and the N-1 after it) or "
+                        "with the listed seeds; the table shows each number's mean ± the half-width of its 95%% "
+                        "confidence interval (Student t over the seeds); default: one seed")
+    p.add_argument("--jobs", type=options.jobs, help="runs in parallel local processes (default: 1)")
+    p.add_argument("--scheduler", metavar="ADDRESS",
+                   help="run on a dask.distributed cluster: the address its 'dask scheduler' prints, e.g. "
+                        "tcp://10.0.0.5:8786 (same numbers as a local run; needs tcpsim[dask] here and on the workers)")
+    p.add_argument("-o", "--output", metavar="RESULTS",
+                   help="also write one row per run (point keys, variant, queues, seed, every number, scenario "
+                        "sha256, engine, version) to this Parquet or CSV file, each run as it finishes; rerun "
+                        "with the same file to resume: the runs it holds are not run again")
+    options.quiet(p)
+
+
+def add_compare(sub):
+    c = sub.add_parser("compare", help="variants x queue counts on one scenario: connections/s, interrupt CPU, top lock")
+    c.add_argument("scenario")
+    c.add_argument("--variants", required=True, help="comma-separated variants, each built-in names joined with +")
+    c.add_argument("--queues", type=options.int_list,
+                   help="comma-separated receive queue counts (default: the scenario's); interrupt threads go to CPUs "
+                        "0..q-1 and the application moves after them where they would collide, growing the "
+                        "machine if needed (the cpus column, and a warning)")
+    options.common(c)
+    _replications(c)
+    options.allow_lor(c)
+
+
+def add_sweep(sub):
+    sw = sub.add_parser("sweep", help="a grid of scenario keys (and variants) on one scenario: one summary row per run")
+    sw.add_argument("scenario")
+    sw.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUES", dest="sets",
+                    help="a scenario key and the values to sweep, as TOML: a value or an array "
+                         "(clients.rate=[50000, 54000]); repeat for a grid")
+    sw.add_argument("--variants", help="comma-separated variants to run at every point (default: the scenario's)")
+    options.common(sw)
+    _replications(sw)
+    options.allow_lor(sw)
+
+
+def _variant_names(text):
+    names = [v.strip() for v in text.split(",") if v.strip()]
+    if not names:
+        raise TcpsimError("--variants: expected names like baseline,rlock")
+    return names
+
+
+def _check_replications(args):
+    """The up-front checks of the options _replications adds (before the scenario is read)."""
+    if args.output:
+        check_path(args.output)
+    if args.scheduler and args.jobs is not None:
+        raise TcpsimError("--jobs and --scheduler: both choose where runs go; allowed: one of them (with "
+                          "--scheduler the cluster's workers run in parallel)")
+    options.check_seeds(args)
+
+
+def _replicated(args, err, run, format_table, out, footnote=""):
+    """Run sweep's or compare's ``run(progress)`` with a progress bar; print the table of points (mean ± CI
+    over seeds) or JSON of runs and points; warn on stderr when runs had to grow the machine."""
+    from ..placement import grown
+    from ..sweep import by_point
+
+    t0 = time.perf_counter()
+    with closing(for_terminal(err, args.quiet)) as progress:
+        rows = run(progress)
+    wall = round(time.perf_counter() - t0, 2)
+    warning = grown(rows, scenario.parse(Path(args.scenario).read_text(), args.scenario)["hardware"]["cpus"])
+    if warning and not args.quiet:
+        err.write(f"tcpsim: warning: {warning}\n")
+    points = by_point(rows)
+    if args.json:
+        out.write(json.dumps({"rows": rows, "points": points, "wall_s": wall}, indent=1) + "\n")
+        return 0
+    seeds = len(points[0]["seeds"]) if points else 0
+    details = [f"{len(points)} points x {seeds} seeds; ± is the 95% confidence interval's half-width"] if seeds > 1 else []
+    if args.output and progress.total != len(rows):
+        details.append(f"{len(rows) - progress.total} already in {args.output}, not run again")
+    details = f" ({'; '.join(details)})" if details else ""
+    out.write(format_table(points) + f"\n\n{len(rows)} runs{details} in {wall} s of wall time\n")
+    if footnote:
+        out.write(footnote + "\n")
+    return 0
+
+
+def cmd_compare(args, out, err) -> int:
+    from ..compare import compare, format_table
+
+    names = _variant_names(args.variants)
+    if args.queues and not all(1 <= q <= 8 for q in args.queues):
+        raise TcpsimError(f"--queues: {args.queues}: each must be 1 to 8 (ixgbe's RSS queues)")
+    _check_replications(args)
+    return _replicated(args, err, lambda progress: compare(
+        args.scenario, names, args.queues, args.seed, args.duration, args.engine, args.jobs or 1, args.allow_lor,
+        seeds=args.seeds, output=args.output, progress=progress, scheduler=args.scheduler), format_table, out)
+
+
+def cmd_sweep(args, out, err) -> int:
+    from ..placement import follows_queues
+    from ..sweep import format_table, parse_set, sweep
+
+    if not args.sets:
+        raise TcpsimError("sweep: nothing to sweep; allowed: one or more --set SECTION.KEY=VALUES")
+    sets = [parse_set(t) for t in args.sets]
+    names = _variant_names(args.variants) if args.variants else None
+    if names and any((s, k) == ("scenario", "variant") for s, k, _v in sets):
+        raise TcpsimError("--set scenario.variant and --variants both choose variants; allowed: one of them")
+    if args.seeds is not None and any((s, k) == ("run", "seed") for s, k, _v in sets):
+        raise TcpsimError("--set run.seed and --seeds both choose seeds; allowed: one of them")
+    _check_replications(args)
+    given = {}
+    for section, key, values in sets:
+        given.setdefault(section, {})[key] = values
+    footnote = ("hardware.queues: each queue count puts its interrupt threads on CPUs 0..q-1 and moves the application "
+                "to the CPUs after them where they would collide, as compare does" if follows_queues(given) else "")
+    return _replicated(args, err, lambda progress: sweep(
+        args.scenario, sets, names, args.seed, args.duration, args.engine, args.jobs or 1, args.allow_lor,
+        seeds=args.seeds, output=args.output, progress=progress, scheduler=args.scheduler), format_table, out,
+        footnote)

@@ -1,0 +1,143 @@
+"""What several subcommands share: argparse types that check a value before anything runs, the option groups
+added to more than one subcommand, loading the scenario with the options that override its keys, and writing
+output files."""
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from .. import scenario
+from ..engines import DEFAULT_ENGINE, ENGINES
+from ..errors import TcpsimError
+from ..simulate import overrides
+
+
+def positive(text):
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not v > 0:
+        raise argparse.ArgumentTypeError(f"must be > 0, got {text}")
+    return v
+
+
+def integer(lo, hi, allowed):
+    """An argparse type: an integer with lo <= v < hi (hi None: no upper bound)."""
+    def parse(text):
+        try:
+            v = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+        if v < lo or (hi is not None and v >= hi):
+            raise argparse.ArgumentTypeError(f"must be {allowed}, got {text}")
+        return v
+    return parse
+
+
+def schema_option(section, key):
+    """An argparse type for an option that overrides a scenario key: the value is checked against the
+    schema's entry (``scenario.SCHEMA``, the one home of its type and range) before anything is read."""
+    spec = scenario.SCHEMA[section][key]
+    kind = "an integer" if spec.type is int else "a number"
+
+    def parse(text):
+        try:
+            v = spec.type(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not {kind}: {text!r}") from None
+        if not spec.lo <= v <= spec.hi:
+            bounds = f"{spec.lo} to {spec.hi}" if spec.type is int else f"{spec.lo:g} to {spec.hi:g}"
+            raise argparse.ArgumentTypeError(f"must be {bounds}, got {text}")
+        return v
+    return parse
+
+
+seed = schema_option("run", "seed")
+jobs = integer(1, None, ">= 1")
+
+
+def seeds(text):
+    """--seeds: a count N (the first seed and the N-1 after it) or a comma list of seeds (1,5,9)."""
+    parts = text.split(",")
+    try:
+        values = [seed(x) for x in parts]
+    except argparse.ArgumentTypeError:
+        raise argparse.ArgumentTypeError(f"expected a count like 3 or seeds like 1,5,9 (each 0 to 2**63-1), "
+                                         f"got {text!r}") from None
+    if len(parts) == 1:
+        if values[0] < 1:
+            raise argparse.ArgumentTypeError(f"a count of seeds must be >= 1, got {text}")
+        return values[0]
+    if len(set(values)) != len(values):
+        raise argparse.ArgumentTypeError(f"a seed is listed twice in {text!r}; allowed: distinct seeds")
+    return values
+
+
+def int_list(text):
+    try:
+        values = [int(x) for x in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected numbers like 1,2,4, got {text!r}") from None
+    return values
+
+
+def engine(p):
+    p.add_argument("--engine", choices=ENGINES, default=DEFAULT_ENGINE,
+                   help=f"simulation engine (default: {DEFAULT_ENGINE}, event for event the same run as simpy, the "
+                        f"reference; choices: {', '.join(ENGINES)})")
+
+
+def common(p, what="the scenario's"):
+    p.add_argument("--seed", type=seed, help=f"seed of every random stream (default: {what})")
+    p.add_argument("--duration", type=schema_option("run", "duration_s"),
+                   help=f"measured window in simulated seconds (default: {what})")
+    engine(p)
+    p.add_argument("--json", action="store_true", help="print one JSON object instead of text (default: text)")
+
+
+def allow_lor(p):
+    p.add_argument("--allow-lor", action="store_true",
+                   help="run a variant even if WITNESS finds a lock order reversal (default: refuse it, exit 2)")
+
+
+def lock_rows(p):
+    p.add_argument("--lock-rows", type=integer(0, None, ">= 0"), default=12, metavar="N",
+                   help="lock profile rows to show, by wait_total (default 12; 0: all)")
+
+
+def quiet(p):
+    p.add_argument("--quiet", action="store_true",
+                   help="no progress bar and no warnings on stderr (the bar is drawn only when stderr is a terminal)")
+
+
+def check_seeds(args):
+    if isinstance(args.seeds, list) and args.seed is not None:
+        raise TcpsimError("--seed and --seeds S1,S2,... both choose seeds; allowed: one of them, or --seed S "
+                          "--seeds N for S, S+1, ..., S+N-1")
+
+
+# The options that override a scenario key: errors about such a value name the option, not the file.
+ORIGINS = {("run", "seed"): "--seed", ("run", "duration_s"): "--duration", ("run", "warmup_s"): "--warmup",
+           ("scenario", "variant"): "--variant"}
+
+
+def load(args):
+    over = overrides(args.seed, args.duration, getattr(args, "warmup", None))
+    if getattr(args, "variant", None) is not None:
+        over.setdefault("scenario", {})["variant"] = args.variant
+    return scenario.load(args.scenario, over, ORIGINS)
+
+
+def output_file(path, option):
+    """Refuse, before anything runs, an output file whose folder does not exist."""
+    if path is not None and not Path(path).resolve().parent.is_dir():
+        raise TcpsimError(f"{option} {path}: folder {Path(path).parent} does not exist; allowed: a file in an "
+                          "existing folder")
+
+
+def write_text(path, text, option):
+    try:
+        Path(path).write_text(text)
+    except OSError as e:
+        raise TcpsimError(f"{option} {path}: cannot write ({e.strerror})") from None
