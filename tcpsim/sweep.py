@@ -302,17 +302,21 @@ def _one_or_each(values: list, each: str) -> str:
 
 
 def heading(rows: list[dict]) -> str:
-    """What a table or chart of ``rows`` is of, as ``run`` heads its output: code, scenario, engine, seeds and
-    window (a value the rows differ in is said to vary)."""
+    """What a table of ``rows`` is of, as ``run`` heads its output: code, scenario, engine, seeds and window."""
+    return "  ".join(heading_parts(rows))
+
+
+def heading_parts(rows: list[dict]) -> list[str]:
+    """heading's parts: [code, scenario, engine, seeds, window]; a value the rows differ in is said to vary."""
     if not rows:
-        return ""
+        return ["", "", "", "", ""]
     first = rows[0]
     seeds = sorted({r["seed"] for r in rows})
     window = _one_or_each([f"{r['duration_s']} s after {r['warmup_s']} s warm-up" for r in rows], "per point")
     path = first.get("scenario_path")
-    return "  ".join([
+    return [
         f"tcpsim {_one_or_each([r.get('version') for r in rows], 'versions vary')} "
         f"({', '.join(dict.fromkeys(str(r.get('revision')) for r in rows))})",
         f"scenario {first.get('scenario', '?')}" + (f" ({path})" if path else ""),
         f"engine {_one_or_each([r['engine'] for r in rows], 'per point')}",
-        f"seed{'s' * (len(seeds) > 1)} {', '.join(map(str, seeds))}", f"window {window}"])
+        f"seed{'s' * (len(seeds) > 1)} {', '.join(map(str, seeds))}", f"window {window}"]
