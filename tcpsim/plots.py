@@ -132,12 +132,16 @@ def choose_axes(rows: list[dict], x: str | None = None, series: str | None = Non
     keys = sweep_keys(rows)
     numeric = [k for k in keys if _numeric(rows, k)] + list(MEASURED_X)
     varies = [k for k, values in keys.items() if len(values) > 1]
+    swept_x = next((k for k in varies if k in numeric), "queues")
     if x is None:
-        x = next((k for k in varies if k in numeric), "queues")
+        x = swept_x
     elif x not in numeric:
         raise TcpsimError(f"--x {x}: not a numeric key of the results; allowed: {', '.join(numeric)}")
-    # hardware.queues and the queues column are the same numbers: never a line per value of the x axis
-    same_as_x = {x, "queues"} if x == "hardware.queues" else ({x, "hardware.queues"} if x == "queues" else {x})
+    # hardware.queues and the queues column are the same numbers, and a measured x (offered_cps) stands for the
+    # swept key it follows: never a line per value of the x axis
+    same_as_x = {x, "queues", "hardware.queues"} if x in ("queues", "hardware.queues") else {x}
+    if x in MEASURED_X:
+        same_as_x.add(swept_x)
     others = [k for k in varies if k not in same_as_x]
     if series is not None:
         if series not in keys or series in same_as_x:
@@ -206,7 +210,7 @@ def scaling(rows: list[dict], x: str | None = None, series: str | None = None, y
     ax.grid(alpha=0.3)
     seeds = max(len(p["seeds"]) for p in points)
     scenario = rows[0].get("scenario", "")
-    against = "receive queues" if x == "queues" else x
+    against = {"queues": "receive queues", "offered_cps": "connections/s offered"}.get(x, x)
     fig.suptitle(f"{scenario + ': ' if scenario else ''}{Y_LABELS[y]} against {against}", fontsize=11)
     ax.set_title(_subtitle(rows, seeds), fontsize=8, color="#444444")
     handles = ax.get_legend_handles_labels()[0]

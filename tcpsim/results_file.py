@@ -120,17 +120,20 @@ def conflict(held: list[dict], new: list[dict]) -> str:
     if not held or not new:
         return ""
     a, b = _swept(held), _swept(new)
-    if a != b:
-        return (f"holds a sweep of {', '.join(a) or 'queue counts (compare)'}, not of "
-                f"{', '.join(b) or 'queue counts (compare)'}")
     for key in SHARED:
-        if f"run.{key}" in a:  # swept: its values are the points
+        if f"run.{key}" in a or f"run.{key}" in b:  # swept: its values are the points
             continue
         known = {r.get(key) for r in held}
         other = next((r for r in new if r.get(key) not in known), None)
         if other is not None:
             return f"holds runs of {_what(key, held[0])}, not of {_what(key, other)}"
+    if a != b:
+        return (f"holds a sweep of {', '.join(a) or 'queue counts (compare)'}, not of "
+                f"{', '.join(b) or 'queue counts (compare)'}")
     return ""
+
+
+REQUIRED = ("run_key", "variant", "queues", "seed", "goodput_cps")  # what every row of sweep or compare has
 
 
 def revisions(rows: list[dict]) -> list[str]:
@@ -191,6 +194,10 @@ def read_many(paths) -> list[dict]:
         got = read(path)
         if not got:
             raise TcpsimError(f"{path}: holds no runs; allowed: a results file of sweep or compare -o")
+        missing = sorted(set(REQUIRED) - set(got[0]))
+        if missing:
+            raise TcpsimError(f"{path}: not a results file of sweep or compare (no {', '.join(missing)} column); "
+                              "allowed: a file written by sweep or compare -o")
         why = conflict(list(rows.values()), got)
         if why:
             raise TcpsimError(f"{first} {why}, as {path} does; allowed: results files of one scenario, engine, "
