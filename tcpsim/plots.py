@@ -263,16 +263,16 @@ def cpu_bars(result: dict):
     # spinning on locks is system or interrupt time: hatched over the start of that part of the bar
     ax.barh(y, [c.get("spin", 0.0) for c in cpus], left=[c["user"] for c in cpus], fill=False, hatch="///",
             edgecolor="#333333", linewidth=0, label="of which spinning on locks", height=0.7)
-    ax.set_yticks(y, [f"CPU {c}" for c in y], fontsize=8)
+    ax.set_yticks(y, [f"CPU {c}" for c in y], fontsize=9)
     ax.invert_yaxis()  # CPU 0 on top, as top lists them
     for c in y:
         names = ", ".join(f"{name} {share:.0f}%" for name, share in on.get(c, [])) or "idle"
-        ax.text(101.5, c, names, va="center", fontsize=7.5)
+        ax.text(101.5, c, names, va="center", fontsize=8.5)
     ax.set_xlim(0, 100)
     ax.set_xlabel("% of the measured window")
     ax.spines[["top", "right"]].set_visible(False)
     _run_title(fig, result, f"CPU time, {result['goodput_cps']:,.0f} conn/s; beside each bar: its threads")
-    ax.legend(fontsize=7.5, loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=5, frameon=False)
+    ax.legend(fontsize=8, loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=5, frameon=False)
     fig.tight_layout()
     fig.subplots_adjust(right=0.7)  # room for the threads beside the bars
     return fig
