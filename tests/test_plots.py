@@ -93,7 +93,7 @@ def test_a_rate_sweep_has_the_rates_on_a_linear_x_and_the_completed_equals_offer
     assert fig._suptitle.get_text() == "small_open: connections/s completed against clients.rate"
     # the livelock view from the command line: the measured offered rate on x, one line over the rates
     code, out, _ = _run("plot", rates, "-o", tmp_path / "l.png", "--x", "offered_cps")
-    assert code == 0 and out.endswith("(6 runs; x: offered_cps; lines: one)\n")
+    assert code == 0 and out.endswith("(6 runs; x: offered_cps; lines: one line)\n")
     measured = plots.scaling(rows, x="offered_cps")
     offered = sorted(sum(r["offered_cps"] for r in rows if r["clients.rate"] == v) / 2 for v in RATES)
     assert list(_lines(measured)["baseline"].get_xdata()) == pytest.approx(offered)

@@ -28,5 +28,5 @@ def cmd_plot(args, out, err) -> int:
     x, lines = plots.choose_axes(rows, args.x, args.series)
     plots.save(plots.scaling(rows, x, args.series, args.y), args.output)
     files = f" from {len(args.results)} files" if len(args.results) > 1 else ""
-    out.write(f"wrote {args.output} ({len(rows)} runs{files}; x: {x}; lines: {', '.join(lines) or 'one'})\n")
+    out.write(f"wrote {args.output} ({len(rows)} runs{files}; x: {x}; lines: {', '.join(lines) or 'one line'})\n")
     return 0
