@@ -194,3 +194,22 @@ def test_resume_across_revisions_is_asked_for_on_the_command_line(tmp_path, monk
     err = io.StringIO()
     assert main(args[:-2] + ["--resume-across-revisions"], io.StringIO(), err) == 2
     assert "--resume-across-revisions: resumes an -o results file; allowed: with -o RESULTS" in err.getvalue()
+
+
+def test_a_worker_with_other_code_refuses_the_run(tmp_path):
+    import dataclasses
+
+    from tcpsim.revision import revision
+    from tcpsim.sweep import plan, run_point
+
+    p = tmp_path / "s.toml"
+    p.write_text(SMALL)
+    task = plan(p, grid([parse_set("clients.concurrency=4")]), [None], duration_s=0.002)[0]
+    assert task.provenance == {"scenario": "small", "scenario_path": str(p), "version": "0.1.0",
+                               "revision": revision()}
+    other = dataclasses.replace(task, provenance={**task.provenance, "revision": "0123abc"})
+    with pytest.raises(TcpsimError) as e:
+        run_point(other)
+    assert str(e.value) == (f"--scheduler: a worker runs tcpsim revision {revision()}, this command 0123abc; "
+                            "allowed: the same code on every worker")
+    assert run_point(task)["revision"] == revision()
