@@ -116,8 +116,8 @@ def _x_label(key: str) -> str:
 
 
 def sweep_keys(rows: list[dict]) -> dict:
-    """The keys a chart of ``rows`` can put on its axes: {key: the distinct values it takes} for the swept
-    (--set) keys, queues, variant and, as a measured x, offered_cps."""
+    """The keys that tell the points of ``rows`` apart: {key: the distinct values it takes (as JSON)} for the
+    swept (--set) keys, queues and variant; a chart puts one on x and draws a line per value of the others."""
     keys = [*label_keys(rows), "queues", "variant"]
     return {k: list(dict.fromkeys(json.dumps(r.get(k)) for r in rows)) for k in keys}
 
