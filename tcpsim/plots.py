@@ -112,7 +112,7 @@ def _x_label(key: str) -> str:
         return "connections/s offered (measured in the window)"
     section, _, name = key.partition(".")
     spec = SCHEMA.get(section, {}).get(name)
-    return f"{key} ({spec.help.split(';')[0]})" if spec else key
+    return f"{key} ({spec.help.split(';')[0].split(' (')[0]})" if spec else key  # the help's first clause
 
 
 def sweep_keys(rows: list[dict]) -> dict:
@@ -142,7 +142,9 @@ def choose_axes(rows: list[dict], x: str | None = None, series: str | None = Non
     same_as_x = {x, "queues", "hardware.queues"} if x in ("queues", "hardware.queues") else {x}
     if x in MEASURED_X:
         same_as_x.add(swept_x)
-    others = [k for k in varies if k not in same_as_x]
+    # the variant leads (colours) by default; the queues column repeats a swept hardware.queues
+    others = sorted((k for k in varies if k not in same_as_x and not (k == "queues" and "hardware.queues" in keys)),
+                    key=lambda k: k != "variant")
     if series is not None:
         if series not in keys or series in same_as_x:
             allowed = [k for k in keys if k not in same_as_x]

@@ -107,6 +107,16 @@ def test_series_and_y_choose_the_lines_and_the_number(results):
         [sum(r["irq_spin"] for r in rows if r["variant"] == "rlock" and r["queues"] == q) / 2 for q in (1, 2, 8)])
 
 
+def test_axes_of_a_two_key_sweep():
+    rows = [{"hardware.queues": q, "clients.concurrency": c, "variant": v, "queues": q}
+            for q in (1, 2, 4) for c in (64, 256) for v in ("baseline", "rlock")]
+    # default: the first swept key on x, the variant leads the lines, the queues column is not a line of its own
+    assert plots.choose_axes(rows) == ("hardware.queues", ["variant", "clients.concurrency"])
+    assert plots.choose_axes(rows, "clients.concurrency", "hardware.queues") == (
+        "clients.concurrency", ["hardware.queues", "variant"])
+    assert plots.choose_axes(rows, "offered_cps") == ("offered_cps", ["variant", "clients.concurrency"])
+
+
 def test_plot_reads_several_files_of_one_experiment(results, tmp_path):
     scen = results.parent / "s.toml"
     assert _run("compare", scen, "--variants", "baseline", "--queues", "4", "--seeds", "2", "--duration", "0.003",
