@@ -19,6 +19,26 @@ extensions = [
     Extension("tcpsim._fast", ["cython_core/_fast.pyx"], extra_compile_args=["-O2"]),
 ]
 
+# The optional parts, each named once; [all] is every one of them, so that one install (one build of the
+# extensions) gets everything.
+PLOT = ["matplotlib>=3.7"]
+RESULTS = ["pandas>=2.0", "pyarrow>=14"]
+RUN_NOTEBOOKS = ["nbclient>=0.8", "nbformat>=5", "ipykernel>=6"]  # execute notebooks/ on a fresh kernel
+EXTRAS = {
+    "plot": PLOT,
+    "calibrate": ["scipy>=1.10"],
+    # sweep/compare -o results.parquet|.csv
+    "results": RESULTS,
+    # sweep/compare --scheduler: runs on a dask.distributed cluster (install it on the workers too)
+    "dask": ["dask[distributed]>=2023.1"],
+    "notebook": PLOT + RESULTS[:1] + RUN_NOTEBOOKS + ["jupyter"],
+}
+# the tests use every optional part and run every notebook in notebooks/; hypothesis: tests/test_fuzz.py,
+# pillow: the report's images
+EXTRAS["test"] = ["pytest>=7", "pillow>=9", "hypothesis>=6"] + [
+    r for extra in ("plot", "calibrate", "results", "dask") for r in EXTRAS[extra]] + RUN_NOTEBOOKS
+EXTRAS["all"] = sorted({r for reqs in EXTRAS.values() for r in reqs})
+
 setup(
     name="tcpsim",
     version=VERSION,
@@ -30,19 +50,7 @@ setup(
     package_data={"tcpsim": ["data/*.toml"]},
     ext_modules=cythonize(extensions, include_path=["cython_core"], language_level=3, compiler_directives={"boundscheck": False, "wraparound": False}),
     install_requires=["simpy>=4.1", "networkx>=3.0", "tqdm>=4.60"],  # tqdm: the progress bar of long commands
-    extras_require={
-        "plot": ["matplotlib>=3.7"],
-        "calibrate": ["scipy>=1.10"],
-        # sweep/compare -o results.parquet|.csv
-        "results": ["pandas>=2.0", "pyarrow>=14"],
-        # sweep/compare --scheduler: runs on a dask.distributed cluster (install it on the workers too)
-        "dask": ["dask[distributed]>=2023.1"],
-        # the tests run every notebook in notebooks/ on a fresh kernel
-        "test": ["pytest>=7", "matplotlib>=3.7", "pillow>=9", "scipy>=1.10", "pandas>=2.0", "pyarrow>=14",
-                 "dask[distributed]>=2023.1", "nbclient>=0.8", "nbformat>=5", "ipykernel>=6",
-                 "hypothesis>=6"],  # hypothesis: tests/test_fuzz.py
-        "notebook": ["pandas>=2.0", "matplotlib>=3.7", "nbclient>=0.8", "jupyter"],
-    },
+    extras_require=EXTRAS,
     entry_points={"console_scripts": ["tcpsim = tcpsim.cli:console_main"]},
     setup_requires=["Cython>=3.0"],
 )

@@ -13,12 +13,13 @@ factor moves its residual by at least a quarter of the largest effect any group 
 from __future__ import annotations
 
 import re
+import textwrap
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import nullcontext
 from pathlib import Path
 
 from . import scenario, tomlfile
-from .costs import load_costs
+from .costs import default_costs_path, load_costs
 from .errors import TcpsimError
 from .observe.callgraph import leaf_share
 from .observe.results import busy, threads_named
@@ -26,8 +27,9 @@ from .reproduce import PAPER_DIR
 from .engines import DEFAULT_ENGINE
 from .simulate import run_model
 
-TARGETS = Path(__file__).resolve().parent / "data" / "targets_baseline.toml"
-PRIOR = Path(__file__).resolve().parent / "data" / "freebsd10_prior.toml"
+# The shipped files, found from the package (not the current directory): calibrate works from anywhere.
+TARGETS = default_costs_path().with_name("targets_baseline.toml")
+PRIOR = default_costs_path().with_name("freebsd10_prior.toml")
 SETTINGS = {"seed": int, "warmup_s": float, "duration_s": float, "bounds": list, "max_evaluations": int,
             "tolerance": float}
 TARGET_KEYS = {"name", "scenario", "metric", "value", "weight"}
@@ -89,16 +91,19 @@ def metric(name: str, run, where: str = ""):
     return sum(t["system" if kind == "thread_system" else "user"] for t in threads) / len(threads)
 
 
-def _scenario_path(name: str) -> Path:
-    p = Path(name)
-    return p if p.suffix == ".toml" and p.exists() else PAPER_DIR / f"{name}.toml"
+def _scenario_path(name: str, targets_path) -> Path:
+    """A target's scenario: a .toml path (relative to the targets file's folder, so that the file means the same
+    from any directory) or a name under scenarios/paper/."""
+    if name.endswith(".toml"):
+        return Path(targets_path).resolve().parent / name
+    return PAPER_DIR / f"{name}.toml"
 
 
 def _evaluate(args):
     """Run one scenario with the given costs; return its value for each requested metric."""
     scen, costs, settings, metrics, engine = args
     over = {"run": {"seed": settings["seed"], "warmup_s": settings["warmup_s"], "duration_s": settings["duration_s"]}}
-    model = scenario.load(_scenario_path(scen), over)
+    model = scenario.load(scen, over)
     model.costs.update(costs)
     run = run_model(model, engine)
     return [metric(m, run) for m in metrics]
@@ -115,6 +120,12 @@ class Fit:
                 if c not in prior:
                     raise TcpsimError(f"{spec['path']}: [[free]] {g['name']}: {c!r} is not in the costs file")
         self.scenarios = sorted({t["scenario"] for t in spec["targets"]})
+        self.paths = {s: _scenario_path(s, spec["path"]) for s in self.scenarios}
+        for t in spec["targets"]:
+            if not self.paths[t["scenario"]].is_file():
+                raise TcpsimError(f"{spec['path']}: [[target]] {t['name']}: scenario {t['scenario']!r}: no file "
+                                  f"{self.paths[t['scenario']]}; allowed: a .toml path (relative to the targets "
+                                  f"file) or a name under {PAPER_DIR}")
         self.seen: dict[tuple, list[float]] = {}
 
     def costs(self, factors) -> dict:
@@ -132,7 +143,7 @@ class Fit:
         key = tuple(float(f) for f in factors)
         if key not in self.seen:
             costs = self.costs(key)
-            tasks = [(s, costs, self.spec["settings"],
+            tasks = [(self.paths[s], costs, self.spec["settings"],
                       [t["metric"] for t in self.spec["targets"] if t["scenario"] == s], self.engine)
                      for s in self.scenarios]
             results = list(self.pool.map(_evaluate, tasks)) if self.pool else [_evaluate(t) for t in tasks]
@@ -179,7 +190,42 @@ def calibrate(targets_path=TARGETS, costs_path=PRIOR, jobs: int = 1, progress=No
         "cost": float(sol.cost), "evaluations": fit.evaluations, "status": sol.message,
         "costs": fit.costs(factors), "prior_path": str(costs_path), "targets_path": spec["path"],
         "groups": {g["name"]: g["costs"] for g in spec["free"]},
+        "windows": {"fit": {k: spec["settings"][k] for k in ("seed", "warmup_s", "duration_s")},
+                    "own": {s: _own_window(p) for s, p in fit.paths.items()}},
     }
+
+
+def _own_window(path) -> dict:
+    """The window a scenario runs with on its own (as ``reproduce`` and ``run`` run it)."""
+    run = scenario.parse(Path(path).read_text(), str(path))["run"]
+    return {k: run[k] for k in ("seed", "warmup_s", "duration_s")}
+
+
+# How a metric of the fit is averaged where reproduce's row for the same figure reads one CPU or one thread.
+_THREADS = ("thread_system/thread_user are means over every thread the prefix names (reproduce's Fig. 2 rows "
+            "read the first one: the same where there is one)")
+METRIC_NOTES = {
+    "irq_busy": "irq_busy is the mean over the interrupt CPUs (reproduce's Fig. 2/3 busy rows: CPU 0, or the "
+                "least busy)",
+    "wlock_share": "wlock_share is the mean over the interrupt CPUs' samples (reproduce's Fig. 4 row: the first "
+                   "interrupt CPU's)",
+    "thread_system": _THREADS, "thread_user": _THREADS,
+}
+
+
+def differences(result: dict) -> list[str]:
+    """Why the fit's 'after' column is not what ``tcpsim reproduce`` prints for the same figure."""
+    fit = result["windows"]["fit"]
+    out = []
+    own = {s: w for s, w in result["windows"]["own"].items() if w != fit}
+    if own:
+        out.append(f"every fit run: seed {fit['seed']}, {fit['warmup_s']:g} s warm-up, {fit['duration_s']:g} s "
+                   "window (the targets file's [calibration]); reproduce runs each scenario with its own: "
+                   + "; ".join(f"{s} seed {w['seed']}, {w['warmup_s']:g} s + {w['duration_s']:g} s"
+                               for s, w in own.items())
+                   + "; a shorter window counts fewer events, so its values carry more noise")
+    kinds = sorted({t["metric"].partition(":")[0] for t in result["targets"]})
+    return out + list(dict.fromkeys(METRIC_NOTES[k] for k in kinds if k in METRIC_NOTES))
 
 
 LINE = re.compile(r'^(?P<name>[a-z_0-9]+) = \{ ns = (?P<ns>[0-9.]+), note = "(?P<note>[^"]*)" \}$')
@@ -218,4 +264,8 @@ def format_report(result: dict) -> str:
     for t in result["targets"]:
         lines.append(f"  {t['name']:<22} {t['value']:>10,.1f} {t['before']:>10,.1f} {t['after']:>10,.1f} "
                      f"{100 * t['residual']:>+8.1f}%  {', '.join(result['constrained_by'][t['name']]) or '-'}")
+    notes = differences(result)
+    if notes:
+        lines += ["", "why 'after' is not what `tcpsim reproduce` prints for the same figure:"]
+        lines += [textwrap.fill(n, 110, initial_indent="  - ", subsequent_indent="    ") for n in notes]
     return "\n".join(lines)

@@ -14,7 +14,11 @@ class TcpsimError(Exception):
     """A user's mistake (bad scenario, bad costs file, bad option): printed as one line, never a traceback."""
 
 
-def did_you_mean(name, known) -> str:
-    """" (did you mean 'x'?)" when ``name`` is a near miss of one of ``known`` (difflib's ratio >= 0.6), else ""."""
-    close = difflib.get_close_matches(str(name), sorted(known, key=str), n=1)
-    return f" (did you mean {close[0]!r}?)" if close else ""
+def did_you_mean(name, known, n: int = 1, prefix: str = "") -> str:
+    """" (did you mean 'x'?)" when ``name`` is a near miss of one of ``known`` (difflib's ratio >= 0.6), else "";
+    with ``n`` > 1 up to n of the closest, best first: " (did you mean 'x', 'y' or 'z'?)"; each shown after
+    ``prefix`` (a key compared alone, shown as SECTION.key)."""
+    close = [repr(prefix + c) for c in difflib.get_close_matches(str(name), sorted(known, key=str), n=n)]
+    if not close:
+        return ""
+    return f" (did you mean {' or '.join([', '.join(close[:-1]), close[-1]] if len(close) > 1 else close)}?)"

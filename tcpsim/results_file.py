@@ -26,30 +26,31 @@ from .errors import TcpsimError
 FORMATS = (".parquet", ".csv")
 
 
-def check_path(path) -> Path:
-    """The results file's path, if its suffix names a format we write (before anything runs)."""
+def check_path(path, option: str = "-o") -> Path:
+    """The results file's path, if its suffix names a format we write (before anything runs); errors name it as
+    ``option`` gave it (-o of sweep and compare, or the file plot reads)."""
     path = Path(path)
     if path.suffix.lower() not in FORMATS:
-        raise TcpsimError(f"-o {path}: unknown results format {path.suffix or '(no suffix)'!r}; "
+        raise TcpsimError(f"{option} {path}: unknown results format {path.suffix or '(no suffix)'!r}; "
                           "allowed: a .parquet or .csv file")
     return path
 
 
-def _pandas(path):
+def _pandas(path, option: str = "-o"):
     try:
         import pandas
         if path.suffix.lower() == ".parquet":
             import pyarrow  # noqa: F401  (pandas' Parquet engine)
     except ImportError:
-        raise TcpsimError(f"-o {path}: writing results files needs pandas and pyarrow; allowed: "
+        raise TcpsimError(f"{option} {path}: results files need pandas and pyarrow; allowed: "
                           "pip install 'tcpsim[results]'") from None
     return pandas
 
 
-def read(path) -> list[dict]:
+def read(path, option: str = "-o") -> list[dict]:
     """The rows of a results file as plain Python values (lists, None for missing numbers)."""
-    path = check_path(path)
-    pd = _pandas(path)
+    path = check_path(path, option)
+    pd = _pandas(path, option)
     try:
         frame = pd.read_parquet(path) if path.suffix.lower() == ".parquet" else pd.read_csv(path)
     except FileNotFoundError:
@@ -185,13 +186,13 @@ class ResultsFile:
         write(self.path, [r for k, r in self.rows.items() if k not in self.planned] + ordered)
 
 
-def read_many(paths) -> list[dict]:
+def read_many(paths, option: str = "-o") -> list[dict]:
     """The rows of several results files as one list (for one plot), refused when they are not runs of one
-    experiment (``conflict``); a run found in two files counts once."""
+    experiment (``conflict``); a run found in two files counts once. Errors name a file as ``option``."""
     rows: dict[str, dict] = {}
     first = None
     for path in paths:
-        got = read(path)
+        got = read(path, option)
         if not got:
             raise TcpsimError(f"{path}: holds no runs; allowed: a results file of sweep or compare -o")
         missing = sorted(set(REQUIRED) - set(got[0]))

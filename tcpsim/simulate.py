@@ -21,12 +21,41 @@ def overrides(seed=None, duration_s=None, warmup_s=None) -> dict:
                            warmup_s=("run", "warmup_s", warmup_s))
 
 
-def run_model(model, engine: str = DEFAULT_ENGINE, probes=None, check: bool = False):
+def run_model(model, engine: str = DEFAULT_ENGINE, probes=None, check: bool = False, progress=None):
     """Run a built Model; return (Result, finished engine) -- the engine keeps the raw samples.
     ``probes``: an ``observe.probes.Probes`` whose callbacks fire during the run; ``check``: test the
-    invariants (tcpsim/invariants.py) after every event, not only at the end (slow: for hunting a bug)."""
+    invariants (tcpsim/invariants.py) after every event, not only at the end (slow: for hunting a bug);
+    ``progress``: called as progress(simulated µs done, µs in all) as the run advances (see tcpsim.progress)."""
+    total_us = round(1e6 * (model.run.warmup_s + model.run.duration_s))
+    if progress is not None:
+        probes = _ticking(probes, total_us, progress)
     eng = make_engine(model, engine, probes).run(check)
+    if progress is not None:
+        progress(total_us, total_us)
     return Result(collect(eng)), eng
+
+
+# A probe that fires all through a run (every client segment the NIC takes), so its clock is the run's: the
+# engines keep their simulated time to themselves, and a probe only watches (the run is the same event for event).
+_CLOCK_PROBE = "tcp:::receive"
+
+
+def _ticking(probes, total: int, progress):
+    """``probes`` (or new ones) with a callback that reports every 100 simulated µs reached to ``progress``."""
+    from .observe.probes import Probes
+
+    probes = probes if probes is not None else Probes()
+    last = [-1]
+
+    def tick(_probe, now, _args):
+        step = now // 100_000  # ns -> 100 µs steps
+        if step != last[0]:
+            last[0] = step
+            progress(min(step * 100, total), total)
+
+    progress(0, total)
+    probes.attach(_CLOCK_PROBE, tick)
+    return probes
 
 
 def merge_overrides(given: dict | None, **named) -> dict:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from . import __version__, scenario, tomlfile
 from .engines import DEFAULT_ENGINE
-from .errors import TcpsimError
+from .errors import TcpsimError, did_you_mean
 from .execute import run_all
 from .observe.results import busy, threads_named
 from .placement import place_queues
@@ -36,9 +36,17 @@ def parse_set(text: str) -> tuple[str, str, list]:
     if not sep or not dot:
         raise TcpsimError(f"--set {text!r}: expected SECTION.KEY=VALUES; allowed: e.g. clients.rate=[50000, 54000]")
     keys = scenario.SCHEMA.get(section)
-    if keys is None or key not in keys:
-        allowed = ", ".join(f"{s}.{k}" for s, ks in scenario.SCHEMA.items() if s != "variant" for k in ks)
-        raise TcpsimError(f"--set {name.strip()}: unknown key; allowed: {allowed}")
+    if keys is None or key not in keys or section == "variant":
+        # the closest few, not all ~70 keys: the full list is in the README's "Scenario files"
+        if keys is None or section == "variant":
+            known = [f"{s}.{k}" for s, ks in scenario.SCHEMA.items() if s != "variant" for k in ks]
+            close = did_you_mean(name.strip(), known, n=3)
+            allowed = f"a key of {', '.join(f'[{s}]' for s in scenario.SCHEMA if s != 'variant')}"
+        else:  # the section is right: compare the key with its keys alone
+            close = did_you_mean(key, keys, n=3, prefix=f"{section}.")
+            allowed = f"a key of [{section}]: {', '.join(keys)}"
+        raise TcpsimError(f"--set {name.strip()}: unknown key{close}; allowed: {allowed} (every key: README, "
+                          "'Scenario files')")
     try:
         value = tomllib.loads(f"v = {rhs.strip()}")["v"]
     except tomllib.TOMLDecodeError:
@@ -56,6 +64,11 @@ def parse_set(text: str) -> tuple[str, str, list]:
 
 def grid(sets: list[tuple[str, str, list]]) -> list[tuple[dict, dict]]:
     """The cartesian product of the --set values: [(labels, scenario overrides)]."""
+    seen = Counter((section, key) for section, key, _values in sets)
+    twice = [f"{section}.{key}" for (section, key), n in seen.items() if n > 1]
+    if twice:  # the last would win silently
+        raise TcpsimError(f"--set {twice[0]}: given more than once; allowed: one --set per key, its values as one "
+                          f"array ({twice[0]}=[A, B])")
     points = []
     for combo in itertools.product(*(values for _s, _k, values in sets)):
         labels, over = {}, {}

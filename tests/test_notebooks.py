@@ -1,11 +1,19 @@
 """Every notebook in notebooks/ runs top to bottom on a fresh kernel (nbclient), as a user would run it, and
 shows the same kinds of output as the committed copy (a figure where the committed one has a figure)."""
+import os
 from pathlib import Path
 
 import pytest
 
-nbclient = pytest.importorskip("nbclient")
-nbformat = pytest.importorskip("nbformat")
+import tcpsim
+
+try:  # part of tcpsim[test]: a missing one is an install to fix, not a test to skip
+    import ipykernel  # noqa: F401  (the kernel the notebooks run on)
+    import nbclient
+    import nbformat
+except ImportError as e:
+    raise ImportError(f"the notebook tests need {e.name}: pip install -e '.[test]' (nbclient, nbformat, "
+                      "ipykernel)") from None
 
 NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.ipynb"))
 
@@ -24,7 +32,11 @@ def test_there_are_notebooks():
 def test_notebook_runs(path):
     committed = nbformat.read(path, as_version=4)
     nb = nbformat.read(path, as_version=4)
-    nbclient.NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}).execute()
+    # the kernel imports the tcpsim under test (this checkout), not whichever one is installed
+    here = str(Path(tcpsim.__file__).resolve().parents[1])
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (here, os.environ.get("PYTHONPATH")) if p)}
+    nbclient.NotebookClient(nb, timeout=600, kernel_name="python3",
+                            resources={"metadata": {"path": str(path.parent)}}).execute(env=env)
     errors = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []) if o.output_type == "error"]
     assert not errors
     # figures must render inline (a Figure returned by tcpsim.plots, drawn by the notebook's backend)

@@ -64,7 +64,7 @@ def test_an_override_is_named_by_its_option_and_checked_on_its_own(tmp_path):
 def test_usage_errors_have_one_prefix_and_zero_is_a_valid_warmup_everywhere(tmp_path):
     p = _file(tmp_path, SMALL.replace("warmup_s = 0.002", "warmup_s = 0.0"))
     code, line = _run(["run", p, "--warmup", "-1"])
-    assert code == 2 and line == "tcpsim run: error: argument --warmup: must be 0 to 3600, got -1"
+    assert code == 2 and line == "tcpsim: error: argument --warmup: must be 0 to 3600, got -1"
     out = io.StringIO()
     assert cli.main(["run", p, "--warmup", "0", "--duration", "0.001", "--json"], out, io.StringIO()) == 0
     assert scenario.parse(SMALL.replace("warmup_s = 0.002", "warmup_s = 0.0"), "ok.toml")["run"]["warmup_s"] == 0.0

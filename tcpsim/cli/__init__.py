@@ -11,30 +11,46 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 
 from .. import __version__
-from ..errors import REPORT_TO, TcpsimError
+from ..errors import REPORT_TO, TcpsimError, did_you_mean
 from . import calibrate, grid, plot, reproduce, run, sensitivity, witness
 
 
-class UsageError(TcpsimError):
-    """A mistake on the command line, printed as argparse would: ``tcpsim run: error: argument ...``."""
-
-    def __init__(self, prog, message):
-        super().__init__(message)
-        self.prog = prog
+_INVALID_CHOICE = re.compile(r"invalid choice: '(?P<given>[^']*)' \(choose from (?P<choices>[^)]*)\)")
 
 
 class _Parser(argparse.ArgumentParser):
+    """argparse, with its errors printed as every other error is (``tcpsim: error: ...``, status 2), and a
+    "did you mean" for a misspelt option (``--duraton``: ``--duration``)."""
+
     def error(self, message):  # argparse would exit itself; main() returns 2 instead
-        raise UsageError(self.prog, message)
+        choice = _INVALID_CHOICE.search(message)  # a misspelt subcommand or --engine
+        if choice:
+            known = [c.strip(" '") for c in choice["choices"].split(",")]
+            message = message.replace(choice[0], choice[0] + did_you_mean(choice["given"], known), 1)
+        raise TcpsimError(message)
+
+    def parse_args(self, args=None, namespace=None):
+        args, extras = self.parse_known_args(args, namespace)
+        if extras:
+            # the options of the subcommand the unknown ones were given to (argparse hands them up to us)
+            parser = self._subcommands.choices.get(getattr(args, "command", None), self)
+            known = [o for action in parser._actions for o in action.option_strings if o.startswith("--")]
+            first = next((e.partition("=")[0] for e in extras if e.startswith("--")), None)
+            hint = did_you_mean(first, known, n=2) if first else ""
+            self.error(f"unrecognized arguments: {' '.join(extras)}{hint}; allowed: the options `{parser.prog} -h` "
+                       "lists")
+        return args
 
 
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="tcpsim", description="Discrete-event model of FreeBSD 10's TCP connection rate on a multi-core server")
     p.add_argument("--version", action="version", version=f"tcpsim {__version__}")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    p._subcommands = sub
     for add in (run.add_run, run.add_report, reproduce.add_reproduce, witness.add_witness, grid.add_compare,
                 grid.add_sweep, sensitivity.add_sensitivity, plot.add_plot, calibrate.add_calibrate):
         add(sub)  # in the order `tcpsim -h` lists them
@@ -53,7 +69,7 @@ def main(argv=None, out=None, err=None) -> int:
         args = build_parser().parse_args(argv)
         return COMMANDS[args.command](args, out, err)
     except TcpsimError as e:
-        err.write(f"{getattr(e, 'prog', 'tcpsim')}: error: {_one_line(e)}\n")
+        err.write(f"tcpsim: error: {_one_line(e)}\n")  # one prefix for every mistake, of usage or of input
         return 2
     except KeyboardInterrupt:
         err.write("tcpsim: interrupted\n")

@@ -82,6 +82,21 @@ def int_list(text):
     return values
 
 
+def cpu_list(text):
+    """A list of CPUs as cpuset(1) writes it: numbers and ranges, e.g. 0-3 or 0,2,4-5."""
+    cpus = []
+    for part in text.split(","):
+        lo, dash, hi = part.strip().partition("-")
+        try:
+            first, last = int(lo), int(hi if dash else lo)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected CPUs like 0,1 or 0-3 (cpuset's syntax), got {text!r}") from None
+        if last < first:
+            raise argparse.ArgumentTypeError(f"range {part.strip()} runs backwards; allowed: LOW-HIGH, e.g. 0-3")
+        cpus += [c for c in range(first, last + 1) if c not in cpus]
+    return cpus
+
+
 def engine(p):
     p.add_argument("--engine", choices=ENGINES, default=DEFAULT_ENGINE,
                    help=f"simulation engine (default: {DEFAULT_ENGINE}, event for event the same run as simpy, the "

@@ -24,7 +24,7 @@ def cmd_plot(args, out, err) -> int:
     from .. import plots, results_file
 
     plots.check_path(args.output)
-    rows = results_file.read_many(args.results)
+    rows = results_file.read_many(args.results, "results file")  # errors blame the input, not -o
     x, lines = plots.choose_axes(rows, args.x, args.series)
     plots.save(plots.scaling(rows, x, args.series, args.y), args.output)
     files = f" from {len(args.results)} files" if len(args.results) > 1 else ""

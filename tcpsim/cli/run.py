@@ -3,13 +3,16 @@ from __future__ import annotations
 
 import json
 import time
+from contextlib import closing
+from pathlib import Path
 
 from .. import witness
 from ..errors import TcpsimError
 from ..observe.clauses import Clause
 from ..observe.probes import Probes
+from ..progress import for_terminal
 from ..observe.results import (format_lock_view, format_profile_view, format_summary, format_top_view,
-                               format_vmstat_view)
+                               format_vmstat_view, no_samples)
 from ..simulate import run_model
 from . import options
 
@@ -22,8 +25,9 @@ def add_run(sub):
                    help="warm-up in simulated seconds, 0 for none (default: the scenario's)")
     r.add_argument("--variant", help="locking variant, built-in names joined with + (default: the scenario's)")
     options.allow_lor(r)
-    r.add_argument("--profile-cpus", type=options.int_list,
-                   help="CPUs whose pmcstat call graph to print (default: the interrupt CPUs)")
+    r.add_argument("--profile-cpus", type=options.cpu_list, metavar="CPUS",
+                   help="CPUs whose pmcstat call graph to print, as cpuset writes them: 0,2 or 0-3 (default: the "
+                        "interrupt CPUs)")
     r.add_argument("--probe", action="append", default=[], metavar="CLAUSE",
                    help="a DTrace-like clause 'PROBE [/PREDICATE/] [{ @[KEYS] = FUNC(VAR) }]' whose aggregation is "
                         "printed at the end, FUNC one of count, sum, avg, min, max, quantize, lquantize (e.g. "
@@ -52,8 +56,9 @@ def add_report(sub):
     rep.add_argument("--warmup", type=options.positive, help="warm-up in simulated seconds (default: the scenario's)")
     rep.add_argument("--variant", help="locking variant, built-in names joined with + (default: the scenario's)")
     options.engine(rep)
-    rep.add_argument("--profile-cpus", type=options.int_list,
-                     help="CPUs whose call graph and flame graph to show (default: the interrupt CPUs)")
+    rep.add_argument("--profile-cpus", type=options.cpu_list, metavar="CPUS",
+                     help="CPUs whose call graph and flame graph to show, as cpuset writes them: 0,2 or 0-3 "
+                          "(default: the interrupt CPUs)")
     options.lock_rows(rep)
     options.allow_lor(rep)
 
@@ -67,11 +72,16 @@ def _profile_cpus(args, model) -> list[int]:
     return cpus
 
 
-def _write_flame(args, engine, cpus):
-    """--folded and --speedscope: the samples of the profiled CPUs."""
+def _write_flame(args, engine, cpus, err):
+    """--folded and --speedscope: the samples of the profiled CPUs (a warning names those that have none)."""
     from ..observe.flame import folded, speedscope
 
     samples = {c: engine.samples[c] for c in cpus}
+    idle = [c for c in cpus if not samples[c]]
+    for option, path in (("--folded", args.folded), ("--speedscope", args.speedscope)):
+        if path and idle:
+            what = "the file holds no stacks" if len(idle) == len(cpus) else "it holds the other CPUs' stacks"
+            err.write(f"tcpsim: warning: {option} {path}: {no_samples(idle)}; {what}\n")
     if args.folded:
         options.write_text(args.folded, folded(samples), "--folded")
     if args.speedscope:
@@ -96,9 +106,12 @@ def cmd_run(args, out, err) -> int:
     for clause in clauses:
         clause.attach(probes)
     t0 = time.perf_counter()
-    result, engine = run_model(model, args.engine, probes, check=args.check)
+    # --check is slow (every invariant after every event): a bar of simulated µs on a terminal shows it moving
+    with closing(for_terminal(err, False, unit="µs")) as progress:
+        result, engine = run_model(model, args.engine, probes, check=args.check,
+                                   progress=progress if args.check else None)
     result["wall_s"] = round(time.perf_counter() - t0, 3)
-    _write_flame(args, engine, cpus)
+    _write_flame(args, engine, cpus, err)
     if clauses:  # whole run, warm-up included, as dtrace aggregates from the moment it attaches
         result["probes"] = {c.text: c.aggregation.data() for c in clauses}
     if args.no_pmcstat:
@@ -118,6 +131,8 @@ def cmd_run(args, out, err) -> int:
 def cmd_report(args, out, err) -> int:
     from ..report import render
 
+    if Path(args.output).suffix.lower() not in (".html", ".htm"):
+        raise TcpsimError(f"-o {args.output}: a report is one HTML page; allowed: a .html file")
     model = options.load(args)
     witness.refuse(model, args.allow_lor)
     cpus = _profile_cpus(args, model)

@@ -27,9 +27,9 @@ from __future__ import annotations
 
 import re
 
-from ..errors import TcpsimError
+from ..errors import TcpsimError, did_you_mean
 from .aggregations import FUNCTIONS, Aggregation
-from .probes import NUMERIC_ARGS, PROBE_ARGS, matching
+from .probes import NAME_VALUES, NUMERIC_ARGS, PROBE_ARGS, matching
 
 # The keys a bare PROBE counts by, per provider (each one where the probe has it).
 DEFAULT_KEYS = {"tcp": ("segment", "new", "reason"), "lockstat": ("lock", "site"), "sched": ("thread",),
@@ -98,6 +98,9 @@ class Clause:
             if op not in ("==", "!="):
                 self._error(f"{var} is a name: {op} does not apply; allowed: == or !=")
             lit = lit.strip('"')
+            if var in NAME_VALUES and lit not in NAME_VALUES[var]:  # a misspelt TIME_WAIT would match nothing
+                self._error(f"{var} is never {lit!r}{did_you_mean(lit, NAME_VALUES[var])}; allowed: "
+                            f"{', '.join(NAME_VALUES[var])}")
         return var, op, int(lit) if var in NUMERIC else lit
 
     def _body(self, body: str):

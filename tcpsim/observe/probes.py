@@ -28,6 +28,7 @@ from __future__ import annotations
 from fnmatch import fnmatchcase
 
 from ..errors import TcpsimError
+from ..model.tcp import CLIENT_SEGMENTS, SERVER_SEGMENTS, STATES
 
 # Every probe and the arguments it fires with (the table above), in the order the table lists them.
 PROBE_ARGS = {
@@ -43,6 +44,8 @@ PROBE_ARGS = {
 PROBES = tuple(PROBE_ARGS)
 #: The arguments that are numbers (nanoseconds, counts, ids); the others are names.
 NUMERIC_ARGS = frozenset({"conn", "wait", "ns", "hold", "cpu", "queue", "eitr", "frames", "more"})
+#: The names some arguments can only take: a predicate comparing one with anything else would never hold.
+NAME_VALUES = {"old": STATES, "new": STATES, "segment": CLIENT_SEGMENTS + SERVER_SEGMENTS}
 
 
 def matching(pattern: str) -> list[str]:

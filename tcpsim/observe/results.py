@@ -267,12 +267,21 @@ def format_lock_view(r: dict, limit: int | None = 12) -> str:
     return "# sysctl debug.lock.prof.stats (sorted by wait_total)" + format_stats(shown) + more
 
 
+def no_samples(cpus) -> str:
+    """Why profiled CPUs have no call graph and no stacks."""
+    one = len(cpus) == 1
+    return (f"no samples of CPU{'' if one else 's'} {', '.join(map(str, cpus))}: {'it was' if one else 'they were'} "
+            "idle in the measured window (pmcstat samples the cycles a CPU spends busy)")
+
+
 def format_profile_view(engine, cpus) -> str:
     out = []
     for cpu in cpus:
         samples = engine.samples[cpu]
+        out.append(f"# pmcstat -c {cpu} -S {PMC_EVENT} -O sample.pmc; pmcstat -R sample.pmc -G call.graph")
         if samples:
-            out.append(f"# pmcstat -c {cpu} -S {PMC_EVENT} -O sample.pmc; pmcstat -R sample.pmc -G call.graph")
             # pmcstat heads the graph with the event's name; the CPU is added, as several graphs follow
             out.append(format_callgraph(samples, f"{PMC_EVENT} (CPU {cpu})", max_depth=4, threshold=1.0))
+        else:  # said, not left out: an empty section would look like a missing option
+            out.append(no_samples([cpu]))
     return "\n".join(out)
