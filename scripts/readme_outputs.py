@@ -11,8 +11,9 @@ host), in one of two forms::
     prose <!-- readme-check: CMD -->TEXT<!-- /readme-check --> prose      TEXT is CMD's output, stripped
 
 ``readme-check[tol=5%]`` compares every number within 5 % (for sizes that depend on the PNG encoder, say);
-otherwise the text must be equal. Wall times (``N s of wall time``, ``(N s)``) depend on the machine: they are
-masked when comparing and written as measured by ``--update``.
+otherwise the text must be equal. Wall times (``N s of wall time``, ``(N s)``) depend on the machine, and the
+code revision a table's heading names (``tcpsim 0.1.0 (f04f249)``) on the commit: they are masked when comparing
+and written as measured by ``--update``.
 
 CMD is a shell command run in a scratch directory that links every top-level entry of the checkout (so
 ``scenarios/...`` resolves and the files a command writes do not land in the checkout); ``tcpsim`` in it runs
@@ -44,6 +45,8 @@ _MARK = re.compile(r"<!-- readme-check(?:\[tol=(?P<tol>[\d.]+)%\])?: (?P<cmd>.+?
 _FENCE = re.compile(r"\n(?P<open>```[^\n]*\n)(?P<text>.*?)(?P<close>```)", re.S)
 _END = "<!-- /readme-check -->"
 _WALL = re.compile(r"\d[\d.,]* s of wall time|\(\d[\d.,]* s\)")
+# the code revision a heading names ("tcpsim 0.1.0 (f04f249-dirty)  scenario ..."): every commit changes it
+_REVISION = re.compile(r"^(tcpsim \S+) \([^)\n]*\)", re.M)
 _NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
 
 
@@ -94,7 +97,7 @@ def run(cmd: str, scratch: Path) -> str:
 
 def same(quoted: str, printed: str, tol: float) -> bool:
     """Equal with wall times masked, and numbers within ``tol`` (relative) when it is not 0."""
-    quoted, printed = _WALL.sub("<wall>", quoted), _WALL.sub("<wall>", printed)
+    quoted, printed = (_REVISION.sub(r"\1 (<revision>)", _WALL.sub("<wall>", t)) for t in (quoted, printed))
     if not tol:
         return quoted == printed
     qn, pn = _NUMBER.findall(quoted), _NUMBER.findall(printed)
@@ -127,9 +130,11 @@ def check(text: str) -> list[str]:
 
 def update(text: str) -> str:
     with _scratch() as scratch:
-        for b in reversed(blocks(text)):  # from the end, so that the earlier offsets stay valid
-            printed = run(b.cmd, Path(scratch))
-            text = text[:b.start] + (printed.strip() if b.inline else printed) + text[b.end:]
+        found = blocks(text)
+        # run in the README's order, as check does (a command may read the file an earlier one wrote)
+        printed = [run(b.cmd, Path(scratch)) for b in found]
+    for b, out in reversed(list(zip(found, printed))):  # from the end, so that the earlier offsets stay valid
+        text = text[:b.start] + (out.strip() if b.inline else out) + text[b.end:]
     return text
 
 

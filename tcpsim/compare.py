@@ -6,10 +6,10 @@ processes.
 """
 from __future__ import annotations
 
-from . import scenario, tomlfile
+from . import scenario, sweep, tomlfile
 from .engines import DEFAULT_ENGINE
 from .placement import queue_overrides
-from .sweep import cell, run_points, site_split
+from .sweep import run_points
 
 
 def compare(path, variants, queues=None, seed=None, duration_s=None, engine=DEFAULT_ENGINE, jobs=1, allow_lor=False,
@@ -21,16 +21,12 @@ def compare(path, variants, queues=None, seed=None, duration_s=None, engine=DEFA
     return run_points(path, points, variants, seed, duration_s, engine, jobs, allow_lor, **kw)
 
 
+# sweep's columns, queue count first: the queue tasks and the spinning say why more queues can mean fewer conn/s
+TABLE = ("variant", "queues", "cpus", "goodput_cps", "drops", "irq_busy", "que_task", "irq_spin", "app_spin",
+         "top_site")
+
+
 def format_table(points) -> str:
-    """sweep.by_point's rows: mean (± 95% CI half-width over the seeds) of connections/s and irq CPU busy."""
-    cells = [(p["variant"], str(p["queues"]), str(p["cpus"]), cell(p, "goodput_cps", "{:,.0f}"),
-              cell(p, "irq_busy", "{:.1f}%"),
-              f"{p['top_site']} ({'; '.join(filter(None, [cell(p, 'top_wait_share', '{:.0%}'), site_split(p)]))})")
-             for p in points]
-    head = ("variant", "queues", "cpus", "conn/s", "irq CPU busy", "top lock site by wait_total (share of all waiting)")
-    widths = [max(len(r[i]) for r in [head, *cells]) for i in range(5)]
-    lines = []
-    for r in [head, *cells]:
-        lines.append("  ".join([r[0].ljust(widths[0]), *(c.rjust(w) for c, w in zip(r[1:5], widths[1:])), r[5]]))
-    lines.insert(1, "-" * len(lines[0]))
-    return "\n".join(lines)
+    """sweep.by_point's rows: mean (± 95% CI half-width over the seeds) of connections/s, interrupt CPU, queue
+    task and spinning shares, and the lock site with the most waiting."""
+    return sweep.format_table(points, TABLE)

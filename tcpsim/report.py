@@ -43,6 +43,28 @@ def _img(fig, alt: str) -> str:
     return f'<img src="{_png(fig)}" alt="{html.escape(alt)}">'
 
 
+def alt_texts(r: dict) -> dict[str, str]:
+    """What each chart of the page shows, in words, for a reader who cannot see it (the images' alt text)."""
+    from .observe.results import threads_on
+
+    on = threads_on(r)
+    cpus = "; ".join(f"CPU {c['cpu']} {100 - c['idle']:.0f}% busy, {c['spin']:.0f}% spinning"
+                     + (f" ({', '.join(f'{n} {s:.0f}%' for n, s in on[c['cpu']])})" if c["cpu"] in on else "")
+                     for c in r["cpus"])
+    locks = "; ".join(f"{row['name']} {row['wait_total']:,} µs" for row in r["lock_profile"][:3]) or "no waiting"
+    lat = r["latency_ms"]
+    s = r["series"]
+    measured = [g for t, g in zip(s["t_ms"], s["goodput_cps"]) if t > r["warmup_s"] * 1e3]
+    over_time = (f"Connections/s completed and offered, receive ring depths, accept queue and TIME-WAIT list over "
+                 f"{s['t_ms'][-1]:,.0f} ms, sampled every {s['t_ms'][0]:g} ms; after the warm-up completed "
+                 f"connections range {min(measured):,.0f} to {max(measured):,.0f}/s" if measured else "")
+    return {"cpus": f"CPU time per CPU as stacked bars: {cpus}.",
+            "locks": f"Lock sites by wait_total, most waiting first: {locks}.",
+            "latency": f"Distribution of connection latency: p50 {lat['p50']} ms, p90 {lat['p90']} ms, p99 "
+                       f"{lat['p99']} ms, max {lat['max']} ms.",
+            "series": over_time + "."}
+
+
 def _pre(text: str) -> str:
     return f"<pre>{html.escape(text)}</pre>"
 
@@ -58,6 +80,7 @@ def render(result: dict, engine, cpus, lock_rows: int = 12, command: str = "") -
              ("window", f"{r['duration_s']} s after {r['warmup_s']} s of warm-up (simulated)"),
              ("variant / engine / seed", f"{r['variant']} / {r['engine']} / {r['seed']}")]
     rows = "".join(f"<tr><td>{html.escape(k)}</td><td><b>{html.escape(v)}</b></td></tr>" for k, v in facts)
+    alt = alt_texts(r)
     flames = [_img(flame_figure(engine.samples[c], f"CPU {c}: pmcstat samples as a flame graph", dpi=DPI),
                    f"flame graph of CPU {c}") for c in cpus if engine.samples[c]]
     title = f"tcpsim: {r['scenario']} ({r['variant']})"
@@ -67,16 +90,17 @@ def render(result: dict, engine, cpus, lock_rows: int = 12, command: str = "") -
         f"<h1>{html.escape(title)}</h1>",
         f'<table class="summary">{rows}</table>',
         _pre(format_summary(r)),
-        "<h2>CPUs (top -SHIPz)</h2>", _img(plots.cpu_bars(r), "CPU time per CPU"), _pre(format_top_view(r)),
+        "<h2>CPUs (top -SHIPz)</h2>", _img(plots.cpu_bars(r), alt["cpus"]), _pre(format_top_view(r)),
         "<h2>Interrupts (vmstat -i)</h2>", _pre(format_vmstat_view(r)),
-        "<h2>Lock profile (LOCK_PROFILING)</h2>", _img(plots.lock_waits(r), "lock waiting by site"),
+        "<h2>Lock profile (LOCK_PROFILING)</h2>", _img(plots.lock_waits(r), alt["locks"]),
         _pre(format_lock_view(r, lock_rows)),
-        "<h2>Connections</h2>", _img(plots.latency_cdf(r), "connection latency distribution") if lat["cdf"] else "",
-        _img(plots.time_series(r), "the run over time") if r["series"]["t_ms"] else "",
+        "<h2>Connections</h2>", _img(plots.latency_cdf(r), alt["latency"]) if lat["cdf"] else "",
+        _img(plots.time_series(r), alt["series"]) if r["series"]["t_ms"] else "",
         f"<h2>Where the CPUs {', '.join(map(str, cpus))} spend their cycles (pmcstat)</h2>",
         *(flames or ["<p>No samples on these CPUs in the window.</p>"]),
         _pre(format_profile_view(engine, cpus)),
-        f"<footer>tcpsim {html.escape(r['version'])}; scenario sha256 {html.escape(r['scenario_sha256'])}"
+        f"<footer>tcpsim {html.escape(r['version'])} ({html.escape(r['revision'])}); scenario "
+        f"{html.escape(r['scenario_path'])}, sha256 {html.escape(r['scenario_sha256'])}"
         + (f"; {html.escape(command)}" if command else "") + "</footer>",
         "</body></html>\n",
     ]

@@ -23,6 +23,7 @@ from .execute import run_all
 from .observe.results import busy, threads_named
 from .placement import place_queues
 from .results_file import ResultsFile
+from .revision import revision
 from .simulate import overrides, run_model
 from .stats import mean_ci
 from .witness import refuse
@@ -88,6 +89,7 @@ def summary(result: dict, model) -> dict:
     tasks = [t["wcpu"] for t in threads_named(result, "kernel{ix0 que")]  # where they ran: unbound in 10.0
     total_wait = sum(row["wait_total"] for row in result["lock_profile"])
     top = result["lock_profile"][0] if result["lock_profile"] else None
+    app_cpus = sorted({app.accept_cpu, *app.worker_cpus} - set(qcpus))
     return {
         "variant": model.variant, "queues": hw.queues, "goodput_cps": result["goodput_cps"],
         "offered_cps": result["offered_cps"], "drops": sum(result["drops"].values()),
@@ -96,6 +98,9 @@ def summary(result: dict, model) -> dict:
         "irq_interrupt": mean([result["cpus"][c]["interrupt"] for c in qcpus]),
         "irq_system": mean([result["cpus"][c]["system"] for c in qcpus]),
         "que_task": mean(tasks),
+        # spinning on a lock, inside the system and interrupt time: what more queues buy when they contend
+        "irq_spin": mean([result["cpus"][c]["spin"] for c in qcpus]),
+        "app_spin": mean([result["cpus"][c]["spin"] for c in app_cpus]),
         "accept_system": accept[0]["system"] if accept else None, "worker_system": mean(workers),
         "top_site": top["name"] if top else "",
         "top_wait_share": round(top["wait_total"] / total_wait, 3) if top and total_wait else 0.0,
@@ -131,10 +136,19 @@ class Task:
     labels: dict  # the point's --set keys and values
     over: dict  # every override of the run: the point's keys, variant, seed and window
     identity: dict  # what makes this run different from any other: its key in a results file
+    provenance: dict  # where it comes from: the scenario's name and path, the code's version and revision
     allow_lor: bool
 
+    def row(self) -> dict:
+        """What the run's row will say before it has run: its keys, identity, provenance and run_key (what
+        results_file checks an existing file against)."""
+        return {**self.labels, **self.identity, **self.provenance, "run_key": run_key(self.identity)}
 
-IDENTITY = ("scenario_sha256", "variant", "queues", "seed", "engine", "version", "duration_s", "warmup_s")
+
+# A run's identity. The code's revision is not part of it: a finished run of another revision is still the same
+# run, kept or refused as the user says (--resume-across-revisions), never silently run twice.
+IDENTITY = ("scenario_sha256", "variant", "queues", "seed", "engine", "duration_s", "warmup_s")
+PROVENANCE = ("scenario", "scenario_path", "version", "revision")
 
 
 def run_key(identity: dict) -> str:
@@ -149,6 +163,8 @@ def plan(path, points, variants, seed=None, seeds=None, duration_s=None, engine=
     _, text = tomlfile.read(path, "scenario")  # a missing file is the user's one-line error
     sha = hashlib.sha256(text.encode()).hexdigest()
     file_sections = scenario.parse(text, str(path))
+    provenance = {"scenario": file_sections["scenario"]["name"], "scenario_path": str(path), "version": __version__,
+                  "revision": revision()}
     tasks = []
     for v in variants:
         for labels, over in points:
@@ -161,18 +177,17 @@ def plan(path, points, variants, seed=None, seeds=None, duration_s=None, engine=
                 run_over = {**merged, "run": {**merged.get("run", {}), "seed": s}}
                 identity = {"scenario_sha256": sha, **labels, "variant": sections["scenario"]["variant"],
                             "queues": sections["hardware"]["queues"], "seed": s, "engine": engine,
-                            "version": __version__, "duration_s": sections["run"]["duration_s"],
-                            "warmup_s": sections["run"]["warmup_s"]}
-                tasks.append(Task(text, str(path), labels, run_over, identity, allow_lor))
+                            "duration_s": sections["run"]["duration_s"], "warmup_s": sections["run"]["warmup_s"]}
+                tasks.append(Task(text, str(path), labels, run_over, identity, provenance, allow_lor))
     return tasks
 
 
 def run_point(task: Task) -> dict:
     """Run one task; its row: the point's keys, variant, queues, seed, the summary numbers, then the rest of
-    its identity and its run_key."""
-    if __version__ != task.identity["version"]:  # a dask worker with another install would give other numbers
-        raise TcpsimError(f"--scheduler: a worker runs tcpsim {__version__}, this command {task.identity['version']}; "
-                          "allowed: the same tcpsim version on every worker")
+    its identity, its provenance and its run_key."""
+    if revision() != task.provenance["revision"]:  # a dask worker with other code would give other numbers
+        raise TcpsimError(f"--scheduler: a worker runs tcpsim revision {revision()}, this command "
+                          f"{task.provenance['revision']}; allowed: the same code on every worker")
     model = scenario.build(scenario.parse(task.text, task.source, task.over), task.text, task.source)
     refuse(model, task.allow_lor)
     result, _ = run_model(model, task.identity["engine"])
@@ -180,21 +195,24 @@ def run_point(task: Task) -> dict:
     row = {**task.labels, "variant": numbers.pop("variant"), "queues": numbers.pop("queues"), "seed": result["seed"],
            **numbers}
     row.update({k: task.identity[k] for k in IDENTITY if k not in row})
+    row.update(task.provenance)
     row["run_key"] = run_key(task.identity)
     return row
 
 
 def run_points(path, points, variants, seed=None, duration_s=None, engine=DEFAULT_ENGINE, jobs=1, allow_lor=False, *,
-               seeds=None, scheduler=None, output=None, progress=None):
+               seeds=None, scheduler=None, output=None, progress=None, across_revisions=False):
     """Run every variant at every point with every seed; points are (labels, overrides). Returns one row per
     run in plan order (variant-major). ``seeds``: None (one run, with ``seed`` or the scenario's), a count
     (``seed`` or the scenario's seed and the ones after it) or a list. ``output``: a results file
-    (.parquet or .csv) that gets each run as soon as it finishes; runs it already holds are not run again.
+    (.parquet or .csv) that gets each run as soon as it finishes; runs it already holds are not run again, and
+    the runs of other points of the same scenario it holds stay (a file grows by variants, points and seeds);
+    ``across_revisions``: keep and reuse the runs of a file written by another code revision (else refused).
     ``progress``: called as progress(done, total) after each finished run (tcpsim.progress). ``scheduler``: the
     address of a dask.distributed scheduler to run on instead of ``jobs`` local processes."""
     tasks = plan(path, points, variants, seed, seeds, duration_s, engine, allow_lor)
     keys = [run_key(t.identity) for t in tasks]
-    saved = ResultsFile(output, keys) if output else None
+    saved = ResultsFile(output, [t.row() for t in tasks], across_revisions) if output else None
     rows = dict(saved.rows) if saved else {}
     todo = [i for i, k in enumerate(keys) if k not in rows]
     if progress:
@@ -223,7 +241,7 @@ def label_keys(rows) -> list[str]:
 
 
 NUMBERS = ("goodput_cps", "offered_cps", "drops", "p99_ms", "irq_busy", "irq_interrupt", "irq_system", "que_task",
-           "accept_system", "worker_system", "top_wait_share")
+           "irq_spin", "app_spin", "accept_system", "worker_system", "top_wait_share")
 
 
 def by_point(rows) -> list[dict]:
@@ -257,30 +275,61 @@ def cell(point: dict, key: str, fmt: str) -> str:
     v = point.get(key)
     if v is None:
         return "-"
-    if key == "top_site":
-        split = site_split(point)
-        return f"{v} ({split})" if split else v
+    if key == "top_site":  # the site, its share of all waiting, and whether the seeds agree on it
+        share = point.get("top_wait_share")  # its mean only: the site itself may differ between seeds
+        return f"{v} ({'; '.join(filter(None, [f'{share:.0%}' if share is not None else '', site_split(point)]))})"
     text = fmt.format(v)
     hw = point.get(f"{key}_ci95")
     return text if hw is None else f"{text} ± {fmt.format(hw)}"
 
 
-COLUMNS = (("variant", "variant", "{}"), ("cpus", "cpus", "{}"), ("goodput_cps", "conn/s", "{:,.0f}"), ("drops", "drops", "{:,.0f}"),
-           ("irq_busy", "irq busy%", "{:.1f}"), ("irq_interrupt", "intr%", "{:.1f}"), ("irq_system", "sys%", "{:.1f}"),
-           ("que_task", "que task%", "{:.1f}"),
-           ("accept_system", "accept sys%", "{:.1f}"), ("worker_system", "workers sys%", "{:.1f}"),
-           ("top_site", "top lock site by wait_total", "{}"))
+# Every column a table of points can show: key -> (heading, format). A table is a choice of them (TABLE, and
+# compare.TABLE); the point's --set keys come first.
+COLUMNS = {"variant": ("variant", "{}"), "queues": ("queues", "{}"), "cpus": ("cpus", "{}"),
+           "goodput_cps": ("conn/s", "{:,.0f}"), "drops": ("drops", "{:,.0f}"),
+           "irq_busy": ("irq busy%", "{:.1f}"), "irq_interrupt": ("intr%", "{:.1f}"), "irq_system": ("sys%", "{:.1f}"),
+           "que_task": ("que task%", "{:.1f}"), "irq_spin": ("irq spin%", "{:.1f}"), "app_spin": ("app spin%", "{:.1f}"),
+           "accept_system": ("accept sys%", "{:.1f}"), "worker_system": ("workers sys%", "{:.1f}"),
+           "top_site": ("top lock site by wait_total (share of all waiting)", "{}")}
+TABLE = ("variant", "cpus", "goodput_cps", "drops", "irq_busy", "irq_interrupt", "irq_system", "que_task", "irq_spin",
+         "app_spin", "accept_system", "worker_system", "top_site")
+_LEFT = {"variant", "top_site"}
 
 
-def format_table(points: list[dict]) -> str:
+def format_table(points: list[dict], columns=TABLE) -> str:
     """by_point's rows as text: one line per point and variant, numbers as mean (± 95% CI half-width)."""
-    cols = [(k, k, "{}") for k in label_keys(points)] + list(COLUMNS)
+    cols = [(k, k, "{}") for k in label_keys(points)] + [(k, *COLUMNS[k]) for k in columns]
     cells = [[head for _k, head, _f in cols]]
     for p in points:
         cells.append([cell(p, k, fmt) for k, _h, fmt in cols])
     widths = [max(len(row[i]) for row in cells) for i in range(len(cols))]
-    left = {"variant", "top_site"}
-    lines = ["  ".join(c.ljust(w) if k in left else c.rjust(w) for (k, _h, _f), c, w in zip(cols, row, widths)).rstrip()
+    lines = ["  ".join(c.ljust(w) if k in _LEFT else c.rjust(w) for (k, _h, _f), c, w in zip(cols, row, widths)).rstrip()
              for row in cells]
     lines.insert(1, "-" * len(lines[0]))
     return "\n".join(lines)
+
+
+def _one_or_each(values: list, each: str) -> str:
+    distinct = list(dict.fromkeys(values))
+    return str(distinct[0]) if len(distinct) == 1 else each
+
+
+def heading(rows: list[dict]) -> str:
+    """What a table of ``rows`` is of, as ``run`` heads its output: code, scenario, engine, seeds and window."""
+    return "  ".join(heading_parts(rows))
+
+
+def heading_parts(rows: list[dict]) -> list[str]:
+    """heading's parts: [code, scenario, engine, seeds, window]; a value the rows differ in is said to vary."""
+    if not rows:
+        return ["", "", "", "", ""]
+    first = rows[0]
+    seeds = sorted({r["seed"] for r in rows})
+    window = _one_or_each([f"{r['duration_s']} s after {r['warmup_s']} s warm-up" for r in rows], "per point")
+    path = first.get("scenario_path")
+    return [
+        f"tcpsim {_one_or_each([r.get('version') for r in rows], 'versions vary')} "
+        f"({', '.join(dict.fromkeys(str(r.get('revision')) for r in rows))})",
+        f"scenario {first.get('scenario', '?')}" + (f" ({path})" if path else ""),
+        f"engine {_one_or_each([r['engine'] for r in rows], 'per point')}",
+        f"seed{'s' * (len(seeds) > 1)} {', '.join(map(str, seeds))}", f"window {window}"]

@@ -28,21 +28,24 @@ ARGS = ["--set", "clients.concurrency=[8, 16]", "--variants", "baseline,rlock", 
 
 
 @pytest.fixture(scope="module")
-def local(tmp_path_factory):
+def scen(tmp_path_factory):
+    # one file for every way of running: its path is part of each row (scenario_path), as given
     p = tmp_path_factory.mktemp("local") / "s.toml"
     p.write_text(SMALL)
-    return _rows(["sweep", str(p), *ARGS])
+    return p
 
 
-def test_parallel_processes_give_the_serial_rows_in_the_same_order(tmp_path, local):
-    p = tmp_path / "s.toml"
-    p.write_text(SMALL)
-    assert _rows(["sweep", str(p), *ARGS, "--jobs", "2"]) == local
+@pytest.fixture(scope="module")
+def local(scen):
+    return _rows(["sweep", str(scen), *ARGS])
 
 
-def test_a_sweep_on_a_cluster_equals_the_local_sweep(tmp_path, cluster, local):
-    p = tmp_path / "s.toml"
-    p.write_text(SMALL)
+def test_parallel_processes_give_the_serial_rows_in_the_same_order(scen, local):
+    assert _rows(["sweep", str(scen), *ARGS, "--jobs", "2"]) == local
+
+
+def test_a_sweep_on_a_cluster_equals_the_local_sweep(tmp_path, scen, cluster, local):
+    p = scen
     args = ["sweep", str(p), *ARGS]
     remote = _rows(args + ["--scheduler", cluster, "-o", str(tmp_path / "r.parquet")])
     assert remote == local and len(remote) == 8

@@ -43,7 +43,7 @@ def test_a_queue_sweep_places_queues_like_compare_and_says_so(tmp_path):
     assert "warning: the machine grew beyond the scenario's 8 CPUs" in err and "8 queues on 10 CPUs" in err
     code, out, err = _run(tmp_path, ["sweep", "--set", "hardware.queues=[1, 8]", "--duration", "0.002", "--quiet"])
     assert code == 0 and err == ""
-    assert "as compare does" in out and "cpus" in out.splitlines()[0]
+    assert "as compare does" in out and "cpus" in out.splitlines()[2]  # under the heading and a blank line
 
 
 def test_a_point_with_its_own_placement_is_not_moved(tmp_path):
@@ -58,7 +58,8 @@ def test_a_point_with_its_own_placement_is_not_moved(tmp_path):
 def test_compare_shows_the_machine_of_each_row_and_warns_when_it_grows(tmp_path):
     code, out, err = _run(tmp_path, ["compare", "--variants", "baseline", "--queues", "2,8", "--duration", "0.002"])
     assert code == 0
-    head, _rule, two, eight = out.splitlines()[:4]
+    heading, _blank, head, _rule, two, eight = out.splitlines()[:6]
+    assert heading.startswith("tcpsim ") and " scenario " in heading
     assert head.split()[:3] == ["variant", "queues", "cpus"]
     assert two.split()[1:3] == ["2", "8"] and eight.split()[1:3] == ["8", "10"]
     assert err.count("warning") == 1 and "8 queues on 10 CPUs" in err

@@ -1,5 +1,6 @@
 """tcpsim report: one self-contained HTML page, checked in headless Chromium where one is installed."""
 import base64
+import html
 import importlib.util
 import io
 import re
@@ -41,10 +42,16 @@ def test_report_holds_the_views_and_needs_nothing_beside_it(page):
     # nothing fetched from elsewhere: no links, scripts or remote images
     assert not re.search(r"<(link|script)\b|\bhref=|src=\"(?!data:)", text)
     sources = re.findall(r'<img src="data:image/png;base64,([^"]+)" alt="([^"]+)"', text)
-    alts = [alt for _, alt in sources]
-    # CPU bars, lock waits, latency CDF, time series, one flame graph per interrupt CPU (SMALL has two queues)
-    assert alts == ["CPU time per CPU", "lock waiting by site", "connection latency distribution",
-                    "the run over time", "flame graph of CPU 0", "flame graph of CPU 1"]
+    alts = [html.unescape(alt) for _, alt in sources]
+    # CPU bars, lock waits, latency CDF, time series, one flame graph per interrupt CPU (SMALL has two queues),
+    # each image described in words: what it draws and its numbers
+    assert alts[0].startswith("CPU time per CPU as stacked bars: CPU 0 ") and all(f"CPU {c} " in alts[0] for c in range(8))
+    assert "(ix0:que 0 intr " in alts[0] and "accept " in alts[0]
+    assert alts[1].startswith("Lock sites by wait_total, most waiting first: ") and " µs" in alts[1]
+    assert alts[2].startswith("Distribution of connection latency: p50 ")
+    assert alts[3].startswith("Connections/s completed and offered, receive ring depths, accept queue and TIME-WAIT")
+    assert alts[4:] == ["flame graph of CPU 0", "flame graph of CPU 1"]
+    assert re.search(r"<footer>tcpsim \S+ \([0-9a-f.]+(-dirty)?\); scenario \S+s\.toml, sha256 [0-9a-f]{64}", text)
     for data, alt in sources:
         with Image.open(io.BytesIO(base64.b64decode(data))) as im:
             assert im.format == "PNG" and im.width > 100 and im.height > 100, alt

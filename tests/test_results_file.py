@@ -8,7 +8,9 @@ import pytest
 from tcpsim import __version__
 from tcpsim.cli import main
 from tcpsim.engines import DEFAULT_ENGINE
+from tcpsim.errors import TcpsimError
 from tcpsim.results_file import read, write
+from tcpsim.revision import revision
 from tcpsim.sweep import parse_set, sweep
 
 from .conftest import SMALL
@@ -101,14 +103,77 @@ def test_bad_results_files_are_one_line_errors(scen, tmp_path, name, setup, word
     assert len(err.getvalue().strip().splitlines()) == 1 and all(w in err.getvalue() for w in words), err.getvalue()
 
 
-def test_a_file_of_another_sweep_is_not_mixed_in(scen, tmp_path):
+def test_a_file_grows_by_variants_points_and_seeds(scen, tmp_path):
     out = tmp_path / "r.csv"
-    sweep(scen, SETS, duration_s=0.003, output=out)
+    sweep(scen, [parse_set("clients.concurrency=8")], duration_s=0.003, output=out)
+    first = read(out)
+    assert len(first) == 1
+    ran = []
+    rows = sweep(scen, SETS, variants=["baseline", "rlock"], duration_s=0.003, output=out,
+                 progress=lambda done, total: ran.append(total))
+    assert ran[-1] == 3 and len(rows) == 4  # the run at 8 clients with the baseline was not run again
+    assert len(read(out)) == 4 and read(out)[0] == first[0]
+    sweep(scen, SETS, variants=["rlock"], seeds=2, duration_s=0.003, output=out)  # seeds of one variant
+    held = read(out)
+    assert len(held) == 6 and len({r["run_key"] for r in held}) == 6
+    assert sorted((r["variant"], r["clients.concurrency"], r["seed"]) for r in held) == [
+        ("baseline", 8, 1), ("baseline", 16, 1), ("rlock", 8, 1), ("rlock", 8, 2), ("rlock", 16, 1), ("rlock", 16, 2)]
+    # each row says what it ran and with which code
+    assert {(r["scenario"], r["scenario_path"], r["revision"]) for r in held} == {("small", str(scen), revision())}
+
+
+def test_queue_counts_grow_a_file_of_compare(scen, tmp_path):
+    out = tmp_path / "r.parquet"
+    for queues in ([1], [2, 4]):
+        assert main(["compare", str(scen), "--variants", "baseline", "--queues", ",".join(map(str, queues)),
+                     "--duration", "0.003", "-o", str(out)], io.StringIO(), io.StringIO()) == 0
+    assert [r["queues"] for r in read(out)] == [1, 2, 4]
+
+
+@pytest.mark.parametrize("second, words", [
+    (["compare", "{s}", "--variants", "baseline"],
+     ["holds a sweep of clients.concurrency, not of queue counts (compare)"]),
+    (["sweep", "{other}", "--set", "clients.concurrency=8"],
+     ["holds runs of scenario small ({s}, sha256", "not of scenario other ({other}, sha256"]),
+    (["sweep", "{s}", "--set", "clients.concurrency=8", "--duration", "0.004"],
+     ["holds runs of a 0.003 s window, not of a 0.004 s window"]),
+    (["sweep", "{s}", "--set", "clients.concurrency=8", "--engine", "simpy"],
+     ["holds runs of engine fast, not of engine simpy"]),
+])
+def test_a_file_of_another_experiment_is_not_mixed_in(scen, tmp_path, second, words):
+    out = tmp_path / "r.csv"
+    other = tmp_path / "other.toml"
+    other.write_text(SMALL.replace('name = "small"', 'name = "other"'))
+    sweep(scen, SETS, duration_s=0.003, output=out, engine="fast")
+    before = out.read_bytes()
     err = io.StringIO()
-    assert main(["compare", str(scen), "--variants", "baseline", "--duration", "0.003", "-o", str(out)],
-                io.StringIO(), err) == 2
-    assert "2 run(s) that are not part of this sweep" in err.getvalue()
-    assert len(read(out)) == 2  # untouched
+    args = [a.format(s=scen, other=other) for a in second]
+    window = [] if "--duration" in args else ["--duration", "0.003"]
+    assert main([*args, *window, "-o", str(out)], io.StringIO(), err) == 2
+    line = err.getvalue()
+    assert line.count("\n") == 1 and line.startswith(f"tcpsim: error: -o {out}: ")
+    assert all(w.format(s=scen, other=other) in line for w in words), line
+    assert "allowed: the same scenario, engine, window and --set keys" in line
+    assert out.read_bytes() == before  # untouched
+
+
+def test_runs_of_another_code_revision_are_kept_only_when_asked(scen, tmp_path, monkeypatch):
+    import tcpsim.sweep as sw
+
+    out = tmp_path / "r.csv"
+    monkeypatch.setattr(sw, "revision", lambda: "v0-old")
+    sweep(scen, SETS, duration_s=0.003, output=out)
+    monkeypatch.setattr(sw, "revision", lambda: "v1-new")
+    with pytest.raises(TcpsimError) as e:
+        sweep(scen, SETS, duration_s=0.003, output=out)
+    assert str(e.value) == (f"-o {out}: holds runs of code revision v0-old, this is v1-new, whose numbers may differ; "
+                            "allowed: a new file, or --resume-across-revisions to keep and reuse them")
+    ran = []
+    rows = sweep(scen, [parse_set("clients.concurrency=[8, 16, 32]")], duration_s=0.003, output=out,
+                 across_revisions=True, progress=lambda done, total: ran.append(total))
+    assert ran[-1] == 1  # the two runs of the old revision were reused, as asked
+    assert [r["revision"] for r in rows] == ["v0-old", "v0-old", "v1-new"]
+    assert [r["revision"] for r in read(out)] == ["v0-old", "v0-old", "v1-new"]
 
 
 def test_the_command_says_how_many_runs_it_reused(scen, tmp_path):

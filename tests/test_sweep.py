@@ -131,3 +131,87 @@ def test_bad_seeds_are_one_line_errors(tmp_path, extra, words):
     err = io.StringIO()
     assert main(["sweep", str(p), "--set", "clients.concurrency=4", *extra], io.StringIO(), err) == 2
     assert len(err.getvalue().strip().splitlines()) == 1 and all(w in err.getvalue() for w in words)
+
+
+def test_sweep_and_compare_tables_are_headed_like_run_and_compare_shows_why(tmp_path):
+    from tcpsim.revision import revision
+
+    p = tmp_path / "s.toml"
+    p.write_text(SMALL)
+    out = io.StringIO()
+    assert main(["sweep", str(p), "--set", "clients.concurrency=[4, 16]", "--seeds", "2", "--duration", "0.003"],
+                out, io.StringIO()) == 0
+    head = f"tcpsim 0.1.0 ({revision()})  scenario small ({p})  engine fast  seeds 1, 2  window 0.003 s after 0.002 s warm-up"
+    assert out.getvalue().splitlines()[0] == head
+    out = io.StringIO()
+    assert main(["compare", str(p), "--variants", "baseline,rlock", "--queues", "1,2", "--duration", "0.003",
+                 "--engine", "simpy", "--json"], out, io.StringIO()) == 0
+    data = json.loads(out.getvalue())
+    out = io.StringIO()
+    assert main(["compare", str(p), "--variants", "baseline,rlock", "--queues", "1,2", "--duration", "0.003",
+                 "--engine", "simpy"], out, io.StringIO()) == 0
+    lines = out.getvalue().splitlines()
+    assert lines[0] == head.replace("engine fast  seeds 1, 2", "engine simpy  seed 1")
+    columns = lines[2].split("  ")
+    # compare shows the queue tasks and the spinning that sweep shows, from the same columns
+    for heading in ("que task%", "irq spin%", "app spin%", "irq busy%", "drops"):
+        assert heading in lines[2], lines[2]
+    assert "4 runs in" in out.getvalue() and columns[0] == "variant"
+    # the spin columns are the runs' own numbers: mean of the interrupt CPUs' spin
+    row = data["rows"][1]  # baseline, 2 queues: interrupt threads on CPUs 0 and 1
+    assert row["queues"] == 2 and row["irq_spin"] is not None
+    spins = [c["spin"] for c in _simulate_row(p, 2)["cpus"][:2]]
+    assert row["irq_spin"] == round(sum(spins) / 2, 1)
+
+
+def _simulate_row(p, queues):
+    from tcpsim.placement import queue_overrides
+    from tcpsim.scenario import parse
+    from tcpsim.simulate import simulate
+
+    return simulate(p, duration_s=0.003, engine="simpy", overrides=queue_overrides(parse(SMALL, str(p)), queues))
+
+
+def test_resume_across_revisions_is_asked_for_on_the_command_line(tmp_path, monkeypatch):
+    import tcpsim.sweep as sw
+
+    p = tmp_path / "s.toml"
+    p.write_text(SMALL)
+    out_file = tmp_path / "r.csv"
+    args = ["sweep", str(p), "--set", "clients.concurrency=[4, 16]", "--duration", "0.003", "-o", str(out_file)]
+    monkeypatch.setattr(sw, "revision", lambda: "abc1234")
+    assert main(args, io.StringIO(), io.StringIO()) == 0
+    monkeypatch.setattr(sw, "revision", lambda: "def5678-dirty")
+    err = io.StringIO()
+    assert main(args, io.StringIO(), err) == 2
+    assert err.getvalue() == (f"tcpsim: error: -o {out_file}: holds runs of code revision abc1234, this is "
+                              "def5678-dirty, whose numbers may differ; allowed: a new file, or "
+                              "--resume-across-revisions to keep and reuse them\n")
+    out = io.StringIO()
+    grown = [a.replace("[4, 16]", "[4, 16, 32]") for a in args]
+    assert main(grown + ["--resume-across-revisions"], out, io.StringIO()) == 0
+    text = out.getvalue()
+    assert text.startswith("tcpsim 0.1.0 (abc1234, def5678-dirty)  scenario small")  # both revisions named
+    assert f"3 runs (2 already in {out_file}, not run again) in" in text
+    err = io.StringIO()
+    assert main(args[:-2] + ["--resume-across-revisions"], io.StringIO(), err) == 2
+    assert "--resume-across-revisions: resumes an -o results file; allowed: with -o RESULTS" in err.getvalue()
+
+
+def test_a_worker_with_other_code_refuses_the_run(tmp_path):
+    import dataclasses
+
+    from tcpsim.revision import revision
+    from tcpsim.sweep import plan, run_point
+
+    p = tmp_path / "s.toml"
+    p.write_text(SMALL)
+    task = plan(p, grid([parse_set("clients.concurrency=4")]), [None], duration_s=0.002)[0]
+    assert task.provenance == {"scenario": "small", "scenario_path": str(p), "version": "0.1.0",
+                               "revision": revision()}
+    other = dataclasses.replace(task, provenance={**task.provenance, "revision": "0123abc"})
+    with pytest.raises(TcpsimError) as e:
+        run_point(other)
+    assert str(e.value) == (f"--scheduler: a worker runs tcpsim revision {revision()}, this command 0123abc; "
+                            "allowed: the same code on every worker")
+    assert run_point(task)["revision"] == revision()

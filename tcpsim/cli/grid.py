@@ -27,8 +27,13 @@ def _replications(p):
                         "tcp://10.0.0.5:8786 (same numbers as a local run; needs tcpsim[dask] here and on the workers)")
     p.add_argument("-o", "--output", metavar="RESULTS",
                    help="also write one row per run (point keys, variant, queues, seed, every number, scenario "
-                        "sha256, engine, version) to this Parquet or CSV file, each run as it finishes; rerun "
-                        "with the same file to resume: the runs it holds are not run again")
+                        "name, path and sha256, engine, version, code revision) to this Parquet or CSV file, each "
+                        "run as it finishes; rerun with the same file to resume (the runs it holds are not run "
+                        "again) or to add variants, points or seeds of the same scenario, engine, window and --set "
+                        "keys to it")
+    p.add_argument("--resume-across-revisions", action="store_true",
+                   help="keep and reuse the runs of an -o file written by another code revision (git describe; "
+                        "default: refuse, as the model's numbers may differ)")
     options.quiet(p)
 
 
@@ -68,6 +73,8 @@ def _check_replications(args):
     """The up-front checks of the options _replications adds (before the scenario is read)."""
     if args.output:
         check_path(args.output)
+    if args.resume_across_revisions and not args.output:
+        raise TcpsimError("--resume-across-revisions: resumes an -o results file; allowed: with -o RESULTS")
     if args.scheduler and args.jobs is not None:
         raise TcpsimError("--jobs and --scheduler: both choose where runs go; allowed: one of them (with "
                           "--scheduler the cluster's workers run in parallel)")
@@ -78,7 +85,8 @@ def _replicated(args, err, run, format_table, out, footnote=""):
     """Run sweep's or compare's ``run(progress)`` with a progress bar; print the table of points (mean ± CI
     over seeds) or JSON of runs and points; warn on stderr when runs had to grow the machine."""
     from ..placement import grown
-    from ..sweep import by_point
+    from ..results_file import read
+    from ..sweep import by_point, heading
 
     t0 = time.perf_counter()
     with closing(for_terminal(err, args.quiet)) as progress:
@@ -96,8 +104,12 @@ def _replicated(args, err, run, format_table, out, footnote=""):
                 "half-width"] if seeds > 1 else [])
     if args.output and progress.total != len(rows):
         details.append(f"{len(rows) - progress.total} already in {args.output}, not run again")
+    held = len(read(args.output)) if args.output else len(rows)
+    if held > len(rows):  # the file grew: it keeps the runs of earlier sweeps too
+        details.append(f"{args.output} holds {held} runs in all")
     details = f" ({'; '.join(details)})" if details else ""
-    out.write(format_table(points) + f"\n\n{options.counted(len(rows), 'run')}{details} in {wall} s of wall time\n")
+    out.write(heading(rows) + "\n\n" + format_table(points)
+              + f"\n\n{options.counted(len(rows), 'run')}{details} in {wall} s of wall time\n")
     if footnote:
         out.write(footnote + "\n")
     return 0
@@ -112,7 +124,8 @@ def cmd_compare(args, out, err) -> int:
     _check_replications(args)
     return _replicated(args, err, lambda progress: compare(
         args.scenario, names, args.queues, args.seed, args.duration, args.engine, args.jobs or 1, args.allow_lor,
-        seeds=args.seeds, output=args.output, progress=progress, scheduler=args.scheduler), format_table, out)
+        seeds=args.seeds, output=args.output, progress=progress, scheduler=args.scheduler,
+        across_revisions=args.resume_across_revisions), format_table, out)
 
 
 def cmd_sweep(args, out, err) -> int:
@@ -135,5 +148,5 @@ def cmd_sweep(args, out, err) -> int:
                 "to the CPUs after them where they would collide, as compare does" if follows_queues(given) else "")
     return _replicated(args, err, lambda progress: sweep(
         args.scenario, sets, names, args.seed, args.duration, args.engine, args.jobs or 1, args.allow_lor,
-        seeds=args.seeds, output=args.output, progress=progress, scheduler=args.scheduler), format_table, out,
-        footnote)
+        seeds=args.seeds, output=args.output, progress=progress, scheduler=args.scheduler,
+        across_revisions=args.resume_across_revisions), format_table, out, footnote)

@@ -7,6 +7,7 @@ engine-independent arithmetic on those.
 from __future__ import annotations
 
 from .. import __version__, witness
+from ..revision import revision
 from ..model.nic import interrupt_rate
 from ..model.rwlock import SPIN_FUNCTION
 from .callgraph import callgraph_tree, format_callgraph, leaf_share
@@ -25,6 +26,29 @@ def busy(result: dict, cpus) -> list[float]:
 def threads_named(result: dict, prefix: str) -> list[dict]:
     """The threads of a collected result whose top command starts with ``prefix`` (e.g. "tcp_server{worker")."""
     return [t for t in result["threads"] if t["command"].startswith(prefix)]
+
+
+def short_name(command: str) -> str:
+    """A thread's top command, short enough for a chart: 'intr{irq263: ix0:que 0}' -> 'ix0:que 0 intr',
+    'kernel{ix0 que}' -> 'ix0 que task', 'tcp_server{worker 0}' -> 'worker 0'."""
+    inner = command[command.find("{") + 1:].rstrip("}") if "{" in command else command
+    if command.startswith("intr{"):
+        return inner.split(": ", 1)[-1] + " intr"
+    if command.startswith("kernel{"):
+        return inner + " task"
+    return inner
+
+
+def threads_on(result: dict) -> dict[int, list[tuple[str, float]]]:
+    """Per CPU, the threads that ran on it in the window with their share of it (%), busiest first: a bound
+    thread on its CPU, a thread the scheduler placed (the 10.0 queue task) on each CPU it ran on."""
+    on: dict[int, list[tuple[str, float]]] = {}
+    for t in result["threads"]:
+        ran = t.get("ran_on") or ({t["cpu"]: t["wcpu"]} if t["wcpu"] > 0 else {})
+        for cpu, share in ran.items():  # JSON makes the CPU keys strings
+            if share > 0:
+                on.setdefault(int(cpu), []).append((short_name(t["command"]), share))
+    return {cpu: sorted(names, key=lambda n: -n[1]) for cpu, names in on.items()}
 
 
 def _pct(ns: int, window_ns: int) -> float:
@@ -92,9 +116,11 @@ def collect(engine) -> dict:
     link_bps = hw.link_gbps * 1e9
     return {
         "scenario": m.name,
+        "scenario_path": m.source,  # as given: the file the run read (its text's sha256 below)
         "variant": m.variant,
         "engine": engine.name,
         "version": __version__,
+        "revision": revision(),  # the code that made the numbers (tcpsim/revision.py)
         "seed": m.run.seed,
         "scenario_sha256": m.scenario_sha256,
         "duration_s": m.run.duration_s,
@@ -217,7 +243,7 @@ def format_summary(r: dict) -> str:
     drops = ", ".join(f"{k} {v}" for k, v in r["drops"].items()) or "none"
     resent = ", ".join(f"{k} {v}" for k, v in r["retransmissions"].items()) or "none"
     return "\n".join([
-        f"tcpsim {r['version']}  scenario {r['scenario']}  variant {r['variant']}  engine {r['engine']}  "
+        f"tcpsim {r['version']} ({r['revision']})  scenario {r['scenario']}  variant {r['variant']}  engine {r['engine']}  "
         f"seed {r['seed']}  window {r['duration_s']} s after {r['warmup_s']} s warm-up",
         f"goodput {r['goodput_cps']:,.0f} connections/s   offered {r['offered_cps']:,.0f}/s   "
         f"latency ms p50 {latency_ms(lat['p50'])} p90 {latency_ms(lat['p90'])} p99 {latency_ms(lat['p99'])}",
