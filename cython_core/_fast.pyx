@@ -1414,7 +1414,7 @@ cdef class Core:
         if self.can_grant(lid, ti, mode):
             if self.grant(lid, ti, mode):
                 self.granted(ti, lid, mode, row, site, self.now, 0, ordered)
-                return self.pull_line(ti, sidx)
+                return self.pull_line(ti, sidx if mode else spin_sidx)  # a read's: in __rw_rlock (_pull_line)
             self.granted(ti, lid, mode, row, site, self.now, 0, ordered)
             return 0
         if mode and self.reads_held(ti, lid):
@@ -1501,7 +1501,7 @@ cdef class Core:
         if self.can_grant(t.w_lock, ti, t.w_mode):
             moved = self.grant(t.w_lock, ti, t.w_mode)
             self.granted(ti, t.w_lock, t.w_mode, t.w_row, t.w_site, t.w_first, 1, 1)
-            if not (moved and self.pull_line(ti, t.w_sidx)):
+            if not (moved and self.pull_line(ti, t.w_sidx if t.w_mode else t.w_spin_sidx)):
                 self.interp(ti)
             return
         self.spin_loop(ti)

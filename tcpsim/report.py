@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import html
 import io
+from pathlib import Path
 
 from . import plots
 from .observe.flame import flame_figure
@@ -27,6 +28,16 @@ img { max-width: 100%; display: block; margin: 0.5em 0; }
 table.summary td { padding: 0.15em 1em 0.15em 0; } footer { color: #777; font-size: 0.85em; margin-top: 3em; }
 """
 
+
+
+def shareable(path) -> str:
+    """A scenario's path as a page that may be mailed shows it: relative to the tcpsim checkout
+    (scenarios/paper/...) or to the current directory, else its name -- never an absolute local path."""
+    p = Path(path).resolve()
+    for base in (Path(__file__).resolve().parents[1], Path.cwd()):
+        if p.is_relative_to(base):
+            return str(p.relative_to(base))
+    return p.name
 
 def _png(fig) -> str:
     """A Figure as a data: URI (and the figure released)."""
@@ -100,7 +111,7 @@ def render(result: dict, engine, cpus, lock_rows: int = 12, command: str = "") -
         *(flames or ["<p>No samples on these CPUs in the window.</p>"]),
         _pre(format_profile_view(engine, cpus)),
         f"<footer>tcpsim {html.escape(r['version'])} ({html.escape(r['revision'])}); scenario "
-        f"{html.escape(r['scenario_path'])}, sha256 {html.escape(r['scenario_sha256'])}"
+        f"{html.escape(shareable(r['scenario_path']))}, sha256 {html.escape(r['scenario_sha256'])}"
         + (f"; {html.escape(command)}" if command else "") + "</footer>",
         "</body></html>\n",
     ]

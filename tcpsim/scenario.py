@@ -15,6 +15,7 @@ from .costs import load_costs
 from .errors import TcpsimError, did_you_mean
 from .model import variants
 from .model.patches import PatchError
+from .model.paths import with_vlan
 from .model.steps import Work, executable, walk
 from .model.system import AppSpec, ClientSpec, Hardware, KernelSpec, Model, RunSpec
 from .rss import DEFAULT_KEY, MAX_QUEUES
@@ -55,6 +56,8 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "rx_process_limit": _k(int, 256, "hw.ixgbe.rx_process_limit: received frames per interrupt or task pass",
                                1, 65536),
         "tx_process_limit": _k(int, 256, "sent frames reclaimed per interrupt or task pass (ixgbe_txeof)", 1, 65536),
+        "vlan": _k(bool, False, "frames arrive 802.1Q-tagged (as on the article's test bed): each goes through "
+                   "vlan_input, which read-locks the trunk's rw:vlan"),
         "tx_ring_descriptors": _k(int, 2048, "hw.ixgbe.txd: transmit descriptors per ring (2.5.15: PERFORM_TXD); "
                                   "fewer than an eighth free makes a sender's drain run ixgbe_txeof", 64, 65536),
         "max_interrupt_rate": _k(int, 31250, "hw.ixgbe.max_interrupt_rate: interrupts/s per queue as programmed at "
@@ -318,12 +321,14 @@ def build(sections: dict, text: str = "", source: str = "") -> Model:
     costs, _notes, cost_sections = load_costs(costs_file or None)
     key = DEFAULT_KEY if hw["rss_key"] == "microsoft" else bytes.fromhex(hw["rss_key"])
     paths, locks, options = _model_variant(sections)
+    if hw["vlan"]:
+        paths = with_vlan(paths)
     _check_costs(paths, costs, costs_file or "the built-in costs file", sections, source or "<scenario>")
     return Model(
         name=sc["name"],
         hardware=Hardware(hw["cpus"], hw["queues"], hw["queue_cpus"], hw["link_gbps"], hw["rx_ring_descriptors"],
                           hw["rx_process_limit"], hw["max_interrupt_rate"], key, hw["lock_race_weight"],
-                          hw["tx_process_limit"], hw["enable_aim"], hw["que_task_cpu"], hw["tx_ring_descriptors"]),
+                          hw["tx_process_limit"], hw["enable_aim"], hw["que_task_cpu"], hw["tx_ring_descriptors"], hw["vlan"]),
         kernel=KernelSpec(k["maxtcptw"], k["msl_s"], k["backlog"], k["slowtimo_ms"], k["timer_cpu"], k["timewait_prefill"]),
         app=AppSpec(app["accept_cpu"], app["worker_cpus"], options.get("acceptors", "thread")),
         clients=ClientSpec(cl["mode"], cl["rate"], cl["concurrency"], cl["think_us"], cl["rtt_us"], cl["request_bytes"],

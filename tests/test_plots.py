@@ -131,25 +131,27 @@ def test_plot_reads_several_files_of_one_experiment(results, tmp_path):
 
 
 def test_cpu_bars_label_every_thread_that_ran_on_a_cpu():
-    # Figure 3's machine with two queues: the unbound queue tasks run beside the application's threads
+    # four CPUs, none left idle: the unbound queue tasks land beside the application (a machine with an idle
+    # CPU gives it to them)
     result = simulate(ROOT / "scenarios/paper/fig3_4queues.toml", duration_s=0.05,
-                      overrides={"hardware": {"queues": 2, "queue_cpus": [0, 1]}})
+                      overrides={"hardware": {"cpus": 4, "queues": 2, "queue_cpus": [0, 1]},
+                                 "app": {"accept_cpu": 2, "worker_cpus": [3]}})
     fig = plots.cpu_bars(result)
     ax = fig.axes[0]
     bars = ax.containers
     assert [b.get_label() for b in bars] == ["user", "system", "interrupt", "idle", "of which spinning on locks"]
-    assert all(len(b) == 8 for b in bars)  # Figure 3's machine has 8 CPUs
+    assert all(len(b) == 4 for b in bars)  # one bar per CPU
     # each CPU's stack reaches 100% (the four shares account for all of its time)
-    ends = [bars[3][i].get_x() + bars[3][i].get_width() for i in range(8)]
-    assert ends == pytest.approx([100.0] * 8, abs=0.05)
+    ends = [bars[3][i].get_x() + bars[3][i].get_width() for i in range(4)]
+    assert ends == pytest.approx([100.0] * 4, abs=0.05)
     # the hatched spin starts where the user time ends, inside system + interrupt
     spin = bars[4]
-    assert [spin[i].get_width() for i in range(8)] == [c["spin"] for c in result["cpus"]]
-    assert all(spin[i].get_x() == result["cpus"][i]["user"] for i in range(8))
+    assert [spin[i].get_width() for i in range(4)] == [c["spin"] for c in result["cpus"]]
+    assert all(spin[i].get_x() == result["cpus"][i]["user"] for i in range(4))
     # beside each bar, every thread that ran there with its share: the unbound queue task on each CPU it visited
     texts = [t.get_text() for t in ax.texts]
     on = threads_on(result)
-    assert texts == [", ".join(f"{n} {s:.0f}%" for n, s in on.get(c, [])) or "idle" for c in range(8)]
+    assert texts == [", ".join(f"{n} {s:.0f}%" for n, s in on.get(c, [])) or "idle" for c in range(4)]
     task_cpus = [c for c, names in on.items() if any(n.endswith("que task") for n, _ in names)]
     assert task_cpus and all("que task" in texts[c] for c in task_cpus)
     app = [c for c in task_cpus if "accept" in texts[c] or "worker" in texts[c]]

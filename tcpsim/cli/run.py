@@ -128,18 +128,8 @@ def cmd_run(args, out, err) -> int:
     return 0
 
 
-def _shareable(path) -> str:
-    """The scenario's path as a page that may be mailed shows it: relative to the tcpsim checkout
-    (scenarios/paper/...) or to the current directory, else its name -- never an absolute local path."""
-    p = Path(path).resolve()
-    for base in (Path(__file__).resolve().parents[2], Path.cwd()):
-        if p.is_relative_to(base):
-            return str(p.relative_to(base))
-    return p.name
-
-
 def cmd_report(args, out, err) -> int:
-    from ..report import render
+    from ..report import render, shareable
 
     if Path(args.output).suffix.lower() not in (".html", ".htm"):
         raise TcpsimError(f"-o {args.output}: a report is one HTML page; allowed: a .html file")
@@ -148,7 +138,7 @@ def cmd_report(args, out, err) -> int:
     cpus = _profile_cpus(args, model)
     options.output_file(args.output, "-o")
     result, engine = run_model(model, args.engine)
-    rerun = (f"to rerun: tcpsim report {_shareable(args.scenario)} --seed {result['seed']} --duration {result['duration_s']} "
+    rerun = (f"to rerun: tcpsim report {shareable(args.scenario)} --seed {result['seed']} --duration {result['duration_s']} "
              f"--warmup {result['warmup_s']} --variant {result['variant']} --engine {args.engine} "
              f"--profile-cpus {','.join(map(str, cpus))}")
     page = render(result, engine, cpus, args.lock_rows or None, command=rerun)

@@ -26,7 +26,7 @@ class LockMixin:
             moved = lock.grant(th, mode)
             self._granted(th, lock, mode, site, env.now, False, ordered)
             if moved:
-                yield from self._pull_line(th, stack)
+                yield from self._pull_line(th, stack, lock, mode)
             return
         if mode == WRITE and th in lock.readers:
             raise TcpsimError(f"path {th.path!r}: {th.name} asks for {lock.display} W at {site} while it holds it R "
@@ -77,11 +77,15 @@ class LockMixin:
         moved = lock.grant(th, mode)
         self._granted(th, lock, mode, site, first, True)
         if moved:
-            yield from self._pull_line(th, stack)
+            yield from self._pull_line(th, stack, lock, mode)
 
-    def _pull_line(self, th, stack):
-        """The lock word was last updated on another CPU: its cache line moves, inside the hold."""
+    def _pull_line(self, th, stack, lock, mode):
+        """The lock word was last updated on another CPU: its cache line moves, inside the hold -- in the
+        caller for a write or a mutex (their fast path is inline), in __rw_rlock for a read (rw_rlock always
+        calls it: sys/rwlock.h)."""
         d = self.cost["lock_line_transfer"]
+        if mode == READ:
+            stack = stack + (SPIN_FUNCTION[(lock.kind, READ)],)
         self._charge(th, self.env.now, d, stack[-1:], False, stack[:-1])
         yield self.env.timeout(d)
 

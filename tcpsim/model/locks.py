@@ -37,6 +37,9 @@ BASE_LOCKS = {
         # ixgbe 2.5.15's per-ring TX mutex (txr->tx_mtx, MTX_DEF, named "ix0:tx(N)" by ixgbe_allocate_queues;
         # the model's rows sum the rings: one row per site)
         LockDecl("txring", "mtx", "mtx:ix0:tx", "txring"),
+        # if_vlan's trunk lock (struct ifvlantrunk's rw, named VLANNAME "vlan"): one per parent interface,
+        # read-locked by vlan_input for every tagged frame ([hardware] vlan)
+        LockDecl("vlan", "rw", "rw:vlan", "global"),
     )
 }
 

@@ -138,6 +138,26 @@ RX_PACKET = Path("rx_packet", "interrupt", INTR[:3], (
     Work(INTR[3:], "ip_input"),
 ))
 
+# 802.1Q: the test bed received VLAN-tagged frames (Figure 4's __rw_rlock under vlan_input). The NIC strips the
+# tag (M_VLANTAG); ether_demux hands the frame to vlan_input, which finds the VLAN interface under its trunk's
+# read lock (TRUNK_RLOCK; if_vlan.c:1163 in 9.3's copy, open for 10.0) and passes it to that interface's input,
+# which demuxes it again towards ip_input. [hardware] vlan puts these steps before ip_input (scenario.build).
+VLAN_INPUT = (
+    Acquire("vlan", READ, "if_vlan.c:1163", INTR[3:4] + ("vlan_input",)),
+    Work(INTR[3:4] + ("vlan_input",), "vlan_input"),
+    Release("vlan"),
+)
+
+
+def with_vlan(paths: dict) -> dict:
+    """``paths`` with vlan_input in the per-frame path, before its ip_input work (or at its end)."""
+    rx = paths["rx_packet"]
+    steps = list(rx.steps)
+    at = next((i for i, s in enumerate(steps) if isinstance(s, Work) and s.cost == "ip_input"), len(steps))
+    steps[at:at] = VLAN_INPUT
+    return {**paths, "rx_packet": Path(rx.name, rx.context, rx.base, tuple(steps))}
+
+
 # The queue's task (ixgbe_handle_que) runs the same rxeof/txeof code in its own thread: same paths under a
 # different stack (and counted as system time, not interrupt time).
 def deferred_base(base: tuple) -> tuple:

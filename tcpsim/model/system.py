@@ -24,6 +24,7 @@ class Hardware:
     enable_aim: bool = True  # hw.ixgbe.enable_aim: adaptive interrupt moderation (model/nic.py)
     que_task_cpu: str = "unbound"  # "unbound" (10.0: the scheduler places the queue task) or "queue" (pinned)
     tx_ring_descriptors: int = 2048  # hw.ixgbe.txd (2.5.15: PERFORM_TXD); a small frame takes two (model/nic.py)
+    vlan: bool = False  # frames arrive 802.1Q-tagged: vlan_input per frame (paths.with_vlan)
 
 
 @dataclass(frozen=True)
