@@ -24,6 +24,7 @@ cimport cython
 from tcpsim.errors import TcpsimError
 from tcpsim.invariants import CATEGORIES
 from tcpsim.model.kernel_state import ACTIONS, CONDITIONS
+from tcpsim.model.nic import DESCRIPTORS_PER_FRAME, RX_TASK, TX_TASK
 from tcpsim.model.programs import INTERRUPT_PROBE, NIC_COUNTERS
 from tcpsim.model.tcp import CLIENT_SEGMENTS, SERVER_SEGMENTS, STATES
 from tcpsim.observe.probes import PROBES
@@ -44,13 +45,13 @@ BOUNDARY_FLUSH = 2    # wait out the pending work first, then take a pending pre
 cdef enum:
     OP_WORK, OP_FLUSH, OP_PREEMPT, OP_STEP, OP_ENTER, OP_ACQ, OP_TRY, OP_REL, OP_ACT, OP_WHEN, OP_AGAIN, OP_STOP, OP_RET,
     OP_JUMP, OP_IFNOT, OP_SLEEP, OP_TICK, OP_CALL, OP_RXBEGIN, OP_RXNEXT, OP_RXDISP, OP_RXDRET, OP_RXEND,
-    OP_TXBEGIN, OP_TXNEXT, OP_MODERATE, OP_UNMASK, OP_WAKETASK, OP_COUNT, OP_TAKEREADY, OP_HANDOFF
+    OP_TAKETASK, OP_MODERATE, OP_UNMASK, OP_WAKETASK, OP_COUNT, OP_TAKEREADY, OP_HANDOFF
 
 OPCODES = dict(
     WORK=OP_WORK, FLUSH=OP_FLUSH, PREEMPT=OP_PREEMPT, STEP=OP_STEP, ENTER=OP_ENTER, ACQ=OP_ACQ, TRY=OP_TRY, REL=OP_REL,
     ACT=OP_ACT, WHEN=OP_WHEN, AGAIN=OP_AGAIN, STOP=OP_STOP, RET=OP_RET, JUMP=OP_JUMP, IFNOT=OP_IFNOT,
     SLEEP=OP_SLEEP, TICK=OP_TICK, CALL=OP_CALL, RXBEGIN=OP_RXBEGIN, RXNEXT=OP_RXNEXT, RXDISP=OP_RXDISP,
-    RXDRET=OP_RXDRET, RXEND=OP_RXEND, TXBEGIN=OP_TXBEGIN, TXNEXT=OP_TXNEXT, MODERATE=OP_MODERATE,
+    RXDRET=OP_RXDRET, RXEND=OP_RXEND, TAKETASK=OP_TAKETASK, MODERATE=OP_MODERATE,
     UNMASK=OP_UNMASK, WAKETASK=OP_WAKETASK, COUNT=OP_COUNT, TAKEREADY=OP_TAKEREADY, HANDOFF=OP_HANDOFF,
 )
 
@@ -70,18 +71,22 @@ cdef enum:
 # lock scopes, program conditions (SCOPES, PROGRAM_CONDITIONS below), kernel conditions and actions
 # (kernel_state.CONDITIONS / ACTIONS, in that order: checked below)
 cdef enum:
-    SC_GLOBAL, SC_CONNECTION, SC_LISTEN, SC_BUCKET, SC_TIMEWAIT, SC_GROUP, SC_TWGROUP
+    SC_GLOBAL, SC_CONNECTION, SC_LISTEN, SC_BUCKET, SC_TIMEWAIT, SC_GROUP, SC_TWGROUP, SC_TXRING
 cdef enum:
-    PC_BUDGET, PC_READY, PC_ACCEPTQ
+    PC_BUDGET, PC_READY, PC_ACCEPTQ, PC_TASKPEND, PC_TASKRX
 cdef enum:
-    KC_TWFULL, KC_TWEXPIRED
+    KC_TWFULL, KC_TWEXPIRED, KC_TXPEND, KC_TXRECLAIM, KC_TXLOW
 cdef enum:
-    A_STATE, A_SEND, A_LISTEN_CHECK, A_ACCEPT_ENQ, A_WAKE_ACCEPTOR, A_ACCEPT_DEQ, A_RCV_DATA, A_TW_INSERT, A_TW_CLOSE
+    A_STATE, A_LISTEN_CHECK, A_ACCEPT_ENQ, A_WAKE_ACCEPTOR, A_ACCEPT_DEQ, A_RCV_DATA, A_TW_INSERT, A_TW_CLOSE,
+    A_FLOWID, A_TX_ENQ, A_TX_DEFER, A_TX_XMIT, A_TX_OWN, A_TX_BEGIN, A_TX_RECLAIM
+# a queue's tasks (nic.RX_TASK, nic.TX_TASK)
+cdef enum:
+    TASK_RX, TASK_TX
 
 # probe points, in observe.probes.PROBES order (checked below): each has its own flag, so an attached probe costs
 # only where it fires
 cdef enum:
-    P_STATE, P_RECEIVE, P_SEND, P_DROP, P_LOCK, P_ONCPU = 12, P_OFFCPU, P_PREEMPT, P_MSIX, P_RXEOF, P_ENABLE, NPROBES
+    P_STATE, P_RECEIVE, P_SEND, P_DROP, P_LOCK, P_ONCPU = 12, P_OFFCPU, P_PREEMPT, P_MSIX, P_RXEOF, P_ENABLE, P_DEFERRED, NPROBES
 if (PROBES[P_STATE], PROBES[P_LOCK], PROBES[P_LOCK + 4], PROBES[P_ONCPU], PROBES[P_MSIX], len(PROBES)) != (
         "tcp:::state-change", "lockstat:::rw-acquire", "lockstat:::adaptive-acquire", "sched:::on-cpu",
         INTERRUPT_PROBE, NPROBES):
@@ -97,18 +102,20 @@ DEF REASON_RING_FULL = 0
 DEF REASON_SYN_TIMEOUT = 1
 DEF NSEG = 9
 DEF NSTATES = 6
-DEF NCOUNTERS = 4
+DEF NCOUNTERS = 5
 
 # The numbering of the enums above, as names (lowering.py numbers the model's names with these), and a check at
 # import that the model's own lists still have the order the enums assume.
-SCOPES = ("global", "connection", "listen", "bucket", "timewait", "group", "timewait_group")
-PROGRAM_CONDITIONS = ("rx_budget_used", "ready", "accept_queue")
+SCOPES = ("global", "connection", "listen", "bucket", "timewait", "group", "timewait_group", "txring")
+PROGRAM_CONDITIONS = ("rx_budget_used", "ready", "accept_queue", "task_pending", "task_is_rx")
 KINDS = ("ithread", "taskqueue", "acceptor", "worker", "callout")
 if (tuple(ACTIONS), CONDITIONS, CATEGORIES, len(CLIENT_SEGMENTS + SERVER_SEGMENTS), len(STATES),
         len(NIC_COUNTERS)) != (
-        ("state", "send", "listen_queue_check", "accept_enqueue", "wake_acceptor", "accept_dequeue", "rcv_data",
-         "timewait_insert", "tw_close_oldest"), ("timewait_full", "timewait_expired"), ("user", "system", "interrupt"),
-        NSEG, NSTATES, NCOUNTERS):
+        ("state", "listen_queue_check", "accept_enqueue", "wake_acceptor", "accept_dequeue", "rcv_data",
+         "timewait_insert", "tw_close_oldest", "flowid", "tx_enqueue", "tx_defer", "tx_xmit", "tx_own_ring",
+         "tx_pass_begin", "tx_reclaim"),
+        ("timewait_full", "timewait_expired", "tx_pending", "tx_reclaimable", "tx_below_threshold"),
+        ("user", "system", "interrupt"), NSEG, NSTATES, NCOUNTERS) or (RX_TASK, TX_TASK) != ("rx", "tx"):
     raise ImportError("tcpsim._fast: its numbering of actions, conditions, CPU time categories, segments, states or "
                       "NIC counters no longer matches the model's")
 
@@ -202,7 +209,7 @@ ctypedef struct Conn:
     int32_t refs         # whatever still names it: the client, events, rings, queues, threads, the TIME-WAIT list
     int32_t tw_next, tw_prev   # TIME-WAIT list links (tw_next: free list link when unused)
     int16_t queue, bucket, listen, worker
-    int8_t state, syn_tries, rto_tries, data_ready, outcome, in_tw, used
+    int8_t state, syn_tries, rto_tries, data_ready, outcome, in_tw, used, flowid
 
 ctypedef struct Held:
     int64_t start        # read hold: when it began
@@ -228,7 +235,8 @@ ctypedef struct Thread:
     int32_t running, preempt, wake_wait, spin_active
     int32_t preempted_here  # it yielded its CPU at the boundary of the step at pc: do not take it again
     int32_t conn, tw, rlocks, path, ok, abort_reason, budget_used
-    int32_t rx_n, rx_conn, rx_seg, ndisp, disp_i, tx_n
+    int32_t rx_n, rx_conn, rx_seg, ndisp, disp_i
+    int32_t txring, tx_budget, task   # the ring its TX work is on; txeof's budget left; the task taken
     int32_t disp[2]
     int32_t w_lock, w_mode, w_row, w_site, w_sidx, w_spin_sidx
     int32_t w_spinning, w_on_readers, w_triggered, w_outcome, w_won, w_next, w_prev
@@ -247,6 +255,10 @@ ctypedef struct Queue:
     int8_t* ring_seg
     int32_t ring_head, ring_n
     Ring tx_done
+    Ring buf_ring        # frames queued by ixgbe_mq_start: connection << 4 | segment
+    int32_t buf_max      # the deepest the buf_ring got
+    int32_t ntasks
+    int8_t tasks[2]      # pending on the queue's taskqueue, oldest first (TASK_RX, TASK_TX), each at most once
     int64_t last_intr, rx_bytes, tx_bytes, tx_packets
     int32_t masked, scheduled, eitr, eitr_setting
     int64_t counts[NCOUNTERS]
@@ -324,10 +336,11 @@ cdef class Core:
     cdef int server_port, addresses
     # --- parameters ---
     cdef int64_t until, w0, w1, now, seq, one_way, think_ns, syn_rto_ns, rto_ns, two_msl, reader_spin, line_ns
-    cdef int64_t handoff_ns, cs_ns, sample_ns, rx_limit, tx_limit, ring_size, backlog, maxtcptw
+    cdef int64_t handoff_ns, cs_ns, sample_ns, rx_limit, tx_limit, ring_size, backlog, maxtcptw, txd
     cdef int64_t idle_pri, tick_ns, affinity_ticks, eitr_mask, eitr_unit, frame_overhead
     cdef int max_syn_retries, aim, closed
-    cdef double ns_per_byte, rate
+    cdef double ns_per_byte, rate, jitter
+    cdef bint paced
     cdef double* race_weight
     cdef int nrace_weight
     # --- state ---
@@ -436,6 +449,7 @@ cdef class Core:
         self.max_syn_retries = c.max_syn_retries
         self.closed = c.mode == "closed"
         self.rate = c.rate
+        self.paced, self.jitter = c.arrivals == "paced", c.jitter
         self.addresses = c.addresses
         self.server_port = c.server_port
         for i, b in enumerate(bytes(int(x) for x in c.server_address.split("."))):
@@ -455,6 +469,7 @@ cdef class Core:
         self.cs_ns = int(costs["context_switch"])
         self.sample_ns = max(1, int(costs["pmc_sample_cycles"] / costs["cpu_ghz"]))
         self.rx_limit, self.tx_limit = hw.rx_process_limit, hw.tx_process_limit
+        self.txd = hw.tx_ring_descriptors
         self.ring_size = hw.rx_ring_descriptors
         self.ns_per_byte = 8.0 / hw.link_gbps
         self.aim = hw.enable_aim
@@ -535,6 +550,7 @@ cdef class Core:
             self.q[i].ring_conn = <int32_t*>malloc(self.ring_size * sizeof(int32_t))
             self.q[i].ring_seg = <int8_t*>malloc(self.ring_size * sizeof(int8_t))
             ring_init(&self.q[i].tx_done, 256)
+            ring_init(&self.q[i].buf_ring, 64)
             self.q[i].eitr = low["eitr"]
             self.q[i].last_intr = -self._interval(self.q[i].eitr)
         # accounting
@@ -584,6 +600,7 @@ cdef class Core:
             free(self.q[i].ring_conn)
             free(self.q[i].ring_seg)
             free(self.q[i].tx_done.buf)
+            free(self.q[i].buf_ring.buf)
         free(self.q)
         free(self.cpu_time); free(self.to_sample); free(self.cpu_spin); free(self.samples); free(self.prof)
         free(self.edge_seen); free(self.lat); free(self.drops)
@@ -722,8 +739,12 @@ cdef class Core:
             raise exc
 
     cdef int64_t arrival_gap(self) noexcept:
-        """The open loop's next gap: Stream.expovariate(rate) in ns, at least 1 (as the reference's _open_loop)."""
-        cdef double ns = _expovariate(self.rng_arrival, self.rate) * 1e9
+        """The open loop's next gap in ns, at least 1: clients.arrival_gap_ns, draw for draw."""
+        cdef double ns
+        if self.paced:
+            ns = (1.0 + self.jitter * (2.0 * _to_unit(_xoshiro_next(self.rng_arrival)) - 1.0)) / self.rate * 1e9
+        else:
+            ns = _expovariate(self.rng_arrival, self.rate) * 1e9
         if ns >= 9.2e18:
             return <int64_t>9.2e18
         return max(1, <int64_t>ns)
@@ -1017,21 +1038,12 @@ cdef class Core:
                 self.unref(t.rx_conn)
                 t.rx_conn = -1
                 t.pc += 1
-            elif op == OP_TXBEGIN:
+            elif op == OP_TAKETASK:
                 qu = &self.q[t.queue]
-                t.tx_n = <int>min(qu.tx_done.n, self.tx_limit)
+                t.task = qu.tasks[0]
+                qu.tasks[0] = qu.tasks[1]
+                qu.ntasks -= 1
                 t.pc += 1
-            elif op == OP_TXNEXT:
-                if t.tx_n == 0:
-                    t.pc = <int>ins[1]
-                    continue
-                t.tx_n -= 1
-                qu = &self.q[t.queue]
-                qu.tx_bytes += ring_pop(&qu.tx_done)
-                qu.tx_packets += 1
-                self.frames[4] += 1
-                if self.call(ti, <int>ins[2], t.pc):
-                    return
             elif op == OP_MODERATE:
                 self.moderate(t.queue)
                 t.pc += 1
@@ -1043,9 +1055,11 @@ cdef class Core:
                 self.cause(t.queue)
             elif op == OP_WAKETASK:
                 t.pc += 1
-                self.wake(self.tasks[t.queue], ti)
+                self.enqueue_task(t.queue, TASK_RX, ti)  # the vector stays masked
             elif op == OP_COUNT:
                 self.count_nic(t.queue, <int>ins[1], 1)
+                if ins[2] >= 0 and self.pon[ins[2]]:
+                    self._fire(PROBES[ins[2]], queue=t.queue, thread=self.t_names[ti], cpu=t.cpu)
                 t.pc += 1
             elif op == OP_TAKEREADY:
                 ci = ring_pop(&t.ready)
@@ -1077,6 +1091,10 @@ cdef class Core:
             return t.budget_used
         if cond == PC_READY:
             return t.ready.n > 0
+        if cond == PC_TASKPEND:
+            return self.q[t.queue].ntasks > 0
+        if cond == PC_TASKRX:
+            return t.task == TASK_RX
         return t.listen >= 0 and self.accept_q[t.listen].n > 0
 
     cdef void hand_off(self, int ti, int to_self) noexcept:
@@ -1099,7 +1117,7 @@ cdef class Core:
 
     cdef object repeat_error(self, int ti, int when_pc):
         path = self.strings["paths"][self.th[ti].path]
-        cond = ("timewait_full", "timewait_expired")[self.code[when_pc * W + 1]]
+        cond = CONDITIONS[self.code[when_pc * W + 1]]
         return TcpsimError(f"variant {self.owner.m.variant!r}: path {path!r}: the block repeated while "
                            f"{cond!r} holds changed nothing (no action, no time), so it "
                            "would repeat forever; allowed: a repeated block that acts or takes time")
@@ -1276,6 +1294,8 @@ cdef class Core:
                 self.fail(RuntimeError("a listen socket's lock taken with no socket"))
                 return -1
             return self.decl_slot[decl] + (t.listen if t.listen >= 0 else self.conns[t.conn].listen)
+        if scope == SC_TXRING:
+            return self.decl_slot[decl] + t.txring
         if t.conn < 0:
             self.fail(RuntimeError("a connection's lock taken with no connection"))
             return -1
@@ -1697,15 +1717,24 @@ cdef class Core:
     # kernel state: actions and conditions (model/kernel_state.py)
     # ============================================================================================================
     cdef int holds(self, int ti, int cond) noexcept:
+        cdef Thread* t = &self.th[ti]
         if cond == KC_TWFULL:
             return self.tw_len >= self.maxtcptw and self.tw_len > 0
-        return self.tw_len > 0 and self.conns[self.tw_head].tw_expire <= self.now
+        if cond == KC_TWEXPIRED:
+            return self.tw_len > 0 and self.conns[self.tw_head].tw_expire <= self.now
+        if cond == KC_TXPEND:
+            return self.q[t.txring].buf_ring.n > 0
+        if cond == KC_TXRECLAIM:
+            return t.tx_budget > 0 and self.q[t.txring].tx_done.n > 0
+        # KC_TXLOW: QueueState.descriptors_low
+        return self.txd - DESCRIPTORS_PER_FRAME * self.q[t.txring].tx_done.n < self.txd // 8
 
     cdef int act(self, int ti, int action, int arg) noexcept:
         cdef Thread* t = &self.th[ti]
         cdef int ci = t.conn, old
         cdef Conn* c
-        if ci < 0 and action != A_ACCEPT_DEQ and action != A_TW_CLOSE:
+        cdef Queue* qu
+        if ci < 0 and action != A_ACCEPT_DEQ and action != A_TW_CLOSE and action < A_TX_DEFER:
             self.fail(RuntimeError(f"fast engine: action {self.strings['actions'][action]!r} with no connection"))
             return 1
         if action == A_STATE:
@@ -1713,8 +1742,26 @@ cdef class Core:
                 self._fire("tcp:::state-change", conn=self.conns[ci].cid,
                           old=self.strings["states"][self.conns[ci].state], new=self.strings["states"][arg])
             self.conns[ci].state = arg
-        elif action == A_SEND:
-            self.transmit(ci, arg)
+        elif action == A_FLOWID:
+            self.conns[ci].flowid = 1
+        elif action == A_TX_ENQ:
+            self.tx_enqueue(ti, ci, arg)
+        elif action == A_TX_DEFER:
+            self.enqueue_task(t.txring, TASK_TX, ti)
+        elif action == A_TX_XMIT:
+            self.tx_xmit(t.txring)
+        elif action == A_TX_OWN:
+            t.txring = t.queue
+        elif action == A_TX_BEGIN:
+            t.tx_budget = <int32_t>self.tx_limit
+        elif action == A_TX_RECLAIM:
+            qu = &self.q[t.txring]
+            if qu.tx_done.n == 0:  # nothing sent awaits reclaim (as tx_xmit: outside its block it may find none)
+                return 1
+            t.tx_budget -= 1
+            qu.tx_bytes += ring_pop(&qu.tx_done)
+            qu.tx_packets += 1
+            self.frames[4] += 1
         elif action == A_LISTEN_CHECK:
             if self.accept_q[self.conns[ci].listen].n > 3 * self.backlog // 2:
                 self.listen_overflow += 1
@@ -1831,17 +1878,45 @@ cdef class Core:
         self.ref(ci)
         self.push(self.wire(1, self.now + self.one_way, self.frame_bytes[seg]), EV_NIC_RX, ci, seg)
 
-    cdef void transmit(self, int ci, int seg) noexcept:
-        cdef int nbytes = self.frame_bytes[seg]
-        cdef int64_t done = self.wire(0, self.now, nbytes)
-        cdef int qi = self.conns[ci].queue
-        ring_push(&self.q[qi].tx_done, nbytes - self.frame_overhead)
+    cdef void tx_enqueue(self, int ti, int ci, int seg) noexcept:
+        """NicMixin.tx_enqueue: the ring (nic.transmit_ring), the frame on its buf_ring, tcp:::send."""
+        cdef Thread* t = &self.th[ti]
+        cdef Queue* qu
+        t.txring = (self.conns[ci].queue % self.nqueues) if self.conns[ci].flowid else t.cpu % self.nqueues
+        qu = &self.q[t.txring]
+        self.ref(ci)  # the buf_ring's
+        ring_push(&qu.buf_ring, ci << 4 | seg)
+        if qu.buf_ring.n > qu.buf_max:
+            qu.buf_max = qu.buf_ring.n
         self.segments_out += 1
         if self.pon[P_SEND]:
             self._fire("tcp:::send", conn=self.conns[ci].cid, segment=self.strings["segments"][seg])
+
+    cdef void tx_xmit(self, int qi) noexcept:
+        """NicMixin.tx_xmit: the oldest frame of the ring's buf_ring goes on the wire."""
+        cdef Queue* qu = &self.q[qi]
+        cdef int v, ci, seg, nbytes
+        cdef int64_t done
+        if qu.buf_ring.n == 0:  # nothing queued (a variant may move the action out of its tx_pending block)
+            return
+        v = ring_pop(&qu.buf_ring)
+        ci, seg = v >> 4, v & 15
+        nbytes = self.frame_bytes[seg]
+        done = self.wire(0, self.now, nbytes)
+        ring_push(&qu.tx_done, nbytes - self.frame_overhead)
         self.cause(qi)
-        self.ref(ci)
-        self.push(done + self.one_way, EV_CLIENT_RX, ci, seg)
+        self.push(done + self.one_way, EV_CLIENT_RX, ci, seg)  # the buf_ring's reference moves to the event
+
+    cdef void enqueue_task(self, int qi, int task, int waker) noexcept:
+        """QueueState.enqueue_task, and wake the queue's thread when the task was queued."""
+        cdef Queue* qu = &self.q[qi]
+        cdef int i
+        for i in range(qu.ntasks):
+            if qu.tasks[i] == task:
+                return
+        qu.tasks[qu.ntasks] = task
+        qu.ntasks += 1
+        self.wake(self.tasks[qi], waker)
 
     cdef void nic_rx(self, int ci, int seg) noexcept:
         cdef int qi = self.conns[ci].queue
@@ -2084,7 +2159,8 @@ cdef class Core:
                 locks[t.w_lock] = lock_data(t.w_lock)
         cpus = [dict(current=self.cpus[c].current, runq=[self.cpus[c].rq_thread[j] for j in range(self.cpus[c].nrunq)])
                 for c in range(self.ncpus)]
-        queues = [dict(ring=self.q[i].ring_n, tx_done=self.q[i].tx_done.n, eitr=self.q[i].eitr,
+        queues = [dict(ring=self.q[i].ring_n, tx_done=self.q[i].tx_done.n, buf_ring=self.q[i].buf_ring.n,
+                       buf_max=self.q[i].buf_max, tasks=self.q[i].ntasks, eitr=self.q[i].eitr,
                        counts=[self.q[i].counts[j] for j in range(NCOUNTERS)]) for i in range(self.nqueues)]
         return dict(threads=threads, locks=locks, cpus=cpus, queues=queues, nslots=self.nslots)
 

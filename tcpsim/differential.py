@@ -176,6 +176,9 @@ TRACE_EXTRAS = {
     "overload": ("scenarios/experiments/fig2_open_loop.toml", {
         "clients": {"rate": 300_000.0, "syn_rto_ms": 1.0, "rto_ms": 1.0, "max_syn_retries": 2},
         "hardware": {"rx_ring_descriptors": 128}, "kernel": {"backlog": 16}}),
+    # paced arrivals near Figure 2's capacity: the jittered gap's arithmetic, draw for draw
+    "paced": ("scenarios/experiments/fig2_open_loop.toml", {
+        "clients": {"rate": 56_000.0, "arrivals": "paced", "jitter": 0.25}}),
 }
 
 

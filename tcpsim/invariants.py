@@ -48,8 +48,8 @@ def connections(e) -> list[str]:
 
 def segments(e) -> list[str]:
     """Every frame is somewhere: a client's frame is on the wire, or was dropped at the full ring, or is in the
-    ring, or was processed; a server's frame was reclaimed by the driver or still awaits it, and reached its
-    client or is on the wire. Each count below is kept at a different point of the engine."""
+    ring, or was processed; a server's frame waits on a buf_ring, or was reclaimed by the driver or still awaits
+    it, and reached its client or is on the wire. Each count below is kept at a different point of the engine."""
     f, out = e.frames, []
     in_rings = sum(len(q.ring) for q in e.nic)
     if f["arrived"] > f["client_sent"] or f["client_received"] > e.segments_out:
@@ -60,9 +60,10 @@ def segments(e) -> list[str]:
     if f["ring_accepted"] != e.segments_in + in_rings:
         out.append(f"segments: {f['ring_accepted']} went into rings, {e.segments_in} were cleaned and {in_rings} "
                    "are still there")
-    if e.segments_out != f["reclaimed"] + sum(len(q.tx_done) for q in e.nic):
-        out.append(f"segments: {e.segments_out} sent, {f['reclaimed']} reclaimed, "
-                   f"{sum(len(q.tx_done) for q in e.nic)} awaiting reclaim")
+    queued, sent = sum(len(q.buf_ring) for q in e.nic), sum(len(q.tx_done) for q in e.nic)
+    if e.segments_out != f["reclaimed"] + sent + queued:
+        out.append(f"segments: {e.segments_out} sent by TCP, {f['reclaimed']} reclaimed, {sent} awaiting reclaim, "
+                   f"{queued} still on a buf_ring")
     return out
 
 

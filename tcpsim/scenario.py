@@ -54,7 +54,9 @@ SCHEMA: dict[str, dict[str, Key]] = {
                                   "full ring drops", 1, 65536),
         "rx_process_limit": _k(int, 256, "hw.ixgbe.rx_process_limit: received frames per interrupt or task pass",
                                1, 65536),
-        "tx_process_limit": _k(int, 256, "sent descriptors reclaimed per interrupt or task pass", 1, 65536),
+        "tx_process_limit": _k(int, 256, "sent frames reclaimed per interrupt or task pass (ixgbe_txeof)", 1, 65536),
+        "tx_ring_descriptors": _k(int, 2048, "hw.ixgbe.txd: transmit descriptors per ring (2.5.15: PERFORM_TXD); "
+                                  "fewer than an eighth free makes a sender's drain run ixgbe_txeof", 64, 65536),
         "max_interrupt_rate": _k(int, 31250, "hw.ixgbe.max_interrupt_rate: interrupts/s per queue as programmed at "
                                  "attach (EITR); AIM rewrites it while on", 1000, 500_000),
         "enable_aim": _k(bool, True, "hw.ixgbe.enable_aim: adaptive interrupt moderation from the average frame size"),
@@ -78,8 +80,11 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "worker_cpus": _k(list, REQUIRED, "CPU of each kqueue worker thread"),
     },
     "clients": {
-        "mode": _k(str, "closed", "'closed' (concurrent clients) or 'open' (Poisson arrivals)", choices=("closed", "open")),
+        "mode": _k(str, "closed", "'closed' (concurrent clients) or 'open' (arrivals at a rate)", choices=("closed", "open")),
         "rate": _k(float, 0.0, "open loop: connection attempts per second", 0, 1e8),
+        "arrivals": _k(str, "poisson", "open loop: 'poisson' (exponential gaps) or 'paced' (the mean gap, with "
+                       "jitter), as rate-targeting load generators pace", choices=("poisson", "paced")),
+        "jitter": _k(float, 0.0, "paced arrivals: each gap is the mean gap times 1 +- jitter (uniform)", 0.0, 1.0),
         "concurrency": _k(int, 256, "closed loop: concurrent clients", 1, 1_000_000),
         "think_us": _k(float, 0.0, "closed loop: pause between a client's connections", 0, 1e9),
         "rtt_us": _k(float, 100.0, "round-trip time between clients and server", 0, 1e7),
@@ -260,6 +265,12 @@ def _cross_check(where, s, data, file_checked=False):
     if cl["mode"] == "open" and cl["rate"] < OPEN_LOOP_MIN_RATE:  # found by the fuzzer: 5e-324/s overflowed
         _fail(where, "clients", "rate", f"open loop needs a positive rate, got {cl['rate']!r}",
               f"{OPEN_LOOP_MIN_RATE:g} to 1e+08 connections/s")
+    if cl["mode"] == "closed" and cl["arrivals"] != "poisson":
+        _fail(where, "clients", "arrivals", f"{cl['arrivals']!r} shapes an open loop's arrivals, but mode is 'closed'",
+              "mode = 'open' with it, or leave arrivals out")
+    if cl["jitter"] and cl["arrivals"] != "paced":
+        _fail(where, "clients", "jitter", f"{cl['jitter']!r} applies to paced arrivals only, but arrivals is "
+              f"{cl['arrivals']!r}", "arrivals = 'paced' with it, or leave jitter out")
     v = s["variant"]
     given_variant = (data.get("scenario") or {}).get("variant")
     if v is not None:
@@ -312,12 +323,12 @@ def build(sections: dict, text: str = "", source: str = "") -> Model:
         name=sc["name"],
         hardware=Hardware(hw["cpus"], hw["queues"], hw["queue_cpus"], hw["link_gbps"], hw["rx_ring_descriptors"],
                           hw["rx_process_limit"], hw["max_interrupt_rate"], key, hw["lock_race_weight"],
-                          hw["tx_process_limit"], hw["enable_aim"], hw["que_task_cpu"]),
+                          hw["tx_process_limit"], hw["enable_aim"], hw["que_task_cpu"], hw["tx_ring_descriptors"]),
         kernel=KernelSpec(k["maxtcptw"], k["msl_s"], k["backlog"], k["slowtimo_ms"], k["timer_cpu"], k["timewait_prefill"]),
         app=AppSpec(app["accept_cpu"], app["worker_cpus"], options.get("acceptors", "thread")),
         clients=ClientSpec(cl["mode"], cl["rate"], cl["concurrency"], cl["think_us"], cl["rtt_us"], cl["request_bytes"],
                            cl["response_bytes"], cl["addresses"], cl["server_address"], cl["server_port"],
-                           cl["syn_rto_ms"], cl["rto_ms"], cl["max_syn_retries"]),
+                           cl["syn_rto_ms"], cl["rto_ms"], cl["max_syn_retries"], cl["arrivals"], cl["jitter"]),
         run=RunSpec(run["duration_s"], run["warmup_s"], run["seed"], run["series_ms"]),
         paths={name: executable(p) for name, p in paths.items()},  # assertions were checked when built
         locks=locks,

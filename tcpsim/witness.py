@@ -59,6 +59,9 @@ def _walk(steps, held, path, locks, edges):
             # success: held without order checks; failure: the fallback runs, then the same rest
             _walk(list(step.on_fail) + rest, list(held), path, locks, edges)
             _take(step, held, path, locks, edges, order=False)
+            if step.locked is not None:  # success runs the locked block, then the same rest
+                _walk(list(step.locked) + rest, held, path, locks, edges)
+                return
         elif isinstance(step, Release):
             for i in range(len(held) - 1, -1, -1):
                 if held[i][0] == step.lock:

@@ -142,11 +142,16 @@ ORIGINS = {("run", "seed"): "--seed", ("run", "duration_s"): "--duration", ("run
            ("scenario", "variant"): "--variant"}
 
 
-def load(args):
+def load_overrides(args) -> dict:
+    """The scenario keys the common options override, as {section: {key: value}}."""
     over = overrides(args.seed, args.duration, getattr(args, "warmup", None))
     if getattr(args, "variant", None) is not None:
         over.setdefault("scenario", {})["variant"] = args.variant
-    return scenario.load(args.scenario, over, ORIGINS)
+    return over
+
+
+def load(args):
+    return scenario.load(args.scenario, load_overrides(args), ORIGINS)
 
 
 def output_file(path, option):

@@ -175,7 +175,7 @@ class FastEngine:
             name, base = self.decls[i].name, low["decl_slot"][i]
             if SCOPES[scope] == "global":
                 self.global_locks[name] = locks[base]
-            elif SCOPES[scope] in ("listen", "group", "timewait_group"):
+            elif SCOPES[scope] in ("listen", "group", "timewait_group", "txring"):
                 table = self.listen_locks if SCOPES[scope] == "listen" else self.group_locks
                 for k in range(low["decl_nslots"][i]):
                     table[(name, k)] = locks[base + k]
@@ -184,7 +184,8 @@ class FastEngine:
         self.cpus = [View(index=i, current=threads[c["current"]] if c["current"] >= 0 else None,
                           runq=[(threads[t].pri, 0, threads[t], None) for t in c["runq"]])  # (pri, seq, thread, event)
                      for i, c in enumerate(st["cpus"])]
-        self.nic = [View(ring=[None] * q["ring"], tx_done=[None] * q["tx_done"], eitr=q["eitr"])  # sizes only
+        self.nic = [View(ring=[None] * q["ring"], tx_done=[None] * q["tx_done"], buf_ring=[None] * q["buf_ring"],
+                         buf_ring_max=q["buf_max"], tasks=[None] * q["tasks"], eitr=q["eitr"])  # sizes only
                     for q in st["queues"]]
         self.nic_counts = [dict(zip(NIC_COUNTERS, q["counts"])) for q in st["queues"]]
         kinds = {"ithread": "ithreads", "taskqueue": "tasks", "worker": "workers"}

@@ -80,7 +80,7 @@ def lower(model) -> dict:
         # keyed by their own name, as the reference's group/listen tables are: a TIME-WAIT group name is a
         # separate set of locks from the connection group name, even with the same display
         n = {"global": 1, "listen": nlisten, "group": model.hardware.queues,
-             "timewait_group": model.hardware.queues}.get(d.scope, 0)
+             "timewait_group": model.hardware.queues, "txring": model.hardware.queues}.get(d.scope, 0)
         decl_nslots.append(n)
         slot_decl += [i] * n
     bucket_slot = len(slot_decl)
@@ -141,11 +141,17 @@ def lower(model) -> dict:
                 if cls is Acquire:
                     pc = emit(OP["ACQ"], d, mode, row, site, sidx, spin_sidx, 1)
                     patch(pc, _fast.BOUNDARY, boundary)
-                else:
+                else:  # the fallback follows inline; success goes on at field 8
                     pc = emit(OP["TRY"], d, mode, row, site, sidx, spin_sidx, 0)
                     patch(pc, _fast.BOUNDARY, boundary)
                     block(path, step.on_fail, depth)
-                    patch(pc, 8, len(low.code) // W)
+                    if step.locked is None:  # success: the rest of the path, holding the lock
+                        patch(pc, 8, len(low.code) // W)
+                    else:  # success: the locked block; the fallback jumps past it
+                        past = emit(OP["JUMP"], 0)
+                        patch(pc, 8, len(low.code) // W)
+                        block(path, step.locked, depth)
+                        patch(past, 1, len(low.code) // W)
             elif cls is Release:
                 patch(emit(OP["REL"], decl_index[step.lock]), _fast.BOUNDARY, boundary)
             elif cls is Act:
@@ -208,18 +214,16 @@ def lower(model) -> dict:
                 call = emit(OP["RXDISP"], top)
                 emit(OP["RXDRET"], call, top)
                 patch(top, 1, emit(OP["RXEND"], op.NIC_COUNTERS.index(o.counter), PROBES.index(o.probe)))
-            elif cls is op.TxPass:
-                emit(OP["TXBEGIN"])
-                top = emit(OP["TXNEXT"], 0, path_pc(o.frame_path))
-                patch(top, 1, len(low.code) // W)
             elif cls is op.Moderate:
                 emit(OP["MODERATE"])
             elif cls is op.Unmask:
                 emit(OP["UNMASK"], PROBES.index(o.probe))
             elif cls is op.WakeTask:
                 emit(OP["WAKETASK"])
+            elif cls is op.TakeTask:
+                emit(OP["TAKETASK"])
             elif cls is op.Count:
-                emit(OP["COUNT"], op.NIC_COUNTERS.index(o.counter))
+                emit(OP["COUNT"], op.NIC_COUNTERS.index(o.counter), PROBES.index(o.probe) if o.probe else -1)
             elif cls is op.TakeReady:
                 emit(OP["TAKEREADY"])
             elif cls is op.HandOff:
@@ -269,9 +273,9 @@ def lower(model) -> dict:
 
 
 def _arg(action: str, arg: str) -> int:
-    """An action's argument as an index: a state for "state", a segment for "send", else 0."""
+    """An action's argument as an index: a state for "state", a segment for "tx_enqueue", else 0."""
     if action == "state":
         return tcp.STATES.index(arg)
-    if action == "send":
+    if action == "tx_enqueue":
         return SEGMENTS.index(arg)
     return 0

@@ -60,7 +60,7 @@ class ClientMixin:
             self._at(self.env.now + int(c.think_us * 1000), self._new_connection)
 
     def _open_loop(self):
-        rate = self.m.clients.rate
+        c = self.m.clients
         while True:
-            yield self.env.timeout(max(1, int(self.rng_arrival.expovariate(rate) * 1e9)))
+            yield self.env.timeout(clients.arrival_gap_ns(c, self.rng_arrival))
             self._new_connection()

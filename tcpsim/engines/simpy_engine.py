@@ -15,7 +15,7 @@ import simpy
 
 from .. import deadlock, invariants
 from ..errors import TcpsimError
-from ..model import clients, programs as op
+from ..model import clients, nic, programs as op
 from ..model.kernel_state import Connection, Kernel
 from ..model.nic import QueueState
 from ..model.rwlock import LockState
@@ -46,7 +46,9 @@ class SimpyEngine(SchedulerMixin, LockMixin, NicMixin, ClientMixin):
         self.cost = {key: int(v) for key, v in model.costs.items() if isinstance(v, (int, float))}
         # one listen socket, or one per worker with reuseport; a connection goes to one by its flow hash
         self.nlisten = listen_sockets(model.app)
-        self.kernel = Kernel(k.backlog, k.maxtcptw, int(k.msl_s * 1e9), self.nlisten)
+        self.nic = [QueueState(hw.max_interrupt_rate, hw.enable_aim) for _ in range(hw.queues)]
+        self.kernel = Kernel(k.backlog, k.maxtcptw, int(k.msl_s * 1e9), self.nlisten, self.nic, hw.tx_ring_descriptors)
+        self.tx_process_limit = hw.tx_process_limit  # ixgbe_txeof's budget (kernel_state's tx_pass_begin reads it)
         self.rng_arrival = Stream(run.seed, "arrivals")
         self.rng_race = Stream(run.seed, "lock-race")
         self.rng_sched = Stream(run.seed, "sched")  # ULE's random tie-break between equally loaded CPUs
@@ -60,14 +62,13 @@ class SimpyEngine(SchedulerMixin, LockMixin, NicMixin, ClientMixin):
         self.lockprof = LockProfile()
         self.order_edges = {}  # (held class, acquired class) -> (held site, acquired site, path)
         self.global_locks = {n: LockState(d) for n, d in model.locks.items() if d.scope == "global"}
-        self.group_locks = {}  # (lock name, RSS group) -> LockState
+        self.group_locks = {}  # (lock name, RSS group or transmit ring) -> LockState
         self.listen_locks = {}  # (lock name, listen socket) -> LockState
         self.inp_decl = next(d for d in model.locks.values() if d.scope == "connection")
         bucket_decl = next((d for d in model.locks.values() if d.scope == "bucket"), None)
         self.nbuckets = int(model.costs["syncache_buckets"])
         self.buckets = [LockState(bucket_decl) for _ in range(self.nbuckets)] if bucket_decl else []
         self.rss = RedirectionTable(hw.queues)
-        self.nic = [QueueState(hw.max_interrupt_rate, hw.enable_aim) for _ in range(hw.queues)]
         self.nic_counts = [dict.fromkeys(op.NIC_COUNTERS, 0) for _ in range(hw.queues)]  # in the window
         self.ring_size = hw.rx_ring_descriptors
         self.link_ns_per_byte = 8.0 / hw.link_gbps  # ns per byte
@@ -127,8 +128,6 @@ class SimpyEngine(SchedulerMixin, LockMixin, NicMixin, ClientMixin):
                 yield from self._sleep_for_work(th)
             elif cls is op.RxPass:
                 th.budget_used = yield from self._rx_pass(th, th.queue, o)
-            elif cls is op.TxPass:
-                yield from self._tx_pass(th, self.nic[th.queue], o.frame_path)
             elif cls is op.Moderate:
                 self.nic[th.queue].moderate()
             elif cls is op.Unmask:
@@ -136,9 +135,13 @@ class SimpyEngine(SchedulerMixin, LockMixin, NicMixin, ClientMixin):
                     self.probes.fire(o.probe, self.env.now, queue=th.queue, thread=th.name, cpu=th.cpu)
                 self._enable_vector(th.queue)
             elif cls is op.WakeTask:
-                self._wake(self.tasks[th.queue], th)  # taskqueue_enqueue: the vector stays masked
+                self._enqueue_task(th.queue, nic.RX_TASK, th)  # the vector stays masked
+            elif cls is op.TakeTask:
+                th.task = self.nic[th.queue].tasks.popleft()
             elif cls is op.Count:
                 self._count_nic(th.queue, o.counter, 1)
+                if o.probe and self.probes:
+                    self.probes.fire(o.probe, self.env.now, queue=th.queue, thread=th.name, cpu=th.cpu)
             elif cls is op.TakeReady:
                 th.conn = th.ready.popleft()
             elif cls is op.HandOff:
@@ -158,6 +161,10 @@ class SimpyEngine(SchedulerMixin, LockMixin, NicMixin, ClientMixin):
             return bool(th.ready)
         if cond == "accept_queue":
             return th.listen is not None and bool(self.kernel.accept_queues[th.listen])
+        if cond == "task_pending":
+            return bool(self.nic[th.queue].tasks)
+        if cond == "task_is_rx":
+            return th.task == nic.RX_TASK
         raise KeyError(f"unknown program condition {cond!r}")
 
     def _hand_off(self, th, to):
@@ -241,6 +248,10 @@ class SimpyEngine(SchedulerMixin, LockMixin, NicMixin, ClientMixin):
                 lock = self._resolve(th, step.lock, True)
                 if lock.is_recursion(th, step.mode) or lock.can_grant(th, step.mode):
                     yield from self._acquire(th, lock, step.mode, step.site, base + step.frames, ordered=False)
+                    if step.locked is not None:
+                        outcome = yield from self._steps(th, step.locked, base)
+                        if outcome is not DONE:
+                            return outcome
                 else:
                     outcome = yield from self._steps(th, step.on_fail, base)
                     if outcome is not DONE:
@@ -288,6 +299,8 @@ class SimpyEngine(SchedulerMixin, LockMixin, NicMixin, ClientMixin):
             if acquiring:
                 th.tw = self.kernel.timewait_head()
             return self._inp_lock(th.tw)
+        if scope == "txring":  # one per transmit ring
+            return self._keyed(self.group_locks, decl, th.txring)
         if scope in ("group", "timewait_group"):
             conn = th.conn if scope == "group" else th.tw
             return self._keyed(self.group_locks, decl, conn.queue)

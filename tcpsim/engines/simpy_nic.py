@@ -1,10 +1,10 @@
 """The SimPy engine's link and NIC: frames serialised on each direction of the link, the receive ring, and the
-driver's causes, moderation, vector mask and receive/transmit passes. The driver's rules are ``model/nic.py``'s
+driver's causes, moderation, vector mask, receive passes and transmit rings. The driver's rules are ``model/nic.py``'s
 and its loops ``model/programs.py``'s; this module keeps their time.
 """
 from __future__ import annotations
 
-from ..model import programs as op, tcp
+from ..model import nic, programs as op, tcp
 from ..model.nic import DRIVER_FRAME_OVERHEAD
 
 
@@ -29,17 +29,47 @@ class NicMixin:
         arrive = self._wire("in", self.env.now + self.one_way, self._frame_bytes(seg))
         self._at(arrive, self._nic_rx, conn, seg)
 
-    def transmit(self, conn, seg):
-        """Inline transmit from the running context; the client answers after the other half of the RTT."""
+    # --- transmit (model/nic.py's rules; kernel_state's tx_* actions call these) --------------------------------
+    def tx_enqueue(self, th, conn, seg):
+        """ixgbe_mq_start: the frame goes on its ring's buf_ring; the thread's TX work is now on that ring."""
+        th.txring = ring = nic.transmit_ring(conn, th.cpu, len(self.nic))
+        q = self.nic[ring]
+        q.buf_ring.append((conn, seg))
+        if len(q.buf_ring) > q.buf_ring_max:
+            q.buf_ring_max = len(q.buf_ring)
+        self.segments_out += 1
+        if self.probes:  # tcp:::send fires in tcp_output, before the driver has the frame
+            self.probes.fire("tcp:::send", self.env.now, conn=conn.cid, segment=seg)
+
+    def tx_xmit(self, ring):
+        """ixgbe_xmit and the doorbell for the oldest frame of the ring's buf_ring: it leaves on the link, and
+        its descriptors await ixgbe_txeof; the client answers after the other half of the RTT."""
+        q = self.nic[ring]
+        if not q.buf_ring:  # nothing queued (a variant may move the action out of its tx_pending block)
+            return
+        conn, seg = q.buf_ring.popleft()
         nbytes = self._frame_bytes(seg)
         done = self._wire("out", self.env.now, nbytes)
-        # the transmit ring follows the flow's RSS queue (the driver picks it by flow id)
-        self.nic[conn.queue].tx_done.append(nbytes - DRIVER_FRAME_OVERHEAD)
-        self.segments_out += 1
-        if self.probes:
-            self.probes.fire("tcp:::send", self.env.now, conn=conn.cid, segment=seg)
-        self._cause(conn.queue)
+        q.tx_done.append(nbytes - DRIVER_FRAME_OVERHEAD)
+        self._cause(ring)
         self._at(done + self.one_way, self._client_receive, conn, seg)
+
+    def tx_reclaim(self, th):
+        """ixgbe_txeof frees the ring's oldest sent frame, if one awaits it."""
+        q = self.nic[th.txring]
+        if not q.tx_done:
+            return
+        th.tx_budget -= 1
+        q.reclaim()
+        self.frames["reclaimed"] += 1
+
+    def tx_defer(self, th):
+        """taskqueue_enqueue(que->tq, &txr->txq_task): the ring's queue task drains it later (the sender wakes it)."""
+        self._enqueue_task(th.txring, nic.TX_TASK, th)
+
+    def _enqueue_task(self, qi, task, waker):
+        if self.nic[qi].enqueue_task(task):
+            self._wake(self.tasks[qi], waker)
 
     def _nic_rx(self, conn, seg):
         q = self.nic[conn.queue]
@@ -104,9 +134,3 @@ class NicMixin:
                              more=n == 0)
         return n == 0
 
-    def _tx_pass(self, th, q, frame_path):
-        """Reclaim at most tx_process_limit sent frames."""
-        for _ in range(min(len(q.tx_done), self.m.hardware.tx_process_limit)):
-            q.reclaim()
-            self.frames["reclaimed"] += 1
-            yield from self._run(th, frame_path)

@@ -42,6 +42,9 @@ class Thread:
         self.base = None  # maps a path's base stack to this thread's (the driver's task runs rx code)
         self.queue = 0  # NIC queue of an interrupt thread or a queue task
         self.budget_used = False  # whether its last receive pass used its whole budget
+        self.txring = 0  # the transmit ring its last send chose, or (the driver's threads) its own queue's
+        self.tx_budget = 0  # frames its running ixgbe_txeof may still reclaim
+        self.task = None  # the task a queue's thread took last (nic.RX_TASK or nic.TX_TASK)
 
 
 class Cpu:

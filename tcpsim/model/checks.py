@@ -95,6 +95,10 @@ def _walk(steps, held, path, locks, who, branch):
                 _fail(who, path, branch, f"takes {_name(locks, step.lock)} at {step.site} while holding it since "
                       f"{mine[0].site}; allowed: recursion only on a lock declared recursive (recursive = true)")
             held = held + (Hold(step.lock, step.mode, step.site),)
+            if isinstance(step, TryAcquire) and step.locked is not None:  # success runs the locked block first
+                _walk(tuple(step.locked) + rest, held, path, locks, who,
+                      branch + (f"if the try-lock at {step.site} succeeds",))
+                return
         elif isinstance(step, Release):
             idx = next((i for i in range(len(held) - 1, -1, -1) if held[i].lock == step.lock), None)
             if idx is None:

@@ -34,6 +34,16 @@ def closed_loop_starts(clients) -> list[int]:
     return [int(i * 2 * one_way / max(n, 1)) for i in range(n)]
 
 
+def arrival_gap_ns(clients, stream) -> int:
+    """The open loop's next gap between two connection attempts (ns, at least 1), drawn from ``stream`` (one
+    draw per gap). Poisson: exponential gaps of mean 1/rate. Paced: the mean gap times 1 + jitter x U(-1, 1),
+    as a load generator that targets a rate spaces its connections (the fast engine's arrival_gap computes the
+    same expression in C, draw for draw)."""
+    if clients.arrivals == "paced":
+        return max(1, int((1.0 + clients.jitter * (2.0 * stream.random() - 1.0)) / clients.rate * 1e9))
+    return max(1, int(stream.expovariate(clients.rate) * 1e9))
+
+
 def retransmission(segment: str, conn, clients) -> int | None:
     """Delay (ns) before the client resends ``segment``, lost on its way; counts the try on ``conn``.
     None: not resent (a pure ACK) or the client gives up (a SYN past max_syn_retries: ``conn.outcome``

@@ -11,14 +11,22 @@ from .tcp import SERVER_SEGMENTS, STATES
 
 # What paths may name (checked when a variant is built): actions with the arguments each takes (() for none),
 # the actions that may refuse and so abort their path, and the conditions of When blocks.
-ACTIONS = {"state": STATES, "send": SERVER_SEGMENTS, "listen_queue_check": (), "accept_enqueue": (),
-           "wake_acceptor": (), "accept_dequeue": (), "rcv_data": (), "timewait_insert": (), "tw_close_oldest": ()}
+ACTIONS = {"state": STATES, "listen_queue_check": (), "accept_enqueue": (),
+           "wake_acceptor": (), "accept_dequeue": (), "rcv_data": (), "timewait_insert": (), "tw_close_oldest": (),
+           # the transmit path (model/nic.py has the driver's rules; the engine, through ``io``, the time):
+           "flowid": (),  # tcp_input: the pcb learns the received frame's flow id (once; never a listen socket's)
+           "tx_enqueue": SERVER_SEGMENTS,  # ixgbe_mq_start: the ring by flow id (else curcpu), drbr_enqueue
+           "tx_defer": (),  # the ring's TX mutex was held: taskqueue_enqueue(txq_task) on the ring's queue
+           "tx_xmit": (),  # ixgbe_xmit + the TDT doorbell for the oldest frame on the thread's ring: on the wire
+           "tx_own_ring": (),  # the driver's passes work on their own queue's ring
+           "tx_pass_begin": (),  # ixgbe_txeof starts: its budget is tx_process_limit frames
+           "tx_reclaim": ()}  # ixgbe_txeof frees one sent frame of the thread's ring
 ABORTING_ACTIONS = ("listen_queue_check",)
 GIVES_CONNECTION = ("accept_dequeue",)  # the path's connection is the one this action returns
-# what an action works on besides the path's connection: tw_close_oldest the TIME-WAIT list's entry; every other
-# action needs a connection (or, accept_dequeue, a listen socket of the thread's own)
-NEEDS_NO_CONNECTION = ("tw_close_oldest",)
-CONDITIONS = ("timewait_full", "timewait_expired")
+# what an action works on besides the path's connection: tw_close_oldest the TIME-WAIT list's entry, the driver's
+# transmit work its ring; every other action needs a connection (or, accept_dequeue, a listen socket of its own)
+NEEDS_NO_CONNECTION = ("tw_close_oldest", "tx_defer", "tx_xmit", "tx_own_ring", "tx_pass_begin", "tx_reclaim")
+CONDITIONS = ("timewait_full", "timewait_expired", "tx_pending", "tx_reclaimable", "tx_below_threshold")
 COUNTERS = ("tw_recycled", "tw_expired", "listen_queue_overflow")  # Kernel.counters (a result's "kernel")
 
 
@@ -28,7 +36,7 @@ class Connection:
 
     __slots__ = (
         "cid", "queue", "bucket", "state", "t_start", "syn_tries", "rto_tries", "data_ready", "worker", "inp_lock",
-        "outcome", "tw_expire", "listen",
+        "outcome", "tw_expire", "listen", "flowid",
     )
 
     def __init__(self, cid: int, queue: int, bucket: int, t_start: int):
@@ -45,12 +53,16 @@ class Connection:
         self.outcome = ""  # "", "completed" or a drop reason
         self.tw_expire = 0
         self.listen = 0  # listen socket (several with SO_REUSEPORT)
+        self.flowid = False  # its pcb learnt the flow id of a received frame (INP_HW_FLOWID): its ring is known
 
 
 class Kernel:
     """Listen queues, TIME-WAIT list and their limits (``kernel`` section of a scenario)."""
 
-    def __init__(self, backlog: int, maxtcptw: int, msl_ns: int, listen_sockets: int = 1):
+    def __init__(self, backlog: int, maxtcptw: int, msl_ns: int, listen_sockets: int = 1, nic=(),
+                 tx_descriptors: int = 2048):
+        self.nic = nic  # the NIC's queues (nic.QueueState): the transmit conditions read their rings
+        self.tx_descriptors = tx_descriptors
         self.accept_queues = [deque() for _ in range(listen_sockets)]  # one per listen socket
         self.backlog = backlog
         self.maxtcptw = maxtcptw
@@ -77,6 +89,12 @@ class Kernel:
             return len(self.timewait) >= self.maxtcptw and bool(self.timewait)
         if condition == "timewait_expired":
             return bool(self.timewait) and self.timewait[0].tw_expire <= now
+        if condition == "tx_pending":
+            return bool(self.nic[ctx.txring].buf_ring)
+        if condition == "tx_reclaimable":
+            return ctx.tx_budget > 0 and bool(self.nic[ctx.txring].tx_done)
+        if condition == "tx_below_threshold":
+            return self.nic[ctx.txring].descriptors_low(self.tx_descriptors)
         raise KeyError(f"unknown condition {condition!r}")
 
     def timewait_head(self):
@@ -89,8 +107,20 @@ class Kernel:
         if name == "state":
             io.state_change(conn, arg)
             conn.state = arg
-        elif name == "send":
-            io.transmit(conn, arg)
+        elif name == "flowid":
+            conn.flowid = True
+        elif name == "tx_enqueue":
+            io.tx_enqueue(ctx, conn, arg)
+        elif name == "tx_defer":
+            io.tx_defer(ctx)
+        elif name == "tx_xmit":
+            io.tx_xmit(ctx.txring)
+        elif name == "tx_own_ring":
+            ctx.txring = ctx.queue
+        elif name == "tx_pass_begin":
+            ctx.tx_budget = io.tx_process_limit
+        elif name == "tx_reclaim":
+            io.tx_reclaim(ctx)
         elif name == "listen_queue_check":
             # sonewconn refuses a new socket when so_qlen > 3 * so_qlimit / 2.
             if len(self.accept_queues[conn.listen]) > 3 * self.backlog // 2:

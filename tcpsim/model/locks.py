@@ -3,7 +3,9 @@
 ``scope`` says how a path's lock name resolves to a lock object at run time:
 ``global`` (one object), ``connection`` (the connection's own inpcb lock), ``listen`` (the listen socket's
 inpcb lock, shared by every SYN and handshake ACK), ``bucket`` (the syncache hash bucket of the connection),
-``timewait`` (the inpcb lock of the TIME-WAIT entry being recycled).
+``timewait`` (the inpcb lock of the TIME-WAIT entry being recycled), ``group`` / ``timewait_group`` (the
+connection's or the TIME-WAIT entry's RSS group), ``txring`` (the transmit ring the thread works on: the one its
+last send chose, or a driver thread's own queue's).
 Facts: ``shared/reference/freebsd10-locking.md`` (locks table and lock order).
 """
 from __future__ import annotations
@@ -32,6 +34,9 @@ BASE_LOCKS = {
         # accept_mtx: ONE mutex for every listen queue in 10.0 (ACCEPT_LOCK)
         LockDecl("accept", "mtx", "mtx:accept", "global"),
         LockDecl("syncache", "mtx", "mtx:tcp_sc_head", "bucket"),
+        # ixgbe 2.5.15's per-ring TX mutex (txr->tx_mtx, MTX_DEF, named "ix0:tx(N)" by ixgbe_allocate_queues;
+        # the model's rows sum the rings: one row per site)
+        LockDecl("txring", "mtx", "mtx:ix0:tx", "txring"),
     )
 }
 

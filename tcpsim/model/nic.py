@@ -1,4 +1,4 @@
-"""The ixgbe driver's receive-side rules as FreeBSD 10.0-RELEASE ships them (driver 2.5.15).
+"""The ixgbe driver's rules as FreeBSD 10.0-RELEASE ships them (driver 2.5.15): receive, transmit, moderation.
 
 Engine-independent arithmetic and state; the engines own the time. Read in 10.0's ``sys/dev/ixgbe/ixgbe.c``:
 
@@ -10,6 +10,19 @@ Engine-independent arithmetic and state; the engines own the time. Read in 10.0'
 * ``ixgbe_handle_que`` (the task, ``kernel{ix0 que}``): one more ``ixgbe_rxeof`` pass and ``ixgbe_txeof``, then
   unmasks the vector whatever remains. It never requeues itself, so under overload interrupt passes and task
   passes alternate, each at most one batch.
+* Transmit (``ixgbe_mq_start``, read in 2.5.15 as FreeBSD 9.3 ships it -- the same driver version as 10.0's;
+  10.0's own copy was not at hand, so the TX mutex's lines are that copy's): the ring is the frame's flow id
+  modulo the queue count when the frame carries one, else the sending CPU's id modulo it. The flow id is the
+  receive queue's index (``ixgbe_rxeof`` sets ``m_pkthdr.flowid = que->msix``); a pcb learns it from the first
+  frame received on it (tcp_input, ``INP_HW_FLOWID``) and ip_output copies it onto what the pcb sends, so a
+  connection's frames go out on its receive queue's ring once it has received one, and the SYN|ACK (sent by
+  ``syncache_respond`` with no pcb) on the sending CPU's. The frame goes on the ring's ``buf_ring``
+  (``drbr_enqueue``); then ``IXGBE_TX_TRYLOCK``: on success ``ixgbe_mq_start_locked`` sends every frame on the
+  buf_ring (``ixgbe_xmit``, one TDT doorbell write each) and, with fewer than ``IXGBE_TX_CLEANUP_THRESHOLD``
+  (num_tx_desc / 8) descriptors free, runs ``ixgbe_txeof``; on failure it enqueues the ring's ``txq_task`` on
+  the queue's taskqueue, whose thread runs ``ixgbe_deferred_mq_start`` (TX mutex, drain). ``ixgbe_msix_que``
+  and ``ixgbe_handle_que`` hold the TX mutex through ``ixgbe_txeof`` and a drain of the buf_ring. Each frame
+  takes two descriptors: a context descriptor (``ixgbe_tx_ctx_setup``: checksum offload) and one for its data.
 * Interrupt moderation: the EITR register's interval field (bits 3-11) holds the minimum time between two
   interrupts of the vector in 2 µs units (``ixgbe_sysctl_interrupt_rate_handler`` converts it as
   ``500000 / ((reg & 0x0FF8) >> 3)`` interrupts/s). At attach it is ``(4000000 / max_interrupt_rate) & 0x0FF8``.
@@ -56,14 +69,27 @@ def aim_eitr(rx_bytes: int, tx_bytes: int, tx_packets: int) -> int:
     return avg // 3 if 300 < avg < 1200 else avg // 2
 
 
-class QueueState:
-    """One receive/transmit queue pair and its MSI-X vector: the rings, the mask, moderation, AIM counters."""
+DESCRIPTORS_PER_FRAME = 2  # ixgbe_xmit: a context descriptor and one data descriptor per small frame
+RX_TASK, TX_TASK = "rx", "tx"  # the queue's two tasks: ixgbe_handle_que, ixgbe_deferred_mq_start
 
-    __slots__ = ("ring", "tx_done", "masked", "scheduled", "last_intr", "eitr", "eitr_setting", "aim",
-                 "rx_bytes", "tx_bytes", "tx_packets")
+
+def transmit_ring(conn, cpu: int, queues: int) -> int:
+    """ixgbe_mq_start's ring: the flow id (the receive queue's index) modulo the queues, else curcpu's."""
+    return conn.queue % queues if conn.flowid else cpu % queues
+
+
+class QueueState:
+    """One receive/transmit queue pair, its MSI-X vector and its taskqueue: the rings, the transmit ring's
+    buf_ring, the mask, moderation, AIM counters, the tasks pending."""
+
+    __slots__ = ("ring", "tx_done", "buf_ring", "tasks", "masked", "scheduled", "last_intr", "eitr", "eitr_setting",
+                 "aim", "rx_bytes", "tx_bytes", "tx_packets", "buf_ring_max")
 
     def __init__(self, max_interrupt_rate: int, aim: bool):
         self.ring = deque()  # (connection, segment) received and not yet cleaned
+        self.buf_ring = deque()  # (connection, segment) queued by ixgbe_mq_start, not yet handed to the NIC
+        self.buf_ring_max = 0  # the deepest the buf_ring got (its 4,096 slots are never the limit here)
+        self.tasks = deque()  # RX_TASK / TX_TASK pending on the queue's taskqueue, oldest first, each at most once
         self.tx_done = deque()  # driver bytes of each frame sent on this queue's ring, not yet reclaimed by txeof
         self.masked = False  # vector masked from the handler's start until ixgbe_enable_queue
         self.scheduled = False  # an interrupt is due (its cause is pending and the vector enabled)
@@ -85,6 +111,17 @@ class QueueState:
         self.scheduled = False
         self.masked = True
         self.last_intr = now
+
+    def enqueue_task(self, task: str) -> bool:
+        """taskqueue_enqueue: a task already pending is not queued again; return whether it was queued."""
+        if task in self.tasks:
+            return False
+        self.tasks.append(task)
+        return True
+
+    def descriptors_low(self, descriptors: int) -> bool:
+        """Fewer free descriptors than IXGBE_TX_CLEANUP_THRESHOLD (num_tx_desc / 8)."""
+        return descriptors - DESCRIPTORS_PER_FRAME * len(self.tx_done) < descriptors // 8
 
     def reclaim(self) -> None:
         """ixgbe_txeof frees one sent frame's descriptors and counts it for AIM."""

@@ -25,7 +25,8 @@ Anchors name one step of a path: ``site:FILE:LINE`` (an acquisition), ``cost:NAM
 N-th such step (default the first); ``start`` and ``end`` name the ends of the path. Anchors are found at any depth.
 
 Steps (for ``insert`` and ``path``): ``{acquire = LOCK, mode, site, frames}``, ``{try = LOCK, mode, site,
-frames, on_fail = [...]}``, ``{release = LOCK}``, ``{work = COST, frames, user}``, ``{act = NAME, arg,
+frames, on_fail = [...], locked = [...]}`` (with ``locked``: an if-trylock, the block run holding the lock,
+ending with its release), ``{release = LOCK}``, ``{work = COST, frames, user}``, ``{act = NAME, arg,
 abort_reason}``, ``{when = CONDITION, repeat, steps = [...]}``, ``{stop = true}`` (ends the path, releasing
 what it holds), ``{assert = LOCK, mode, site, what}`` (mode W | R | any; costs nothing at run time).
 A ``path`` op replaces a path the engines run (by name) with exactly the steps given, assertions included.
@@ -46,7 +47,7 @@ from .kernel_state import ABORTING_ACTIONS, ACTIONS, CONDITIONS
 from .locks import LockDecl
 from .steps import ASSERT_MODES, MODES, Acquire, Act, Assert, Path, Release, Stop, TryAcquire, When, Work, walk
 
-SCOPES = ("global", "connection", "listen", "bucket", "timewait", "group", "timewait_group")
+SCOPES = ("global", "connection", "listen", "bucket", "timewait", "group", "timewait_group", "txring")
 # listen: one per listen socket (the socket of the connection, or the accepting thread's own)
 CONTEXTS = ("interrupt", "syscall", "callout")
 
@@ -152,6 +153,11 @@ def _op_mode(paths, locks, p, where):
 
 def _op_drop(paths, locks, p, where):
     def edit(steps, i, step):
+        if _is_locked_try(step):  # the locked block runs unconditionally, without the lock; the fallback goes
+            inner = list(step.locked)
+            del inner[_locked_release(step, where)]
+            steps[i:i + 1] = inner
+            return
         j = _matching_release(steps, i)
         if j is None:
             raise PatchError(f"{where}: no release of {step.lock!r} follows site {step.site} in the same block")
@@ -166,10 +172,16 @@ def _op_relock(paths, locks, p, where):
         raise PatchError(f"{where}: lock {new!r} is not declared; declare it with op = \"lock\" first")
 
     def edit(steps, i, step):
+        old = step.lock
+        if _is_locked_try(step):
+            inner = list(step.locked)
+            j = _locked_release(step, where)
+            inner[j] = replace(inner[j], lock=new)
+            steps[i] = replace(step, lock=new, locked=tuple(inner))
+            return
         j = _matching_release(steps, i)
         if j is None:
             raise PatchError(f"{where}: no release of {step.lock!r} follows site {step.site} in the same block")
-        old = step.lock
         steps[j] = replace(steps[j], lock=new)
         steps[i] = replace(step, lock=new)
         if isinstance(step, TryAcquire):
@@ -272,7 +284,8 @@ def _convert(steps, container):
     out = []
     for s in steps:
         if isinstance(s, TryAcquire):
-            s = replace(s, on_fail=_convert(s.on_fail, container))
+            s = replace(s, on_fail=_convert(s.on_fail, container),
+                        locked=None if s.locked is None else _convert(s.locked, container))
         elif isinstance(s, When):
             s = replace(s, steps=_convert(s.steps, container))
         out.append(s)
@@ -293,8 +306,22 @@ def _blocks(steps):
     for s in steps:
         if isinstance(s, TryAcquire):
             yield from _blocks(s.on_fail)
+            if s.locked is not None:
+                yield from _blocks(s.locked)
         elif isinstance(s, When):
             yield from _blocks(s.steps)
+
+
+def _is_locked_try(step) -> bool:
+    return isinstance(step, TryAcquire) and step.locked is not None
+
+
+def _locked_release(step, where) -> int:
+    """Index, in a locked try-lock's block, of the release that ends its hold."""
+    j = _matching_release([step] + list(step.locked), 0)
+    if j is None:
+        raise PatchError(f"{where}: no release of {step.lock!r} ends the locked block of site {step.site}")
+    return j - 1
 
 
 def _at_site(paths, p, where, edit, top_only=False, kinds=(Acquire, TryAcquire)):
@@ -344,8 +371,8 @@ def _matching_release(block, i):
     lock, depth = block[i].lock, 0
     for j in range(i, len(block)):
         s = block[j]
-        if isinstance(s, (Acquire, TryAcquire)) and s.lock == lock:
-            depth += 1
+        if isinstance(s, (Acquire, TryAcquire)) and s.lock == lock and (j == i or not _is_locked_try(s)):
+            depth += 1  # (a locked try-lock elsewhere releases inside its own block: it holds nothing after)
         elif isinstance(s, Release) and s.lock == lock:
             depth -= 1
             if depth == 0:
@@ -440,7 +467,7 @@ def _check_locks(paths, locks, where):
 # --- steps from plain data ------------------------------------------------------------------------------------
 STEP_KEYS = {
     "acquire": ({"mode", "site"}, {"frames"}),
-    "try": ({"mode", "site"}, {"frames", "on_fail"}),
+    "try": ({"mode", "site"}, {"frames", "on_fail", "locked"}),
     "release": (set(), {"frames"}),
     "work": (set(), {"frames", "user"}),
     "act": (set(), {"arg", "abort_reason"}),
@@ -494,7 +521,9 @@ def _step(kind, item, at):
     if kind == "acquire":
         return Acquire(lock(), item["mode"], item["site"], frames)
     if kind == "try":
-        return TryAcquire(lock(), item["mode"], item["site"], frames, tuple(parse_steps(item.get("on_fail", []), at)))
+        locked = item.get("locked")
+        return TryAcquire(lock(), item["mode"], item["site"], frames, tuple(parse_steps(item.get("on_fail", []), at)),
+                          None if locked is None else tuple(parse_steps(locked, at)))
     if kind == "release":
         return Release(lock(), frames)
     if kind == "assert":

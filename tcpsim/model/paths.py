@@ -22,7 +22,7 @@ INTR = ("ithread_loop", "ixgbe_msix_que", "ixgbe_rxeof", "ether_demux", "netisr_
 TI = ("tcp_input",)
 LOOKUP = TI + ("in_pcblookup_mbuf", "in_pcblookup_hash")
 SYSCALL = ("amd64_syscall",)
-TX = ("tcp_output", "ip_output", "ixgbe_mq_start")  # inline transmit from the sending context
+TX = ("tcp_output", "ip_output")  # what a send runs before the driver (syncache_respond calls ip_output itself)
 
 
 def _lookup(inp: str) -> tuple:
@@ -34,6 +34,9 @@ def _lookup(inp: str) -> tuple:
         Release("pcbinfohash"),
         # The article's Figure 5 row "in_pcb.c:1802 (rw:tcpinp)": 5 acquisitions per connection, one per segment.
         Acquire(inp, WRITE, "in_pcb.c:1802", LOOKUP),
+        # tcp_input, the pcb locked: a connection's pcb (never a listen socket's) takes the frame's flow id the
+        # first time (INP_HW_FLOWID; tcp_input.c:906 in 9.3's copy), which ip_output then puts on what it sends
+        *((Act("flowid"),) if inp == "inp" else ()),
     )
 
 
@@ -70,15 +73,65 @@ def _tw_close(frames: tuple) -> tuple:
     )
 
 
+# --- the NIC driver's transmit side (ixgbe 2.5.15; model/nic.py has its rules and where they were read) ------------
+# Lines of ixgbe.c are those of 2.5.15 as FreeBSD 9.3 ships it (releng/9.3 r262153): 10.0's copy was not at hand
+# (docs/lock-sites.md, "open").
+def _reclaim(frames: tuple) -> When:
+    """ixgbe_txeof: free sent frames of the ring, at most tx_process_limit (tx_pass_begin starts the count)."""
+    return When("tx_reclaimable", (Act("tx_reclaim"), Work(frames, "tx_complete")), repeat=True)
+
+
+def _drain(frames: tuple) -> tuple:
+    """ixgbe_mq_start_locked, the ring's TX mutex held: hand every frame of the buf_ring to the NIC (ixgbe_xmit
+    and its TDT doorbell write: the frame is then on the wire), then, with descriptors running low
+    (IXGBE_TX_CLEANUP_THRESHOLD), an ixgbe_txeof."""
+    xmit = frames + ("ixgbe_xmit",)
+    return (
+        When("tx_pending", (Work(xmit, "tx_xmit"), Work(xmit, "tx_doorbell"), Act("tx_xmit")), repeat=True),
+        When("tx_below_threshold", (Act("tx_pass_begin"), _reclaim(frames + ("ixgbe_txeof",)))),
+    )
+
+
+def _transmit(frames: tuple, segment: str) -> tuple:
+    """A segment leaves: ``frames`` is the stack down to ip_output (whose work is ``tx_output``), then
+    ixgbe_mq_start: the ring by flow id, drbr_enqueue, and IXGBE_TX_TRYLOCK -- drain the ring under its TX
+    mutex, or, when another thread holds it, leave the frame to the queue's task (taskqueue_enqueue)."""
+    mq = frames + ("ixgbe_mq_start",)
+    return (
+        Work(frames, "tx_output"),
+        Act("tx_enqueue", segment),
+        Work(mq + ("drbr_enqueue",), "tx_enqueue"),
+        TryAcquire("txring", WRITE, "ixgbe.c:833", mq, on_fail=(Act("tx_defer"),),
+                   locked=_drain(mq + ("ixgbe_mq_start_locked",)) + (Release("txring"),)),
+    )
+
+
+def _tx_service(name: str, site: str) -> Path:
+    """ixgbe_msix_que (and ixgbe_handle_que) after the receive pass: IXGBE_TX_LOCK, ixgbe_txeof, then
+    ixgbe_mq_start_locked if the buf_ring is not empty, IXGBE_TX_UNLOCK."""
+    return Path(name, "interrupt", ("ithread_loop", "ixgbe_msix_que"), (
+        Act("tx_own_ring"),
+        Acquire("txring", WRITE, site, ()),
+        Act("tx_pass_begin"),
+        _reclaim(("ixgbe_txeof",)),
+        *_drain(("ixgbe_mq_start_locked",)),
+        Release("txring"),
+    ))
+
+
 # --- the NIC driver (interrupt context) -------------------------------------------------------------------------
 # One interrupt pass (ixgbe_msix_que) and, per received frame, descriptor + mbuf work and ether/IP input.
 INTERRUPT = Path("interrupt", "interrupt", ("ithread_loop",), (
     Work(("ixgbe_msix_que",), "intr_entry"),
 ))
-# ixgbe_txeof in the same handler: descriptors of frames sent on this queue's ring (by any thread: the
-# transmit ring follows the flow's RSS hash) are reclaimed here, once per completed frame.
-TX_CLEAN = Path("tx_clean", "interrupt", ("ithread_loop", "ixgbe_msix_que"), (
-    Work(("ixgbe_txeof",), "tx_complete"),
+TX_SERVICE = _tx_service("tx_service", "ixgbe.c:1525")  # ixgbe_msix_que
+TX_SERVICE_TASK = _tx_service("tx_service_task", "ixgbe.c:1420")  # ixgbe_handle_que (its stack: deferred_base)
+# The ring's txq_task on the queue's taskqueue: ixgbe_deferred_mq_start.
+DEFERRED_START = Path("deferred_start", "interrupt", ("taskqueue_thread_loop", "ixgbe_deferred_mq_start"), (
+    Act("tx_own_ring"),
+    Acquire("txring", WRITE, "ixgbe.c:906", ()),
+    *_drain(("ixgbe_mq_start_locked",)),
+    Release("txring"),
 ))
 RX_PACKET = Path("rx_packet", "interrupt", INTR[:3], (
     Work((), "rx_descriptor"),
@@ -109,8 +162,7 @@ SYN = Path("syn", "interrupt", INTR, (
     Work(SA, "syncache_add"),
     Release("syncache"),
     Act("state", "SYN_RECEIVED"),
-    Work(SA + ("syncache_respond",) + TX[1:], "tx_packet"),
-    Act("send", "SYNACK"),
+    *_transmit(SA + ("syncache_respond", "ip_output"), "SYNACK"),
     Acquire("syncache", WRITE, "tcp_syncache.c:348", SA + ("syncache_insert",)),
     Work(SA + ("syncache_insert",), "syncache_insert"),
     Release("syncache"),
@@ -197,8 +249,7 @@ CLIENT_FIN = Path("client_fin", "interrupt", INTR, (
     Work(TW, "tcp_twstart"),
     Act("state", "TIME_WAIT"),
     # The final ACK (tcp_twrespond) goes out before the entry is put on the TIME-WAIT list, both under rw:tcp.
-    Work(TW + ("tcp_twrespond",) + TX[1:], "tx_packet"),
-    Act("send", "ACK"),
+    *_transmit(TW + ("tcp_twrespond", "ip_output"), "ACK"),
     Assert("tcp", WRITE, "tcp_timewait.c:617", "tcp_tw_2msl_reset: INP_INFO_WLOCK_ASSERT"),
     Act("timewait_insert"),
     # The socket is freed: tcp_twstart unlocks the pcb and takes the accept mutex with only rw:tcp held; sofree
@@ -262,8 +313,7 @@ RECV = Path("recv", "syscall", SYSCALL, (
 SEND = Path("send", "syscall", SYSCALL, (
     Work(("sys_sendto", "kern_sendit", "sosend_generic"), "sosend"),
     Acquire("inp", WRITE, "tcp_usrreq.c:811", ("sys_sendto", "kern_sendit", "sosend_generic", "tcp_usr_send")),
-    Work(("sys_sendto", "kern_sendit", "sosend_generic", "tcp_usr_send") + TX, "tx_packet"),
-    Act("send", "DATA"),
+    *_transmit(("sys_sendto", "kern_sendit", "sosend_generic", "tcp_usr_send") + TX, "DATA"),
     Release("inp"),
 ))
 
@@ -275,8 +325,7 @@ SHUTDOWN = Path("shutdown", "syscall", SYSCALL, (
     Work(("sys_shutdown", "soshutdown", "tcp_usr_shutdown", "tcp_usrclosed"), "tcp_usrclosed"),
     Act("state", "FIN_WAIT_1"),
     # The FIN goes out from tcp_output while rw:tcp is still held.
-    Work(("sys_shutdown", "soshutdown", "tcp_usr_shutdown") + TX, "tx_packet"),
-    Act("send", "FIN"),
+    *_transmit(("sys_shutdown", "soshutdown", "tcp_usr_shutdown") + TX, "FIN"),
     Release("inp"),
     Release("tcp"),
 ))
@@ -308,7 +357,7 @@ SLOWTIMO = Path("slowtimo", "callout", ("fork_exit", "softclock", "softclock_cal
 ))
 
 BASELINE_PATHS = {p.name: p for p in (
-    INTERRUPT, TX_CLEAN, RX_PACKET,
+    INTERRUPT, TX_SERVICE, TX_SERVICE_TASK, DEFERRED_START, RX_PACKET,
     SYN, HANDSHAKE_ACK, DATA, FIN_WAIT_1_ACK, CLIENT_FIN, LATE_SEGMENT,
     ACCEPT, HANDOFF, KEVENT, RECV, SEND, SHUTDOWN, CLOSE, SLOWTIMO,
 )}

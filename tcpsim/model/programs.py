@@ -11,14 +11,16 @@ driver (2.5.15) and the article's server application are written down:
 ``RxPass(counter)``      clean at most ``rx_process_limit`` received frames of the thread's NIC queue; each runs
                          ``frame_path`` then the paths ``tcp.paths_for`` names; remembers whether the budget ran
                          out; counts the frames under ``counter``; fires ``probe`` at the end
-``TxPass()``             reclaim at most ``tx_process_limit`` sent frames (``frame_path`` each)
 ``Moderate()``           adaptive interrupt moderation at the end of an interrupt (``nic.QueueState.moderate``)
 ``Unmask()``             re-enable the queue's vector (fires ``probe``)
-``WakeTask()``           enqueue the queue's task (wake its thread; the vector stays masked)
-``Count(counter)``       count one event of the thread's NIC queue (``vmstat -i``-style counters)
+``WakeTask()``           enqueue the queue's receive task on its taskqueue (wake its thread; the vector stays masked)
+``TakeTask()``           take the oldest task pending on the thread's taskqueue (``task_is_rx`` tells which)
+``Count(counter)``       count one event of the thread's NIC queue (``vmstat -i``-style counters); fires ``probe``
 ``If(cond, then, else_)``  branch on a condition: ``rx_budget_used`` (the last RxPass ran out of budget),
                          ``ready`` (a connection of this thread has a readable event), ``accept_queue`` (the
-                         thread's listen socket has a connection to accept)
+                         thread's listen socket has a connection to accept), ``task_pending`` (a task waits on
+                         the thread's taskqueue), ``task_is_rx`` (the task taken is the receive task, not the
+                         deferred transmit start)
 ``TakeReady()``          make the oldest readable connection the thread's current one
 ``HandOff(to)``          after accept(): register the accepted connection in a worker's kqueue: ``next_worker``
                          (round robin) or ``self``
@@ -58,11 +60,6 @@ class RxPass:
 
 
 @dataclass(frozen=True)
-class TxPass:
-    frame_path: str = "tx_clean"  # run for every reclaimed frame
-
-
-@dataclass(frozen=True)
 class Moderate:
     pass
 
@@ -78,8 +75,14 @@ class WakeTask:
 
 
 @dataclass(frozen=True)
+class TakeTask:
+    pass
+
+
+@dataclass(frozen=True)
 class Count:
     counter: str
+    probe: str = ""  # fired with the queue, thread and CPU ("": none)
 
 
 @dataclass(frozen=True)
@@ -99,26 +102,37 @@ class HandOff:
     to: str  # "next_worker" | "self"
 
 
-NIC_COUNTERS = ("interrupts", "task_passes", "rx_interrupt", "rx_task")  # per queue, in the measured window
+NIC_COUNTERS = ("interrupts", "task_passes", "rx_interrupt", "rx_task", "tx_deferred")  # per queue, in the window
 INTERRUPT_PROBE = "fbt::ixgbe_msix_que:entry"  # fired when a queue's vector goes off
 
-# ixgbe_msix_que: mask, one rx pass, one tx pass, AIM, then the task if rxeof used its budget, else unmask.
+# ixgbe_msix_que: mask, one rx pass, then under the queue's TX mutex a tx pass and a drain of the transmit
+# ring (paths.TX_SERVICE), AIM, then the task if rxeof used its budget, else unmask.
 ITHREAD = (Loop((
     Sleep(),
     Run("interrupt"),
     RxPass("rx_interrupt"),
-    TxPass(),
+    Run("tx_service"),
     Moderate(),
     If("rx_budget_used", (WakeTask(),), (Unmask(),)),
 )),)
 
-# ixgbe_handle_que: one more rx pass and tx pass, then unmask whatever remains (it never requeues itself).
+# The queue's taskqueue thread (kernel{ix0 que}) runs two tasks, oldest first, each once however often it was
+# enqueued meanwhile (taskqueue_enqueue coalesces a pending task): the receive task ixgbe_handle_que (one more
+# rx pass and the same TX work, then unmask whatever remains: it never requeues itself) and the deferred
+# transmit start ixgbe_deferred_mq_start (a sender found the ring's TX mutex held: drain the ring under it).
 QUE_TASK = (Loop((
-    Sleep(),
-    Count("task_passes"),
-    RxPass("rx_task"),
-    TxPass(),
-    Unmask(),
+    If("task_pending", (
+        TakeTask(),
+        If("task_is_rx", (
+            Count("task_passes"),
+            RxPass("rx_task"),
+            Run("tx_service_task"),
+            Unmask(),
+        ), (
+            Count("tx_deferred", probe="fbt::ixgbe_deferred_mq_start:entry"),
+            Run("deferred_start"),
+        )),
+    ), (Sleep(),)),
 )),)
 
 _ACCEPT = tuple(Run(p) for p in app.ACCEPT)
@@ -158,13 +172,13 @@ def _ops(ops):
 
 
 def connectionless_paths(programs=PROGRAMS) -> frozenset:
-    """The paths a thread runs with no connection of its own: the frame paths of receive and transmit passes
-    (a frame's connection is known only after them), and the paths of a program that never takes one
-    (TakeReady) nor accepts one (HandOff after accept): the interrupt pass, the callout."""
+    """The paths a thread runs with no connection of its own: the frame paths of receive passes (a frame's
+    connection is known only after them), and the paths of a program that never takes one (TakeReady) nor
+    accepts one (HandOff after accept): the interrupt pass and its TX work, the queue task's, the callout."""
     out = set()
     for program in programs:
         ops = list(_ops(program))
-        out |= {o.frame_path for o in ops if isinstance(o, (RxPass, TxPass))}
+        out |= {o.frame_path for o in ops if isinstance(o, RxPass)}
         if not any(isinstance(o, (TakeReady, HandOff)) for o in ops):
             out |= {o.path for o in ops if isinstance(o, Run)}
     return frozenset(out)

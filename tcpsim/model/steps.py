@@ -40,13 +40,19 @@ class Acquire:
 
 @dataclass(frozen=True)
 class TryAcquire:
-    """Try-lock: on success continue; on failure run ``on_fail`` (which usually blocks for the lock)."""
+    """Try-lock: on success continue; on failure run ``on_fail`` (which usually blocks for the lock).
+
+    With ``locked`` (a block that ends by releasing the lock), the try-lock is an ``if (TRYLOCK) ... else ...``
+    of the source: on success ``locked`` runs, on failure ``on_fail``, and either way the path goes on after
+    the step without the lock (ixgbe_mq_start: drain the ring under its TX mutex, or defer to the queue's task).
+    """
 
     lock: str
     mode: str
     site: str
     frames: tuple[str, ...]
     on_fail: tuple = ()
+    locked: tuple | None = None
 
 
 @dataclass(frozen=True)
@@ -117,6 +123,8 @@ def walk(steps):
         yield step
         if isinstance(step, TryAcquire):
             yield from walk(step.on_fail)
+            if step.locked is not None:
+                yield from walk(step.locked)
         elif isinstance(step, When):
             yield from walk(step.steps)
 
@@ -129,7 +137,8 @@ def executable(path: Path) -> Path:
             if isinstance(s, Assert):
                 continue
             if isinstance(s, TryAcquire):
-                s = TryAcquire(s.lock, s.mode, s.site, s.frames, strip(s.on_fail))
+                s = TryAcquire(s.lock, s.mode, s.site, s.frames, strip(s.on_fail),
+                               None if s.locked is None else strip(s.locked))
             elif isinstance(s, When):
                 s = When(s.condition, strip(s.steps), s.repeat)
             out.append(s)

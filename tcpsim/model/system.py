@@ -23,6 +23,7 @@ class Hardware:
     tx_process_limit: int = 256
     enable_aim: bool = True  # hw.ixgbe.enable_aim: adaptive interrupt moderation (model/nic.py)
     que_task_cpu: str = "unbound"  # "unbound" (10.0: the scheduler places the queue task) or "queue" (pinned)
+    tx_ring_descriptors: int = 2048  # hw.ixgbe.txd (2.5.15: PERFORM_TXD); a small frame takes two (model/nic.py)
 
 
 @dataclass(frozen=True)
@@ -44,7 +45,7 @@ class AppSpec:
 
 @dataclass(frozen=True)
 class ClientSpec:
-    mode: str  # "open" (Poisson arrivals) or "closed" (concurrent clients)
+    mode: str  # "open" (arrivals at a rate) or "closed" (concurrent clients)
     rate: float  # connections/s, open loop
     concurrency: int  # closed loop
     think_us: float
@@ -57,6 +58,8 @@ class ClientSpec:
     syn_rto_ms: float
     rto_ms: float
     max_syn_retries: int
+    arrivals: str = "poisson"  # open loop: "poisson" or "paced" (model/clients.py, arrival_gap_ns)
+    jitter: float = 0.0  # paced: each gap is the mean gap times 1 +- jitter (uniform)
 
     def one_way_ns(self) -> int:
         """Half the round-trip time, in ns: a frame's flight from a client to the server or back."""

@@ -18,6 +18,8 @@ Probe names follow DTrace's providers (``provider:::name``):
 ``fbt::ixgbe_msix_que:entry``      queue, eitr                       a queue's MSI-X vector fired (the EITR value in force)
 ``fbt::ixgbe_rxeof:return``        queue, thread, cpu, frames, more  a receive pass ended: frames cleaned; more: it stopped at its limit
 ``fbt::ixgbe_enable_queue:entry``  queue, thread, cpu                the vector was unmasked (end of an interrupt or task pass)
+``fbt::ixgbe_deferred_mq_start:entry``  queue, thread, cpu          the queue's task drains the transmit ring a sender
+                                                                    found locked (ixgbe_mq_start's deferred start)
 =================================  ================================  ============================================================
 
 Every callback gets ``(probe, time_ns, args_dict)``. The engine tests one flag before building any arguments,
@@ -40,6 +42,7 @@ PROBE_ARGS = {
     "sched:::on-cpu": ("thread", "cpu"), "sched:::off-cpu": ("thread", "cpu"), "sched:::preempt": ("thread", "cpu"),
     "fbt::ixgbe_msix_que:entry": ("queue", "eitr"), "fbt::ixgbe_rxeof:return": ("queue", "thread", "cpu", "frames", "more"),
     "fbt::ixgbe_enable_queue:entry": ("queue", "thread", "cpu"),
+    "fbt::ixgbe_deferred_mq_start:entry": ("queue", "thread", "cpu"),
 }
 PROBES = tuple(PROBE_ARGS)
 #: The arguments that are numbers (nanoseconds, counts, ids); the others are names.
