@@ -6,8 +6,9 @@ Most tests watch a SimPy run as a kernel engineer would watch the machine: every
 a spy on the four driver steps no probe shows (``tx_enqueue``: drbr_enqueue, ``tx_defer``: taskqueue_enqueue of
 txq_task, ``tx_xmit``: the frame reaches the wire, ``tx_reclaim``: ixgbe_txeof frees one frame). A spy records
 and calls through, so the run is the same: ``test_engines_agree_on_transmit_heavy_run`` compares the spied
-run's probe trace with the fast engine's, event for event. Probe events and spy records go into one list in the
-order they happen, so "before" below is an index in that list, not only a timestamp.
+(and densely sampled) run's probe trace with a plain fast-engine run's, event for event. Probe events and spy
+records go into one list in the order they happen, so "before" below is an index in that list, not only a
+timestamp. (An ``fbt::ixgbe_xmit`` probe would make the spies unnecessary.)
 
 Machines are tests/conftest.py's SMALL (8 CPUs, 2 queues on CPUs 0-1, accept thread on 4, one worker on 5, 16
 closed-loop clients, 2 ms warm-up + 5 ms window), changed per test as each docstring says.
@@ -33,13 +34,24 @@ DEFER_PROBE = "fbt::ixgbe_deferred_mq_start:entry"
 SENDER_PATHS = ("syn", "send", "shutdown", "client_fin")
 
 # Deferrals often, and IXGBE_TX_CLEANUP_THRESHOLD reached: one queue (every sender on one ring), three workers,
-# 64 clients, the smallest ring hw.ixgbe.txd allows (64: fewer than 8 free descriptors = 28 frames unreclaimed)
+# 64 clients, the smallest ring hw.ixgbe.txd allows (64: under 8 free descriptors = over 28 frames unreclaimed)
 # and txeof reclaiming one frame a pass, so unreclaimed frames pile up and senders' drains run ixgbe_txeof.
 BUSY_RING = {"hardware": {"queues": 1, "tx_ring_descriptors": 64, "tx_process_limit": 1},
              "app": {"worker_cpus": [5, 6, 7]}, "clients": {"concurrency": 64}, "run": {"seed": 1}}
 # SMALL with txeof's budget small enough to see, and the default ring (2,048 descriptors: the threshold never
 # holds in a 7 ms run, which test_interrupt_pass_drains_after_txeof checks before relying on it).
 SMALL_TX = {"hardware": {"tx_process_limit": 4}, "run": {"seed": 1}}
+
+
+def _dense_sampling(model):
+    """pmcstat every ~100 ns instead of every 65,536 cycles: sampling only reads, so the run is the same, and a
+    5 ms window shows every short step in the call graph."""
+    model.costs["pmc_sample_cycles"] = 256
+    return model
+
+
+def _stacks(engine, cpus, frame):
+    return [s for cpu in cpus for s in engine.samples[cpu] if frame in s]
 
 
 class Watched:
@@ -140,7 +152,7 @@ _RUNS = {}
 def watched(name):
     """One spied SimPy run per machine for the whole module (each ~0.3 s)."""
     if name not in _RUNS:
-        _RUNS[name] = Watched(make_model(**{"busy_ring": BUSY_RING, "small_tx": SMALL_TX}[name]))
+        _RUNS[name] = Watched(_dense_sampling(make_model(**{"busy_ring": BUSY_RING, "small_tx": SMALL_TX}[name])))
     return _RUNS[name]
 
 
@@ -226,6 +238,9 @@ def test_sender_finding_tx_mutex_held_defers_to_queue_task():
             assert send[-1][0] < i < hold["start"] < j  # tcp:::send, deferral, :906 acquisition, wire
             by_task += 1
     assert by_task >= 1, "no deferred frame was sent by the task's deferred start on this machine"
+    # and pmcstat sees it: ixgbe_xmit under the task's ixgbe_deferred_mq_start
+    assert ("taskqueue_thread_loop", "ixgbe_deferred_mq_start", "ixgbe_mq_start_locked", "ixgbe_xmit") in \
+        {s for smp in e.samples for s in smp}
 
 
 def test_interrupt_pass_drains_after_txeof():
@@ -262,6 +277,10 @@ def test_interrupt_pass_drains_after_txeof():
     assert deferred_to_intr
     sent_by = {a["frame"]: a["owner"] for _i, _t, a in xmits}
     assert any(sent_by.get(a["frame"]) == a["owner"] for a in deferred_to_intr)
+    # pmcstat on the interrupt CPUs: both halves of the hold directly under ixgbe_msix_que
+    intr = {s for th in e.ithreads for s in e.samples[th.cpu]}
+    assert ("ithread_loop", "ixgbe_msix_que", "ixgbe_txeof") in intr
+    assert ("ithread_loop", "ixgbe_msix_que", "ixgbe_mq_start_locked", "ixgbe_xmit") in intr
     # every frame sent is reclaimed by a later txeof or still awaits one
     assert len(reclaims) == e.frames["reclaimed"]
     assert len(xmits) == len(reclaims) + sum(len(q.tx_done) for q in e.nic)
@@ -295,17 +314,6 @@ def test_frames_go_to_the_ring_of_their_flow(queue_cpus):
     assert {a["ring"] for _i, _t, a in sends} == set(range(nq))
     for _i, _t, a in w.of(DEFER_PROBE):
         assert a["thread"] == w.engine.tasks[a["queue"]].name and a["cpu"] == queue_cpus[a["queue"]]
-
-
-def _dense_sampling(model):
-    """pmcstat every ~100 ns instead of every 65,536 cycles: sampling only reads, so the run is the same, and a
-    5 ms window shows every short step in the call graph."""
-    model.costs["pmc_sample_cycles"] = 256
-    return model
-
-
-def _stacks(engine, cpus, frame):
-    return [s for cpu in cpus for s in engine.samples[cpu] if frame in s]
 
 
 @pytest.mark.parametrize("engine", ["fast", "simpy"])
