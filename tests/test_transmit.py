@@ -19,6 +19,7 @@ import pytest
 
 from tcpsim import differential as diff
 from tcpsim.engines.simpy_engine import SimpyEngine
+from tcpsim.model.nic import TX_TASK
 from tcpsim.model.steps import READ
 from tcpsim.observe.probes import Probes
 from tcpsim.observe.results import collect
@@ -36,8 +37,10 @@ SENDER_PATHS = ("syn", "send", "shutdown", "client_fin")
 # Deferrals often, and IXGBE_TX_CLEANUP_THRESHOLD reached: one queue (every sender on one ring), three workers,
 # 64 clients, the smallest ring hw.ixgbe.txd allows (64: under 8 free descriptors = over 28 frames unreclaimed)
 # and txeof reclaiming one frame a pass, so unreclaimed frames pile up and senders' drains run ixgbe_txeof.
+# A 1 ms warm-up and 8 ms window: margin for the counts below to hold when the costs are recalibrated.
 BUSY_RING = {"hardware": {"queues": 1, "tx_ring_descriptors": 64, "tx_process_limit": 1},
-             "app": {"worker_cpus": [5, 6, 7]}, "clients": {"concurrency": 64}, "run": {"seed": 1}}
+             "app": {"worker_cpus": [5, 6, 7]}, "clients": {"concurrency": 64},
+             "run": {"seed": 1, "warmup_s": 0.001, "duration_s": 0.008}}
 # SMALL with txeof's budget small enough to see, and the default ring (2,048 descriptors: the threshold never
 # holds in a 7 ms run, which test_interrupt_pass_drains_after_txeof checks before relying on it).
 SMALL_TX = {"hardware": {"tx_process_limit": 4}, "run": {"seed": 1}}
@@ -129,7 +132,8 @@ class Watched:
     def assert_drained(self, hold, ring):
         """ixgbe_mq_start_locked sends every frame on the buf_ring, then (below IXGBE_TX_CLEANUP_THRESHOLD) runs
         ixgbe_txeof: a hold may end with frames on the ring only if other senders enqueued them after its last
-        xmit, while that txeof ran, and deferred them (so the ring's task will drain them)."""
+        xmit, while that txeof ran (each sender then defers to the ring's task, or, if its trylock comes after
+        the release, drains the ring itself)."""
         left = self.buf_rings[hold["end"]][ring]
         if not left:
             return
@@ -137,10 +141,10 @@ class Watched:
         last = max((i for i, _t, a in self.of("xmit") if i in span and a["owner"] == hold["thread"]),
                    default=hold["start"])
         after = range(last + 1, hold["end"])
-        late = [a for i, _t, a in self.of("defer") if i in after and a["ring"] == ring and a["owner"] == hold["thread"]]
+        late = [a for i, _t, a in self.of("enqueue") if i in after and a["ring"] == ring]
         txeof = [a for i, _t, a in self.of("reclaim") if i in after and a["thread"] == hold["thread"]]
         assert left <= len(late) and txeof, (f"the {hold['site']} hold of events {hold['start']}-{hold['end']} left "
-                                             f"{left} frame(s) on ring {ring}; deferred after its drain: {len(late)}")
+                                             f"{left} frame(s) on ring {ring}; enqueued after its drain: {len(late)}")
 
     def in_window(self, t):
         return self.engine.w0 <= t < self.engine.w1
@@ -189,13 +193,14 @@ def test_sender_finding_tx_mutex_held_defers_to_queue_task():
         assert a["owner"] != a["thread"], f"event {i}: {a['thread']} deferred against its own hold"
 
     # every deferral is followed by the ring's queue task running the deferred start (coalesced: one
-    # pending txq_task serves every deferral made before it runs)
+    # pending txq_task serves every deferral made before it runs), or the txq_task is still pending at the end
+    # (behind an ixgbe_handle_que pass of the same thread, say)
     starts = w.of(DEFER_PROBE)
     for i, t, a in defers:
-        if t >= e.w1 - 100_000:  # the task may not have run yet when the run ends
-            continue
         later = [s for s in starts if s[0] > i and s[2]["queue"] == a["ring"]]
-        assert later, f"deferral at event {i} (t={t} ns) on ring {a['ring']}: no deferred start after it"
+        if not later:
+            assert TX_TASK in e.nic[a["ring"]].tasks, f"deferral at event {i} (t={t} ns): no deferred start after it"
+            continue
         assert later[0][2]["thread"] == e.tasks[a["ring"]].name
 
     # each deferred start is its task's next TX-mutex acquisition, at ixgbe.c:906; its hold ends with the
