@@ -476,7 +476,6 @@ cdef class Core:
         return dict(connection=sizeof(Conn), lock=sizeof(Lock), thread=sizeof(Thread), event=sizeof(Ev))
 
 
-
 cdef int _cmp_int64(const void* a, const void* b) noexcept nogil:
     cdef int64_t x = (<const int64_t*>a)[0], y = (<const int64_t*>b)[0]
     return (x > y) - (x < y)

@@ -6,8 +6,6 @@
 # ====================================================================================================================
 # accounting (_charge)
 # ====================================================================================================================
-
-
 cdef inline void charge(Core self, int ti, int64_t start, int64_t dur, int sidx_stack, int user, int spin) noexcept:
     """``sidx_stack``: the stack id itself (already resolved for this thread's base variant)."""
     cdef Thread* t = &self.th[ti]
@@ -46,8 +44,6 @@ cdef inline int stack_of(Core self, int ti, int sidx) noexcept:
 # ====================================================================================================================
 # threads: the program and path interpreter (_program, _run, _steps)
 # ====================================================================================================================
-
-
 cdef inline void resume(Core self, int ti) noexcept:
     cdef Thread* t = &self.th[ti]
     cdef int k = t.resume
@@ -388,8 +384,6 @@ cdef void count_drop(Core self, int reason) noexcept:
 # ====================================================================================================================
 # Python side: probes, the time series, the watchdog
 # ====================================================================================================================
-
-
 cdef inline bint lock_probe_on(Core self, int lid, int what) noexcept:
     """lockstat:::{rw,adaptive}-{acquire,spin,block,release} (what = 0..3, PROBES order) for this lock's kind."""
     return self.pon[P_LOCK + (0 if self.decl_kind[lockp(self, lid).decl] else 4) + what]

@@ -73,7 +73,6 @@ cdef inline Ev heap_pop(Heap* h) noexcept:
     return top
 
 
-
 cdef void push(Core self, int64_t t, int kind, int a, int b) noexcept:
     """Schedule an event. One due now goes to a FIFO: every heap entry due now was pushed before the clock got
     here, so it comes first anyway, and FIFO order is sequence order. The others go to one of two heaps

@@ -5,8 +5,6 @@
 # ====================================================================================================================
 # connections: a pool of slots, freed when nothing names them any more
 # ====================================================================================================================
-
-
 cdef int alloc_conn(Core self) noexcept:
     cdef int ci
     if self.free_conn >= 0:
@@ -74,8 +72,6 @@ cdef int _free_count(Core self):
 # ====================================================================================================================
 # kernel state: actions and conditions (model/kernel_state.py)
 # ====================================================================================================================
-
-
 cdef int holds(Core self, int ti, int cond) noexcept:
     cdef Thread* t = &self.th[ti]
     if cond == KC_TWFULL:

@@ -202,7 +202,6 @@ cdef inline int32_t ring_pop(Ring* r) noexcept:
     return v
 
 
-
 cdef inline void _lock_init(Lock* L, int decl) noexcept:
     memset(L, 0, sizeof(Lock))
     L.decl = decl
