@@ -1,8 +1,8 @@
 """Build and install tcpsim.
 
 The fast primitives (Toeplitz hash, random streams) and the fast engine's runtime are Cython sources in
-``cython_core/`` compiled into the private extension ``tcpsim._core``, the way uvloop and coverage.py keep
-their native parts inside the package.
+``cython_core/`` compiled into the private extensions ``tcpsim._core`` and ``tcpsim._fast``, the way uvloop and
+coverage.py keep their native parts inside the package.
 """
 import re
 from pathlib import Path
@@ -15,7 +15,8 @@ VERSION = re.search(r'__version__ = "([^"]+)"', (HERE / "tcpsim" / "__init__.py"
 
 extensions = [
     Extension("tcpsim._core", ["cython_core/_core.pyx"], extra_compile_args=["-O2"]),
-    # the fast engine's runtime (tcpsim/engines/fast_engine.py drives it)
+    # the fast engine's runtime (tcpsim/engines/fast_engine.py drives it): _fast.pyx includes its parts,
+    # cython_core/fast/*.pxi (cythonize finds them next to it and rebuilds when one changes)
     Extension("tcpsim._fast", ["cython_core/_fast.pyx"], extra_compile_args=["-O2"]),
 ]
 

@@ -1,0 +1,439 @@
+# Part of tcpsim._fast (included by _fast.pyx); mirrors engines/simpy_locks.py (its timing) with model/rwlock.py's
+# rules: grants, spinning and the turnstile, the race among spinners, the hand-off, lock profiling and WITNESS.
+
+cdef inline Lock* lockp(Core self, int lid) noexcept:
+    if lid < self.nslots:
+        return &self.slots[lid]
+    return &self.conns[lid - self.nslots].lock
+
+
+cdef int reads_held(Core self, int ti, int lid) noexcept:
+    """How many read holds thread ``ti`` has on ``lid`` (the reference's ``lock.readers[thread]``)."""
+    cdef Thread* t = &self.th[ti]
+    cdef int i, n = 0
+    for i in range(t.nheld):
+        if t.held[i].lock == lid and not t.held[i].mode:
+            n += 1
+    return n
+
+
+cdef int writer_flagged(Core self, Lock* L) noexcept:
+    cdef int w = L.sleep_head
+    while w >= 0:
+        if self.th[w].w_mode:
+            return 1
+        w = self.th[w].w_next
+    w = L.spin_head
+    while w >= 0:
+        if self.th[w].w_mode and self.th[w].w_on_readers:
+            return 1
+        w = self.th[w].w_next
+    return 0
+
+
+cdef int can_grant(Core self, int lid, int ti, int mode) noexcept:
+    cdef Lock* L = lockp(self, lid)
+    if L.in_transit or L.owner >= 0:
+        return 0
+    if mode:
+        return L.nreaders == 0
+    return self.th[ti].rlocks > 0 or not writer_flagged(self, L)
+
+
+cdef int is_recursion(Core self, int lid, int ti, int mode) noexcept:
+    cdef Lock* L = lockp(self, lid)
+    if not self.decl_rec[L.decl]:
+        return 0
+    if mode:
+        return L.owner == ti
+    return reads_held(self, ti, lid) > 0
+
+
+cdef int should_spin(Core self, Lock* L) noexcept:
+    if L.in_transit:
+        return 1
+    if L.owner >= 0:
+        return self.th[L.owner].running
+    return L.nreaders > 0
+
+
+cdef int grant(Core self, int lid, int ti, int mode) noexcept:
+    cdef Lock* L = lockp(self, lid)
+    cdef int cpu = self.th[ti].cpu
+    cdef int moved = L.last_cpu != -1 and L.last_cpu != cpu
+    L.in_transit = 0
+    if mode:
+        L.owner = ti
+    else:
+        L.nreaders += 1
+        self.th[ti].rlocks += 1
+    L.last_cpu = cpu
+    return moved
+
+
+# waiter lists: intrusive through the threads (a thread waits for one lock at a time)
+cdef void list_append(Core self, int16_t* head, int16_t* tail, int ti) noexcept:
+    cdef Thread* t = &self.th[ti]
+    t.w_next = -1
+    t.w_prev = tail[0]
+    if tail[0] >= 0:
+        self.th[tail[0]].w_next = ti
+    else:
+        head[0] = ti
+    tail[0] = ti
+
+
+cdef void list_remove(Core self, int16_t* head, int16_t* tail, int ti) noexcept:
+    cdef Thread* t = &self.th[ti]
+    if t.w_prev >= 0:
+        self.th[t.w_prev].w_next = t.w_next
+    else:
+        head[0] = t.w_next
+    if t.w_next >= 0:
+        self.th[t.w_next].w_prev = t.w_prev
+    else:
+        tail[0] = t.w_prev
+    t.w_next = t.w_prev = -1
+
+
+cdef int in_spinners(Core self, Lock* L, int ti) noexcept:
+    cdef int w = L.spin_head
+    while w >= 0:
+        if w == ti:
+            return 1
+        w = self.th[w].w_next
+    return 0
+
+
+cdef void trigger(Core self, int ti, int outcome) noexcept:
+    """A waiter's event succeeds: the thread resumes at this event's turn (its resume kind is set)."""
+    self.th[ti].w_triggered = 1
+    self.th[ti].w_outcome = outcome
+    push(self, self.now, EV_RESUME, ti, 0)
+
+
+cdef int acquire(Core self, int ti, int lid, int mode, int row, int site, int sidx, int spin_sidx, int ordered) noexcept:
+    """_acquire; return 1 when the thread now waits (it continues at its pc once it holds the lock)."""
+    cdef Lock* L = lockp(self, lid)
+    cdef Thread* t = &self.th[ti]
+    if is_recursion(self, lid, ti, mode):
+        if mode:
+            L.wrec += 1
+            push_held(self, ti, lid, mode, site)
+        else:
+            granted(self, ti, lid, mode, row, site, self.now, 0, 0)
+        return 0
+    if can_grant(self, lid, ti, mode):
+        if grant(self, lid, ti, mode):
+            granted(self, ti, lid, mode, row, site, self.now, 0, ordered)
+            return pull_line(self, ti, sidx if mode else spin_sidx)  # a read's: in __rw_rlock (_pull_line)
+        granted(self, ti, lid, mode, row, site, self.now, 0, ordered)
+        return 0
+    if mode and reads_held(self, ti, lid):
+        fail(self, TcpsimError(f"path {self.strings['paths'][t.path]!r}: {self.t_names[ti]} asks for "
+                              f"{self.strings['displays'][self.decl_display[L.decl]]} W at "
+                              f"{self.strings['sites'][site]} while it holds it R (an rwlock cannot be upgraded:"
+                              " the thread would wait for itself forever)"))
+        return 1
+    t.w_lock, t.w_mode, t.w_row, t.w_site = lid, mode, row, site
+    t.w_sidx, t.w_spin_sidx = sidx, spin_sidx
+    t.w_first = self.now
+    spin_loop(self, ti)
+    return 1
+
+
+cdef int pull_line(Core self, int ti, int sidx) noexcept:
+    """_pull_line: the lock word's cache line moves from another CPU, inside the hold."""
+    charge(self, ti, self.now, self.line_ns, stack_of(self, ti, sidx), 0, 0)
+    if advance(self, self.now + self.line_ns):
+        return 0
+    self.th[ti].resume = RK_CONT
+    push(self, self.now + self.line_ns, EV_RESUME, ti, 0)
+    return 1
+
+
+cdef void new_waiter(Core self, Thread* t) noexcept:
+    t.w_gen += 1
+    t.w_triggered = 0
+
+
+cdef void spin_loop(Core self, int ti) noexcept:
+    """One round of _acquire's wait loop: spin if the rules say so, else sleep on the turnstile."""
+    cdef Thread* t = &self.th[ti]
+    cdef Lock* L = lockp(self, t.w_lock)
+    new_waiter(self, t)
+    t.w_spinning = 1
+    t.w_on_readers = 0
+    t.w_won = 0
+    t.w_spin_start = t.w_first
+    if should_spin(self, L):
+        t.w_on_readers = L.owner < 0 and L.nreaders > 0 and not L.in_transit
+        t.w_spin_start = self.now
+        list_append(self, &L.spin_head, &L.spin_tail, ti)
+        if t.w_on_readers:
+            push(self, self.now + self.reader_spin, EV_RSPIN, ti, <int>t.w_gen)
+        t.spin_active = 1
+        t.resume = RK_SPIN
+        return
+    go_sleep(self, ti)
+
+
+cdef void go_sleep(Core self, int ti) noexcept:
+    cdef Thread* t = &self.th[ti]
+    cdef Lock* L = lockp(self, t.w_lock)
+    list_append(self, &L.sleep_head, &L.sleep_tail, ti)
+    t.w_spinning = 0
+    if self.probing and lock_probe_on(self, t.w_lock, 2):
+        probe_lock(self, ti, t.w_lock, 2, t.w_mode, t.w_site, -1)
+    new_waiter(self, t)
+    off_cpu(self, ti)
+    t.resume = RK_ONCPU     # turnstile_broadcast wakes it; then it asks for its CPU
+    t.after = RK_LOCKRETRY
+
+
+cdef void spin_done(Core self, int ti) noexcept:
+    cdef Thread* t = &self.th[ti]
+    cdef Lock* L = lockp(self, t.w_lock)
+    cdef int outcome = t.w_outcome
+    t.spin_active = 0
+    charge(self, ti, t.w_spin_start, self.now - t.w_spin_start, stack_of(self, ti, t.w_spin_sidx), 0, 1)
+    if self.probing and lock_probe_on(self, t.w_lock, 1):
+        probe_lock(self, ti, t.w_lock, 1, t.w_mode, t.w_site, self.now - t.w_spin_start)
+    if in_spinners(self, L, ti):
+        list_remove(self, &L.spin_head, &L.spin_tail, ti)
+    if outcome == OUT_GRANTED:  # the hand-off delay already moved the lock word's line
+        granted(self, ti, t.w_lock, t.w_mode, t.w_row, t.w_site, t.w_first, 1, 1)
+        interp(self, ti)
+    elif outcome == OUT_RETRY:
+        lock_retry(self, ti)
+    elif outcome == OUT_PREEMPT:
+        yield_cpu(self, ti, RK_LOCKRETRY)
+    else:
+        go_sleep(self, ti)
+
+
+cdef void lock_retry(Core self, int ti) noexcept:
+    """Back on its CPU after a preemption or the turnstile: take the lock if it can, else wait again."""
+    cdef Thread* t = &self.th[ti]
+    cdef int moved
+    if can_grant(self, t.w_lock, ti, t.w_mode):
+        moved = grant(self, t.w_lock, ti, t.w_mode)
+        granted(self, ti, t.w_lock, t.w_mode, t.w_row, t.w_site, t.w_first, 1, 1)
+        if not (moved and pull_line(self, ti, t.w_sidx if t.w_mode else t.w_spin_sidx)):
+            interp(self, ti)
+        return
+    spin_loop(self, ti)
+
+
+cdef void reader_spin_expired(Core self, int ti, int gen) noexcept:
+    """_bound_reader_spin's expiry: still spinning against readers on the same wait -> sleep."""
+    cdef Thread* t = &self.th[ti]
+    if t.w_gen == gen and t.w_spinning and not t.w_triggered and t.w_on_readers:
+        trigger(self, ti, OUT_SLEEP)
+
+
+cdef void push_held(Core self, int ti, int lid, int mode, int site) noexcept:
+    cdef Thread* t = &self.th[ti]
+    cdef Held* h
+    if t.nheld == MAXHELD:
+        fail(self, TcpsimError(f"path {self.strings['paths'][t.path]!r}: {self.t_names[ti]} holds more than "
+                              f"{MAXHELD} locks at once; the fast engine allows {MAXHELD}; allowed: fewer, or "
+                              "--engine simpy"))
+        return
+    h = &t.held[t.nheld]
+    t.nheld += 1
+    h.lock = lid
+    h.mode = mode
+    h.site = site
+    h.display = self.decl_display[lockp(self, lid).decl]
+    h.start = self.now
+    h.row = -1
+
+
+cdef void granted(Core self, int ti, int lid, int mode, int row, int site, int64_t since, int contested,
+                  int ordered) noexcept:
+    cdef Thread* t = &self.th[ti]
+    cdef Lock* L = lockp(self, lid)
+    cdef int64_t wait = self.now - since if contested else 0
+    cdef int i, j = 0, d = self.decl_display[L.decl], hd, key = -1
+    cdef int64_t* p
+    if self.probing and lock_probe_on(self, lid, 0):
+        probe_lock(self, ti, lid, 0, mode, site, wait)
+    if ordered:  # WITNESS: which lock classes this thread held when it took this one
+        for i in range(t.nheld):
+            hd = t.held[i].display
+            if hd != d and not self.edge_seen[hd * self.ndisplays + d]:
+                self.edge_seen[hd * self.ndisplays + d] = 1
+                for j in range(t.nheld):  # the outermost acquisition's site of that lock
+                    if t.held[j].lock == t.held[i].lock:
+                        break
+                self.order_edges.append((hd, d, t.held[j].site, site, t.path))
+    push_held(self, ti, lid, mode, site)
+    if self.w0 <= self.now < self.w1:
+        key = row
+        p = &self.prof[row * 6]
+        p[4] += 1
+        if contested:
+            p[5] += 1
+        p[3] += wait
+        if wait > p[1]:
+            p[1] = wait
+    if mode:
+        L.hold_start = self.now
+        L.hold_row = key
+    else:
+        t.held[t.nheld - 1].row = key
+
+
+cdef void release(Core self, int ti, int lid) noexcept:
+    cdef Thread* t = &self.th[ti]
+    cdef Lock* L = lockp(self, lid)
+    cdef int i, was_writer, outermost = 1, row, remaining
+    cdef int64_t start = 0
+    cdef Held removed
+    removed.lock = -1
+    i = t.nheld - 1
+    while i >= 0:
+        if t.held[i].lock == lid:
+            removed = t.held[i]
+            while i < t.nheld - 1:
+                t.held[i] = t.held[i + 1]
+                i += 1
+            t.nheld -= 1
+            break
+        i -= 1
+    was_writer = L.owner == ti
+    if was_writer:
+        if L.wrec:
+            L.wrec -= 1
+            return  # write recursion is one hold
+        L.owner = -1
+        L.last_cpu = t.cpu
+        start, row = L.hold_start, L.hold_row
+        L.hold_row = -1
+    else:
+        if removed.lock < 0:
+            fail(self, RuntimeError(f"{self.t_names[ti]} releases a lock it does not hold"))
+            return
+        remaining = reads_held(self, ti, lid)
+        start, row = removed.start, removed.row
+        outermost = remaining == 0
+        if outermost:
+            L.nreaders -= 1
+            t.rlocks -= 1
+            L.last_cpu = t.cpu
+    if row >= 0:
+        self.prof[row * 6 + 2] += self.now - start
+        if self.now - start > self.prof[row * 6]:
+            self.prof[row * 6] = self.now - start
+    if self.probing and lock_probe_on(self, lid, 3):
+        probe_lock(self, ti, lid, 3, -1, -1, self.now - start)
+    if (was_writer or outermost) and L.owner < 0 and L.nreaders == 0 and not L.in_transit:
+        lock_freed(self, lid)
+    if lid >= self.nslots and self.conns[lid - self.nslots].refs == 0:
+        maybe_free(self, lid - self.nslots)
+
+
+cdef void lock_freed(Core self, int lid) noexcept:
+    cdef Lock* L = lockp(self, lid)
+    cdef int w, nxt, writers = 0, n, k, winner
+    cdef int pool[256]
+    cdef int npool = 0, flagged = 0
+    cdef double x, total
+    # turnstile_broadcast: every sleeping writer if there is one, else every sleeping reader, retries
+    w = L.sleep_head
+    while w >= 0:
+        if self.th[w].w_mode:
+            writers = 1
+        w = self.th[w].w_next
+    w = L.sleep_head
+    while w >= 0:
+        nxt = self.th[w].w_next
+        if self.th[w].w_mode or not writers:
+            list_remove(self, &L.sleep_head, &L.sleep_tail, w)
+            trigger(self, w, OUT_RETRY)
+        w = nxt
+    # race: the spinners' compare-and-set
+    if L.spin_head < 0:
+        return
+    w = L.spin_head
+    while w >= 0:
+        if self.th[w].w_mode and self.th[w].w_on_readers:
+            flagged = 1
+        w = self.th[w].w_next
+    n = 0
+    w = L.spin_head
+    while w >= 0:
+        n += 1
+        if (not flagged or (self.th[w].w_mode and self.th[w].w_on_readers)) and npool < 256:
+            pool[npool] = w
+            npool += 1
+        w = self.th[w].w_next
+    if npool == 1:
+        winner = pool[0]
+    elif self.nrace_weight < 0:
+        winner = pool[_bounded(self.rng_race, npool)]
+    else:
+        total = 0.0
+        for k in range(npool):
+            total += weight(self, pool[k])
+        x = _to_unit(_xoshiro_next(self.rng_race)) * total
+        winner = pool[npool - 1]
+        for k in range(npool):
+            x -= weight(self, pool[k])
+            if x < 0:
+                winner = pool[k]
+                break
+    if self.th[winner].w_mode:
+        self.th[winner].w_won = 1
+        self.th[winner].w_spinning = 0
+    else:
+        w = L.spin_head
+        while w >= 0:
+            if not self.th[w].w_mode:
+                self.th[w].w_won = 1
+                self.th[w].w_spinning = 0
+            w = self.th[w].w_next
+    L.in_transit = 1
+    push(self, self.now + self.line_ns + self.handoff_ns * (n - 1), EV_HANDOFF, lid, 0)
+
+
+cdef double weight(Core self, int ti) noexcept:
+    cdef int cpu = self.th[ti].cpu
+    return self.race_weight[cpu] if cpu < self.nrace_weight else 1.0
+
+
+cdef void handoff(Core self, int lid) noexcept:
+    """_handoff: the winners get the lock; readers that arrived meanwhile may share it."""
+    cdef Lock* L = lockp(self, lid)
+    cdef int w, nxt
+    L.in_transit = 0
+    w = L.spin_head
+    while w >= 0:
+        nxt = self.th[w].w_next
+        if self.th[w].w_won:
+            self.th[w].w_won = 0
+            list_remove(self, &L.spin_head, &L.spin_tail, w)
+            grant(self, lid, w, self.th[w].w_mode)
+            trigger(self, w, OUT_GRANTED)
+        w = nxt
+    if L.owner >= 0:  # a writer took it: the lock word was rewritten, no waiter is flagged against readers
+        w = L.spin_head
+        while w >= 0:
+            self.th[w].w_on_readers = 0
+            w = self.th[w].w_next
+    if L.nreaders:
+        w = L.spin_head
+        while w >= 0:
+            nxt = self.th[w].w_next
+            if not self.th[w].w_mode and can_grant(self, lid, w, 0):
+                list_remove(self, &L.spin_head, &L.spin_tail, w)
+                grant(self, lid, w, 0)
+                trigger(self, w, OUT_GRANTED)
+            w = nxt
+        w = L.spin_head
+        while w >= 0:
+            if not self.th[w].w_on_readers:
+                self.th[w].w_on_readers = 1
+                push(self, self.now + self.reader_spin, EV_RSPIN, w, <int>self.th[w].w_gen)
+            w = self.th[w].w_next
