@@ -185,8 +185,18 @@ def calibration_windows() -> str:
     return f"{_seconds(s['duration_s'])} windows after {_seconds(s['warmup_s'])} of warm-up"
 
 
+def calibration_report() -> str:
+    """The report of the fit that made the shipped costs file, as the file's header keeps it (rerunning the fit
+    takes minutes: `tcpsim calibrate --out FILE` regenerates it, and the file, exactly)."""
+    from tcpsim.calibrate import fit_report
+    from tcpsim.costs import default_costs_path
+
+    return fit_report(default_costs_path())
+
+
 FACTS = {"notebook-windows": notebook_windows, "scenario-windows": scenario_windows,
-         "scaling-window": scaling_window, "calibration-windows": calibration_windows}
+         "scaling-window": scaling_window, "calibration-windows": calibration_windows,
+         "calibration-report": calibration_report}
 
 
 def main(argv=None) -> int:

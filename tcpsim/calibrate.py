@@ -18,7 +18,7 @@ from concurrent.futures import ProcessPoolExecutor
 from contextlib import nullcontext
 from pathlib import Path
 
-from . import scenario, tomlfile
+from . import capacity, scenario, tomlfile
 from .costs import default_costs_path, load_costs
 from .errors import TcpsimError
 from .observe.callgraph import leaf_share
@@ -32,6 +32,7 @@ TARGETS = default_costs_path().with_name("targets_baseline.toml")
 PRIOR = default_costs_path().with_name("freebsd10_prior.toml")
 SETTINGS = {"seed": int, "warmup_s": float, "duration_s": float, "bounds": list, "max_evaluations": int,
             "tolerance": float}
+OPTIONAL = {"load": ("closed", ("closed", "capacity"))}  # [calibration] keys with a default: (default, allowed)
 TARGET_KEYS = {"name", "scenario", "metric", "value", "weight"}
 
 
@@ -42,9 +43,15 @@ def load_targets(path) -> dict:
     if unknown:
         raise TcpsimError(f"{path}: [{sorted(unknown)[0]}]: unknown section; allowed: [calibration], [[target]], [[free]]")
     settings = data.get("calibration", {})
+    for key, (default, allowed) in OPTIONAL.items():
+        settings.setdefault(key, default)
+        if settings[key] not in allowed:
+            raise TcpsimError(f"{path}: [calibration] {key}: {settings[key]!r}; allowed: {', '.join(allowed)}")
     for key, value in settings.items():
+        if key in OPTIONAL:
+            continue
         if key not in SETTINGS:
-            raise TcpsimError(f"{path}: [calibration] {key}: unknown key; allowed: {', '.join(SETTINGS)}")
+            raise TcpsimError(f"{path}: [calibration] {key}: unknown key; allowed: {', '.join([*SETTINGS, *OPTIONAL])}")
         if not isinstance(value, SETTINGS[key]) and not (SETTINGS[key] is float and isinstance(value, int)):
             raise TcpsimError(f"{path}: [calibration] {key}: expected {SETTINGS[key].__name__}, got {value!r}")
     missing = set(SETTINGS) - set(settings)
@@ -100,12 +107,21 @@ def _scenario_path(name: str, targets_path) -> Path:
 
 
 def _evaluate(args):
-    """Run one scenario with the given costs; return its value for each requested metric."""
-    scen, costs, settings, metrics, engine = args
-    over = {"run": {"seed": settings["seed"], "warmup_s": settings["warmup_s"], "duration_s": settings["duration_s"]}}
-    model = scenario.load(scen, over)
-    model.costs.update(costs)
-    run = run_model(model, engine)
+    """Run one scenario with the given costs -- as it is, or (load "capacity") at its capacity, searched from
+    ``start`` -- and return its value for each requested metric."""
+    scen, costs, settings, metrics, engine, start = args
+    if settings["load"] == "capacity":
+        window = {"run": {"warmup_s": settings["warmup_s"], "duration_s": settings["duration_s"]}}
+        cap = capacity.search(scen, (settings["seed"],), engine=engine, start=start, given=window, costs=costs)
+        if cap.result is None:
+            raise TcpsimError(f"{scen}: no offered rate met the capacity rule with costs {costs}")
+        run = (cap.result, cap.engine_run)
+    else:
+        over = {"run": {"seed": settings["seed"], "warmup_s": settings["warmup_s"],
+                        "duration_s": settings["duration_s"]}}
+        model = scenario.load(scen, over)
+        model.costs.update(costs)
+        run = run_model(model, engine)
     return [metric(m, run) for m in metrics]
 
 
@@ -127,6 +143,10 @@ class Fit:
                                   f"{self.paths[t['scenario']]}; allowed: a .toml path (relative to the targets "
                                   f"file) or a name under {PAPER_DIR}")
         self.seen: dict[tuple, list[float]] = {}
+        # where a capacity search starts: the scenario's goodput target if it has one (near the answer, and the
+        # same for every evaluation, so an evaluation's value depends on its costs alone)
+        self.start = {s: next((float(t["value"]) for t in spec["targets"] if t["scenario"] == s and
+                               t["metric"] == "goodput_cps"), 10_000.0) for s in self.scenarios}
 
     def costs(self, factors) -> dict:
         out = dict(self.prior)
@@ -144,7 +164,7 @@ class Fit:
         if key not in self.seen:
             costs = self.costs(key)
             tasks = [(self.paths[s], costs, self.spec["settings"],
-                      [t["metric"] for t in self.spec["targets"] if t["scenario"] == s], self.engine)
+                      [t["metric"] for t in self.spec["targets"] if t["scenario"] == s], self.engine, self.start[s])
                      for s in self.scenarios]
             results = list(self.pool.map(_evaluate, tasks)) if self.pool else [_evaluate(t) for t in tasks]
             by_scenario = {s: iter(v) for s, v in zip(self.scenarios, results)}
@@ -242,7 +262,8 @@ def write_costs(result: dict, out_path, command: str) -> None:
            f"# scenario: {Path(result['prior_path']).name} (hand-set from the article's baseline Figures 2-5) with the",
            f"# cost groups of {Path(result['targets_path']).name} scaled to fit those baseline figures only.",
            "# Do not edit by hand: edit the prior or the targets and run the command again.",
-           "# Factors: " + ", ".join(f"{g} x{f:.3f}" for g, f in result["factors"].items())]
+           "# Factors: " + ", ".join(f"{g} x{f:.3f}" for g, f in result["factors"].items()),
+           f"# {REPORT_HEAD}"] + [f"#   {line}".rstrip() for line in format_fit(result).splitlines()]
     for line in lines:
         m = LINE.match(line)
         if m and m["name"] in group_of:
@@ -256,7 +277,24 @@ def write_costs(result: dict, out_path, command: str) -> None:
         raise TcpsimError(f"--out {out_path}: cannot write ({e.strerror})") from None
 
 
-def format_report(result: dict) -> str:
+REPORT_HEAD = "The fit that made it (tcpsim calibrate's report, its notes aside):"
+
+
+def fit_report(costs_path) -> str:
+    """The fit's report as a generated costs file keeps it in its header ('' for a file without one)."""
+    lines = Path(costs_path).read_text().splitlines()
+    if f"# {REPORT_HEAD}" not in lines:
+        return ""
+    out = []
+    for line in lines[lines.index(f"# {REPORT_HEAD}") + 1:]:
+        if not line.startswith("#"):
+            break
+        out.append(line[4:] if line.startswith("#   ") else "")
+    return "\n".join(out)
+
+
+def format_fit(result: dict) -> str:
+    """The fit: evaluations and cost, the factors, each target before and after."""
     lines = [f"calibration: {result['evaluations']} evaluations, cost {result['cost']:.6f} ({result['status']})",
              "", "factors:"]
     lines += [f"  {g:<26} x{f:.3f}" for g, f in result["factors"].items()]
@@ -264,6 +302,11 @@ def format_report(result: dict) -> str:
     for t in result["targets"]:
         lines.append(f"  {t['name']:<22} {t['value']:>10,.1f} {t['before']:>10,.1f} {t['after']:>10,.1f} "
                      f"{100 * t['residual']:>+8.1f}%  {', '.join(result['constrained_by'][t['name']]) or '-'}")
+    return "\n".join(lines)
+
+
+def format_report(result: dict) -> str:
+    lines = [format_fit(result)]
     notes = differences(result)
     if notes:
         lines += ["", "why 'after' is not what `tcpsim reproduce` prints for the same figure:"]

@@ -86,9 +86,16 @@ class Capacity:
                 "probes": [asdict(p) for p in self.probes], "at_capacity": self.result}
 
 
+def _load(path, over, costs=None):
+    model = scenario.load(path, over)
+    if costs:  # calibration tries costs of its own
+        model.costs.update(costs)
+    return model
+
+
 def _point(task) -> dict:
-    path, over, engine = task
-    result, _ = run_model(scenario.load(path, over), engine)
+    path, over, engine, costs = task
+    result, _ = run_model(_load(path, over, costs), engine)
     return {"goodput_cps": result["goodput_cps"], "offered_cps": result["offered_cps"],
             "ring_drops": int(result["drops"].get("rx_ring_full", 0)),
             "retransmissions": int(sum(result["retransmissions"].values()))}
@@ -104,11 +111,12 @@ def open_loop(rate: float, arrivals: str, jitter: float, seed: int, given: dict 
 
 def search(path, seeds=(1,), rule: Rule = Rule(), arrivals: str | None = None, jitter: float | None = None,
            engine: str = DEFAULT_ENGINE, start: float = 10_000.0, resolution: float = 0.005, given: dict | None = None,
-           jobs: int = 1, on_probe=None, views: bool = True) -> Capacity:
+           jobs: int = 1, on_probe=None, views: bool = True, costs: dict | None = None) -> Capacity:
     """The capacity of the scenario at ``path`` (see the module's docstring). ``arrivals``/``jitter``: the open
     loop's arrival process (default: the scenario's own); ``given``: other overrides ({section: {key: value}},
     the clients' mode and rate excepted); ``on_probe(probe)``: called after each probe (progress);
-    ``views``: run once more at the capacity for every view of `tcpsim run`."""
+    ``views``: run once more at the capacity for every view of `tcpsim run`; ``costs``: costs that replace the
+    costs file's (calibration)."""
     if not 0.0 < resolution < 1.0:
         raise TcpsimError(f"capacity: resolution {resolution!r} is out of range; allowed: above 0, below 1 "
                           "(e.g. 0.005 for 0.5%)")
@@ -132,7 +140,7 @@ def search(path, seeds=(1,), rule: Rule = Rule(), arrivals: str | None = None, j
             raise TcpsimError(f"capacity: no capacity bracketed in {MAX_PROBES} probes (last {rate:,.0f}/s); "
                               "allowed: a scenario whose goodput stops following the offered rate")
         p = Probe(rate)
-        tasks = [(str(path), open_loop(rate, arrivals, jitter, s, given), engine) for s in seeds]
+        tasks = [(str(path), open_loop(rate, arrivals, jitter, s, given), engine, costs) for s in seeds]
         points = [None] * len(tasks)
         for i, point in run_all(_point, tasks, jobs=jobs):
             points[i] = point
@@ -167,7 +175,7 @@ def search(path, seeds=(1,), rule: Rule = Rule(), arrivals: str | None = None, j
             hi = mid
     cap = Capacity(str(path), engine, arrivals, jitter, rule, lo, probes)
     if views and lo > 0:
-        cap.result, cap.engine_run = run_model(scenario.load(path, open_loop(lo, arrivals, jitter, seeds[0], given)),
+        cap.result, cap.engine_run = run_model(_load(path, open_loop(lo, arrivals, jitter, seeds[0], given), costs),
                                                engine)
     return cap
 

@@ -37,7 +37,6 @@ def test_poisson_gaps_are_far_more_spread_than_paced_ones():
 
 
 @pytest.mark.parametrize("over,key", [
-    ({"clients": {"mode": "closed", "arrivals": "paced"}}, "[clients] arrivals"),
     ({"clients": {"jitter": 0.1}}, "[clients] jitter"),
     ({"clients": {"arrivals": "bursty"}}, "[clients] arrivals"),
     ({"clients": {"arrivals": "paced", "jitter": 1.5}}, "[clients] jitter"),

@@ -155,3 +155,17 @@ def test_the_ci_set_covers_every_scenario_and_variant():
         for variant in BUILTIN:
             assert any(p == path and v == variant for p, v, _ in names), (path, variant)
         assert {q for p, v, q in names if p == path and v == "baseline"} >= {1, 8}
+
+
+def test_a_spinner_preempted_as_the_lock_is_freed_gives_the_same_trace():
+    """Found by fuzzing the transmit path: a worker spinning on rw:tcp is asked off its CPU by the accept thread
+    (same CPU) in the instant the owner frees the lock and the race picks it; the SimPy engine's hand-off then
+    failed (the winner had left the spinners). The winner takes the lock when back on its CPU, as in the fast
+    engine."""
+    from .conftest import make_model
+
+    m = make_model(scenario={"name": "shared_cpu", "variant": "accept_nolock"},
+                   app={"accept_cpu": 4, "worker_cpus": [4, 5]}, clients={"concurrency": 64}, run={"seed": 1})
+    a, ra = diff.trace(m, "simpy")
+    b, rb = diff.trace(m, "fast")
+    assert diff.first_divergence(a, b) is None and ra["goodput_cps"] == rb["goodput_cps"] > 0

@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from tcpsim.model import variants
+from tcpsim.model.paths import with_vlan
 from tcpsim.model.steps import Acquire, TryAcquire, walk
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "lock-sites.md"
@@ -32,6 +33,7 @@ def _tables():
 def _acquisitions(name):
     """{(site, lock display, mode, try?)} of a built variant."""
     paths, locks = variants.build(name)
+    paths = with_vlan(paths)  # the shipped scenarios' frames are VLAN-tagged ([hardware] vlan)
     return {(s.site, locks[s.lock].display, s.mode, isinstance(s, TryAcquire))
             for p in paths.values() for s in walk(p.steps) if isinstance(s, (Acquire, TryAcquire))}
 

@@ -5,7 +5,7 @@ the threads pinned there (the pattern of the article's Figure 5), while the defa
 """
 from tcpsim import scenario
 from tcpsim.observe.results import busy
-from tcpsim.reproduce import IRQ_SITES, WORKER_SITES, wait_per_acquisition
+from tcpsim.figures import IRQ_SITES, WORKER_SITES, wait_per_acquisition
 from tcpsim.simulate import run_model
 
 FAIR = "scenarios/paper/fig3_4queues.toml"

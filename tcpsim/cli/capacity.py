@@ -52,6 +52,8 @@ def add_capacity(sub):
     options.allow_lor(c)
     options.lock_rows(c)
     c.add_argument("--no-pmcstat", action="store_true", help="leave out the pmcstat call graphs at the capacity")
+    c.add_argument("--no-views", action="store_true",
+                   help="print the probes, the capacity and the rule only (no run at the capacity)")
     options.quiet(c)
 
 
@@ -71,7 +73,7 @@ def cmd_capacity(args, out, err) -> int:
 
     rule = capacity.Rule(args.goodput_ratio, args.ring_drops, args.retransmissions)
     cap = capacity.search(args.scenario, seeds, rule, args.arrivals, args.jitter, args.engine, args.start,
-                          args.resolution, given, args.jobs or 1, on_probe)
+                          args.resolution, given, args.jobs or 1, on_probe, views=not args.no_views)
     if args.json:
         doc = cap.to_dict()
         if args.no_pmcstat and doc["at_capacity"]:

@@ -162,6 +162,10 @@ class LockMixin:
     def _handoff(self, lock, winners):
         lock.in_transit = False
         for w in winners:
+            if w not in lock.spinners:
+                # preempted in the instant the lock was freed (its wait had already ended when the race picked
+                # it): it takes the lock, if still free, when back on its CPU
+                continue
             lock.spinners.remove(w)
             lock.grant(w.thread, w.mode)
             w.event.succeed("granted")

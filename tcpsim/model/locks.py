@@ -40,6 +40,10 @@ BASE_LOCKS = {
         # if_vlan's trunk lock (struct ifvlantrunk's rw, named VLANNAME "vlan"): one per parent interface,
         # read-locked by vlan_input for every tagged frame ([hardware] vlan)
         LockDecl("vlan", "rw", "rw:vlan", "global"),
+        # read-locked by ip_output for every frame sent: the IPv4 routing table's radix head (rnh_lock, "radix
+        # node head") and the outgoing interface's if_afdata_lock ("if_afdata", the ARP table)
+        LockDecl("rtable", "rw", "rw:radix node head", "global"),
+        LockDecl("afdata", "rw", "rw:if_afdata", "global"),
     )
 }
 

@@ -97,8 +97,19 @@ def _transmit(frames: tuple, segment: str) -> tuple:
     ixgbe_mq_start: the ring by flow id, drbr_enqueue, and IXGBE_TX_TRYLOCK -- drain the ring under its TX
     mutex, or, when another thread holds it, leave the frame to the queue's task (taskqueue_enqueue)."""
     mq = frames + ("ixgbe_mq_start",)
+    route = frames + ("in_rtalloc_ign", "rtalloc1_fib")
+    arp = frames + ("ether_output", "arpresolve")
     return (
         Work(frames, "tx_output"),
+        # 10.0's tcp_output hands ip_output a zeroed struct route (no route cached in the pcb), so every frame
+        # looks its route up under the routing table's read lock, then its next hop's link-layer address under
+        # the interface's (route.c:394 rtalloc1_fib, if_ether.c:316 arpresolve, in 9.3's copies)
+        Acquire("rtable", READ, "route.c:394", route),
+        Work(route, "rtalloc"),
+        Release("rtable"),
+        Acquire("afdata", READ, "if_ether.c:316", arp),
+        Work(arp, "arpresolve"),
+        Release("afdata"),
         Act("tx_enqueue", segment),
         Work(mq + ("drbr_enqueue",), "tx_enqueue"),
         TryAcquire("txring", WRITE, "ixgbe.c:833", mq, on_fail=(Act("tx_defer"),),

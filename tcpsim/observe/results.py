@@ -202,23 +202,27 @@ def thread_states(engine) -> dict[str, str]:
 
 def _vectors(engine, secs) -> list[dict]:
     """Per NIC queue, in the window: what ``vmstat -i`` counts for its vector, the interrupt rate its EITR
-    allows now (``sysctl dev.ix.0.queueN.interrupt_rate``), task passes and frames cleaned by each context."""
+    allows now (``sysctl dev.ix.0.queueN.interrupt_rate``), receive task passes, frames cleaned by each context,
+    deferred transmit starts (ixgbe_deferred_mq_start) and the deepest its transmit buf_ring got (whole run)."""
     out = []
     for qi, (th, q, counts) in enumerate(zip(engine.ithreads, engine.nic, engine.nic_counts)):
         out.append({"queue": qi, "name": th.command[len("intr{"):-1], "total": counts["interrupts"],
                     "rate": round(counts["interrupts"] / secs), "interrupt_rate": interrupt_rate(q.eitr),
                     "task_passes": counts["task_passes"], "frames_interrupt": counts["rx_interrupt"],
-                    "frames_task": counts["rx_task"]})
+                    "frames_task": counts["rx_task"], "tx_deferred": counts["tx_deferred"],
+                    "buf_ring_max": q.buf_ring_max})
     return out
 
 
 def format_vmstat_view(r: dict) -> str:
-    lines = ["$ vmstat -i   (measured window; task passes and frames per context from the driver's counters)",
+    lines = ["$ vmstat -i   (measured window; task passes, frames per context and deferred transmit starts from the "
+             "driver's counters; buf_ring max over the run)",
              f"{'interrupt':<24}{'total':>12}{'rate':>10}{'EITR rate':>11}{'task passes':>13}"
-             f"{'frames intr':>13}{'frames task':>13}"]
+             f"{'frames intr':>13}{'frames task':>13}{'tx deferred':>13}{'buf_ring max':>14}"]
     for v in r["interrupts"]:
         lines.append(f"{v['name']:<24}{v['total']:>12,}{v['rate']:>10,}{v['interrupt_rate']:>11,}"
-                     f"{v['task_passes']:>13,}{v['frames_interrupt']:>13,}{v['frames_task']:>13,}")
+                     f"{v['task_passes']:>13,}{v['frames_interrupt']:>13,}{v['frames_task']:>13,}"
+                     f"{v['tx_deferred']:>13,}{v['buf_ring_max']:>14,}")
     return "\n".join(lines)
 
 
