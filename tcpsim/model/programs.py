@@ -124,8 +124,8 @@ QUE_TASK = (Loop((
     If("task_pending", (
         TakeTask(),
         If("task_is_rx", (
-            Count("task_passes"),
             RxPass("rx_task"),
+            Count("task_passes"),  # with the frames it cleaned, so that a window's edge cuts neither apart
             Run("tx_service_task"),
             Unmask(),
         ), (
