@@ -6,9 +6,9 @@ CPU numbering (``[hardware] cpu_numbering``):
 
 - ``freebsd``: SMT siblings next to each other. FreeBSD 10.0's ``assign_cpu_ids()`` (sys/amd64/amd64/mp_machdep.c)
   walks the local APIC ids upwards from the boot CPU's and gives each present one the next CPU id, "such that all
-  threads and cores in a package are grouped together"; Intel packs the SMT id into the APIC id's lowest bits,
-  then the core id, then the package id, so the threads of a core get consecutive CPU ids, then the cores of a
-  socket, then the next socket.
+  threads and cores in a package are grouped together"; the same function marks APIC id i a hyperthread when
+  ``i % hyperthreading_cpus != 0``: the SMT id is the APIC id's lowest bits (then the core, then the package), so
+  the threads of a core get consecutive CPU ids, then the cores of a socket, then the next socket.
 - ``linux``: siblings apart. Linux numbers the first thread of every core (socket by socket) first, then the
   second threads: cpu i and i + cores * sockets are siblings.
 """
