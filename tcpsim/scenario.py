@@ -18,6 +18,7 @@ from .model.patches import PatchError
 from .model.paths import with_vlan
 from .model.steps import Work, executable, walk
 from .model.system import AppSpec, ClientSpec, Hardware, KernelSpec, Model, RunSpec
+from .model.topology import cores_per_socket, transfer_costs
 from .rss import DEFAULT_KEY, MAX_QUEUES
 
 
@@ -56,6 +57,13 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "rx_process_limit": _k(int, 256, "hw.ixgbe.rx_process_limit: received frames per interrupt or task pass",
                                1, 65536),
         "tx_process_limit": _k(int, 256, "sent frames reclaimed per interrupt or task pass (ixgbe_txeof)", 1, 65536),
+        "sockets": _k(int, 1, "processor packages; cores per socket = cpus / sockets / threads_per_core (a lock "
+                      "word's cache line crossing sockets costs line_transfer_other_socket)", 1, 64),
+        "threads_per_core": _k(int, 1, "hardware threads per core (SMT, hyper-threading: 2); siblings pass a "
+                               "line at line_transfer_same_core and do not share execution resources in this "
+                               "model", 1, 8),
+        "cpu_numbering": _k(str, "freebsd", "which CPU ids are SMT siblings: 'freebsd' (next to each other: 0-1, "
+                            "2-3, ...) or 'linux' (apart: cpu i and i + cores x sockets)", choices=("freebsd", "linux")),
         "vlan": _k(bool, False, "frames arrive 802.1Q-tagged (as on the article's test bed): each goes through "
                    "vlan_input, which read-locks the trunk's rw:vlan"),
         "tx_ring_descriptors": _k(int, 2048, "hw.ixgbe.txd: transmit descriptors per ring (2.5.15: PERFORM_TXD); "
@@ -236,6 +244,10 @@ def _cross_check(where, s, data, file_checked=False):
     ``file_checked``: the file alone already passed, overrides are merged in."""
     hw, app, k, cl = s["hardware"], s["app"], s["kernel"], s["clients"]
     cpus = hw["cpus"]
+    if cores_per_socket(cpus, hw["sockets"], hw["threads_per_core"]) is None:
+        _fail(where, "hardware", "cpus", f"{cpus} CPUs do not divide into sockets = {hw['sockets']} x "
+              f"threads_per_core = {hw['threads_per_core']}",
+              "cpus a multiple of sockets x threads_per_core (cores per socket = cpus / sockets / threads_per_core)")
     if hw["queue_cpus"] is None:
         hw["queue_cpus"] = list(range(hw["queues"]))
     hw["queue_cpus"] = _cpu_list(where, "hardware", "queue_cpus", hw["queue_cpus"], cpus)
@@ -326,7 +338,8 @@ def build(sections: dict, text: str = "", source: str = "") -> Model:
         name=sc["name"],
         hardware=Hardware(hw["cpus"], hw["queues"], hw["queue_cpus"], hw["link_gbps"], hw["rx_ring_descriptors"],
                           hw["rx_process_limit"], hw["max_interrupt_rate"], key, hw["lock_race_weight"],
-                          hw["tx_process_limit"], hw["enable_aim"], hw["que_task_cpu"], hw["tx_ring_descriptors"], hw["vlan"]),
+                          hw["tx_process_limit"], hw["enable_aim"], hw["que_task_cpu"], hw["tx_ring_descriptors"], hw["vlan"],
+                          hw["sockets"], hw["threads_per_core"], hw["cpu_numbering"]),
         kernel=KernelSpec(k["maxtcptw"], k["msl_s"], k["backlog"], k["slowtimo_ms"], k["timer_cpu"], k["timewait_prefill"]),
         app=AppSpec(app["accept_cpu"], app["worker_cpus"], options.get("acceptors", "thread")),
         clients=ClientSpec(cl["mode"], cl["rate"], cl["concurrency"], cl["think_us"], cl["rtt_us"], cl["request_bytes"],
@@ -351,6 +364,12 @@ def _check_costs(paths, costs, costs_file, sections, source):
                 who = f"{source}: variant {sections['scenario']['variant']!r}: path {p.name!r}"
                 raise TcpsimError(f"{who}: work {s.cost!r} is not a cost of {costs_file}"
                                   f"{did_you_mean(s.cost, costs)}; allowed: a CPU cost name, e.g. tcp_usr_close")
+    hw = sections["hardware"]
+    for name in transfer_costs(hw["sockets"], hw["threads_per_core"]):
+        if not isinstance(costs.get(name), (int, float)):
+            raise TcpsimError(f"{source}: [hardware] sockets = {hw['sockets']}, threads_per_core = "
+                              f"{hw['threads_per_core']}: {costs_file} has no {name!r}; allowed: a costs file with "
+                              f"it in [cpu] (as the built-in one has)")
 
 
 def load(path: str | Path, overrides: dict | None = None, origins: dict | None = None) -> Model:

@@ -44,8 +44,8 @@ def small_model():
 class LockHarness:
     """An engine with no clients: tests add threads that run their own paths at chosen times."""
 
-    def __init__(self, **cost_overrides):
-        m = make_model(run={"warmup_s": 0.0, "duration_s": 0.01})
+    def __init__(self, hardware=None, **cost_overrides):
+        m = make_model(run={"warmup_s": 0.0, "duration_s": 0.01}, **({"hardware": hardware} if hardware else {}))
         m.costs.update(cost_overrides)
         self.engine = SimpyEngine(m)
         self.env = self.engine.env

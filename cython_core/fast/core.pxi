@@ -11,6 +11,7 @@ cdef class Core:
     cdef int32_t* stack_sets
     cdef int nvar, nstacks, nrows, nslots, nthreads, ncpus, nqueues
     cdef int32_t* decl_scope
+    cdef int32_t* line_tab      # [from cpu * ncpus + to cpu]: ns a lock word's line takes (model/topology.py)
     cdef int32_t* decl_slot
     cdef int32_t* decl_kind
     cdef int32_t* decl_rec
@@ -33,7 +34,7 @@ cdef class Core:
     cdef uint8_t server_addr[4]
     cdef int server_port, addresses
     # --- parameters ---
-    cdef int64_t until, w0, w1, now, seq, one_way, think_ns, syn_rto_ns, rto_ns, two_msl, reader_spin, line_ns
+    cdef int64_t until, w0, w1, now, seq, one_way, think_ns, syn_rto_ns, rto_ns, two_msl, reader_spin
     cdef int64_t handoff_ns, cs_ns, sample_ns, rx_limit, tx_limit, ring_size, backlog, maxtcptw, txd
     cdef int64_t idle_pri, tick_ns, affinity_ticks, eitr_mask, eitr_unit, frame_overhead
     cdef int max_syn_retries, aim, closed
@@ -162,7 +163,7 @@ cdef class Core:
         self.maxtcptw = k.maxtcptw
         self.backlog = k.backlog
         self.reader_spin = int(costs["rw_reader_spin"])
-        self.line_ns = int(costs["lock_line_transfer"])
+        self.line_tab = _ints(low["line_transfer"])
         self.handoff_ns = int(costs["lock_handoff_per_spinner"])
         self.cs_ns = int(costs["context_switch"])
         self.sample_ns = max(1, int(costs["pmc_sample_cycles"] / costs["cpu_ghz"]))
@@ -278,7 +279,7 @@ cdef class Core:
         free(self.code)
         free(self.stack_sets)
         free(self.decl_scope); free(self.decl_slot); free(self.decl_kind)
-        free(self.decl_rec); free(self.decl_display)
+        free(self.decl_rec); free(self.decl_display); free(self.line_tab)
         for i in range(self.ncpus):
             free(self.cpus[i].rq_thread)
             free(self.cpus[i].rq_seq)

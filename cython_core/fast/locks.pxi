@@ -58,9 +58,13 @@ cdef int should_spin(Core self, Lock* L) noexcept:
 
 
 cdef int grant(Core self, int lid, int ti, int mode) noexcept:
+    """Give the lock; return the ns its word's line takes to come from the CPU that last updated it (0: it
+    was here, or nowhere yet)."""
     cdef Lock* L = lockp(self, lid)
     cdef int cpu = self.th[ti].cpu
-    cdef int moved = L.last_cpu != -1 and L.last_cpu != cpu
+    cdef int moved = 0
+    if L.last_cpu != -1 and L.last_cpu != cpu:
+        moved = self.line_tab[L.last_cpu * self.ncpus + cpu]
     L.in_transit = 0
     if mode:
         L.owner = ti
@@ -116,6 +120,7 @@ cdef int acquire(Core self, int ti, int lid, int mode, int row, int site, int si
     """_acquire; return 1 when the thread now waits (it continues at its pc once it holds the lock)."""
     cdef Lock* L = lockp(self, lid)
     cdef Thread* t = &self.th[ti]
+    cdef int moved
     if is_recursion(self, lid, ti, mode):
         if mode:
             L.wrec += 1
@@ -124,10 +129,10 @@ cdef int acquire(Core self, int ti, int lid, int mode, int row, int site, int si
             granted(self, ti, lid, mode, row, site, self.now, 0, 0)
         return 0
     if can_grant(self, lid, ti, mode):
-        if grant(self, lid, ti, mode):
-            granted(self, ti, lid, mode, row, site, self.now, 0, ordered)
-            return pull_line(self, ti, sidx if mode else spin_sidx)  # a read's: in __rw_rlock (_pull_line)
+        moved = grant(self, lid, ti, mode)
         granted(self, ti, lid, mode, row, site, self.now, 0, ordered)
+        if moved:
+            return pull_line(self, ti, sidx if mode else spin_sidx, moved)  # a read's: in __rw_rlock (_pull_line)
         return 0
     if mode and reads_held(self, ti, lid):
         fail(self, TcpsimError(f"path {self.strings['paths'][t.path]!r}: {self.t_names[ti]} asks for "
@@ -142,13 +147,13 @@ cdef int acquire(Core self, int ti, int lid, int mode, int row, int site, int si
     return 1
 
 
-cdef int pull_line(Core self, int ti, int sidx) noexcept:
-    """_pull_line: the lock word's cache line moves from another CPU, inside the hold."""
-    charge(self, ti, self.now, self.line_ns, stack_of(self, ti, sidx), 0, 0)
-    if advance(self, self.now + self.line_ns):
+cdef int pull_line(Core self, int ti, int sidx, int64_t ns) noexcept:
+    """_pull_line: the lock word's cache line moves from another CPU, inside the hold (``ns``: grant's)."""
+    charge(self, ti, self.now, ns, stack_of(self, ti, sidx), 0, 0)
+    if advance(self, self.now + ns):
         return 0
     self.th[ti].resume = RK_CONT
-    push(self, self.now + self.line_ns, EV_RESUME, ti, 0)
+    push(self, self.now + ns, EV_RESUME, ti, 0)
     return 1
 
 
@@ -219,7 +224,7 @@ cdef void lock_retry(Core self, int ti) noexcept:
     if can_grant(self, t.w_lock, ti, t.w_mode):
         moved = grant(self, t.w_lock, ti, t.w_mode)
         granted(self, ti, t.w_lock, t.w_mode, t.w_row, t.w_site, t.w_first, 1, 1)
-        if not (moved and pull_line(self, ti, t.w_sidx if t.w_mode else t.w_spin_sidx)):
+        if not (moved and pull_line(self, ti, t.w_sidx if t.w_mode else t.w_spin_sidx, moved)):
             interp(self, ti)
         return
     spin_loop(self, ti)
@@ -340,6 +345,7 @@ cdef void lock_freed(Core self, int lid) noexcept:
     cdef int pool[256]
     cdef int npool = 0, flagged = 0
     cdef double x, total
+    cdef int64_t line = 0
     # turnstile_broadcast: every sleeping writer if there is one, else every sleeping reader, retries
     w = L.sleep_head
     while w >= 0:
@@ -384,18 +390,22 @@ cdef void lock_freed(Core self, int lid) noexcept:
             if x < 0:
                 winner = pool[k]
                 break
+    # the line goes from the releaser's CPU to the winners'; spinning readers all win, and the hand-off
+    # completes when it has reached the farthest of them
     if self.th[winner].w_mode:
         self.th[winner].w_won = 1
         self.th[winner].w_spinning = 0
+        line = self.line_tab[L.last_cpu * self.ncpus + self.th[winner].cpu]
     else:
         w = L.spin_head
         while w >= 0:
             if not self.th[w].w_mode:
                 self.th[w].w_won = 1
                 self.th[w].w_spinning = 0
+                line = max(line, self.line_tab[L.last_cpu * self.ncpus + self.th[w].cpu])
             w = self.th[w].w_next
     L.in_transit = 1
-    push(self, self.now + self.line_ns + self.handoff_ns * (n - 1), EV_HANDOFF, lid, 0)
+    push(self, self.now + line + self.handoff_ns * (n - 1), EV_HANDOFF, lid, 0)
 
 
 cdef double weight(Core self, int ti) noexcept:

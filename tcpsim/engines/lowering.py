@@ -19,6 +19,7 @@ from ..model.kernel_state import ACTIONS, CONDITIONS
 from ..model.rwlock import SPIN_FUNCTION
 from ..model.steps import WRITE, Acquire, Act, Release, Stop, TryAcquire, When, Work, executable
 from ..model.threads import listen_sockets, thread_specs
+from ..model.topology import transfer_table
 from ..observe.probes import PROBES
 
 OP = _fast.OPCODES
@@ -269,6 +270,7 @@ def lower(model) -> dict:
         frame_overhead=nic.DRIVER_FRAME_OVERHEAD, idle_pri=sched.IDLE_PRI, tick_ns=sched.TICK_NS,
         affinity_ticks=sched.AFFINITY_TICKS,
         state_closed=tcp.STATES.index("CLOSED"), state_tw=tcp.STATES.index("TIME_WAIT"),
+        line_transfer=[ns for row in transfer_table(hw, costs) for ns in row],  # [from cpu * cpus + to cpu]
     )
 
 

@@ -21,6 +21,7 @@ from ..model.nic import QueueState
 from ..model.rwlock import LockState
 from ..model.steps import Acquire, Act, Release, Stop, TryAcquire, When, Work
 from ..model.threads import listen_sockets, thread_specs
+from ..model.topology import transfer_table
 from ..observe.lockprof import LockProfile
 from ..observe.results import SERIES
 from ..rng import Stream
@@ -44,6 +45,7 @@ class SimpyEngine(SchedulerMixin, LockMixin, NicMixin, ClientMixin):
         hw, k, run = model.hardware, model.kernel, model.run
         self.w0, self.w1 = run.window_ns()
         self.cost = {key: int(v) for key, v in model.costs.items() if isinstance(v, (int, float))}
+        self.line_ns = transfer_table(hw, model.costs)  # [from cpu][to cpu]: a lock word's line moving
         # one listen socket, or one per worker with reuseport; a connection goes to one by its flow hash
         self.nlisten = listen_sockets(model.app)
         self.nic = [QueueState(hw.max_interrupt_rate, hw.enable_aim) for _ in range(hw.queues)]

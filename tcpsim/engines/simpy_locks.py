@@ -23,10 +23,11 @@ class LockMixin:
                 self._granted(th, lock, mode, site, env.now, False, ordered=False)
             return
         if lock.can_grant(th, mode):
+            src = lock.last_cpu
             moved = lock.grant(th, mode)
             self._granted(th, lock, mode, site, env.now, False, ordered)
             if moved:
-                yield from self._pull_line(th, stack, lock, mode)
+                yield from self._pull_line(th, stack, lock, mode, src)
             return
         if mode == WRITE and th in lock.readers:
             raise TcpsimError(f"path {th.path!r}: {th.name} asks for {lock.display} W at {site} while it holds it R "
@@ -74,16 +75,17 @@ class LockMixin:
             yield from self._on_cpu(th)
             if lock.can_grant(th, mode):
                 break
+        src = lock.last_cpu
         moved = lock.grant(th, mode)
         self._granted(th, lock, mode, site, first, True)
         if moved:
-            yield from self._pull_line(th, stack, lock, mode)
+            yield from self._pull_line(th, stack, lock, mode, src)
 
-    def _pull_line(self, th, stack, lock, mode):
-        """The lock word was last updated on another CPU: its cache line moves, inside the hold -- in the
-        caller for a write or a mutex (their fast path is inline), in __rw_rlock for a read (rw_rlock always
-        calls it: sys/rwlock.h)."""
-        d = self.cost["lock_line_transfer"]
+    def _pull_line(self, th, stack, lock, mode, src):
+        """The lock word was last updated on another CPU (``src``): its cache line moves, inside the hold, at the
+        cost of the distance between the two CPUs -- in the caller for a write or a mutex (their fast path is
+        inline), in __rw_rlock for a read (rw_rlock always calls it: sys/rwlock.h)."""
+        d = self.line_ns[src][th.cpu]
         if mode == READ:
             stack = stack + (SPIN_FUNCTION[(lock.kind, READ)],)
         self._charge(th, self.env.now, d, stack[-1:], False, stack[:-1])
@@ -156,7 +158,10 @@ class LockMixin:
             w.spinning = False  # its compare-and-set landed: no longer preemptible as a spinner
         lock.in_transit = True
         n = len(lock.spinners)
-        delay = self.cost["lock_line_transfer"] + self.cost["lock_handoff_per_spinner"] * (n - 1)
+        # the line goes from the releaser's CPU to the winners'; spinning readers all win, and the hand-off
+        # completes when it has reached the farthest of them
+        line = max(self.line_ns[lock.last_cpu][w.thread.cpu] for w in winners)
+        delay = line + self.cost["lock_handoff_per_spinner"] * (n - 1)
         self.env.timeout(delay).callbacks.append(lambda _ev: self._handoff(lock, winners))
 
     def _handoff(self, lock, winners):

@@ -25,6 +25,10 @@ class Hardware:
     que_task_cpu: str = "unbound"  # "unbound" (10.0: the scheduler places the queue task) or "queue" (pinned)
     tx_ring_descriptors: int = 2048  # hw.ixgbe.txd (2.5.15: PERFORM_TXD); a small frame takes two (model/nic.py)
     vlan: bool = False  # frames arrive 802.1Q-tagged: vlan_input per frame (paths.with_vlan)
+    # topology (model/topology.py): cores per socket = cpus / sockets / threads_per_core
+    sockets: int = 1
+    threads_per_core: int = 1
+    cpu_numbering: str = "freebsd"  # "freebsd": SMT siblings next to each other; "linux": i and i + cores apart
 
 
 @dataclass(frozen=True)
