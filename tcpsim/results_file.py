@@ -47,12 +47,17 @@ def _pandas(path, option: str = "-o"):
     return pandas
 
 
+TEXT_COLUMNS = ("scenario", "scenario_path", "scenario_sha256", "variant", "engine", "version", "revision", "run_key")
+
+
 def read(path, option: str = "-o") -> list[dict]:
     """The rows of a results file as plain Python values (lists, None for missing numbers)."""
     path = check_path(path, option)
     pd = _pandas(path, option)
     try:
-        frame = pd.read_parquet(path) if path.suffix.lower() == ".parquet" else pd.read_csv(path)
+        # identity columns are text even when they look like numbers (a short git hash can be all digits)
+        frame = pd.read_parquet(path) if path.suffix.lower() == ".parquet" else pd.read_csv(
+            path, dtype={c: str for c in TEXT_COLUMNS})
     except FileNotFoundError:
         raise TcpsimError(f"{path}: no such results file") from None
     except Exception as e:  # pyarrow and pandas raise many types for a file that is not theirs

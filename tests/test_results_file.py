@@ -176,6 +176,19 @@ def test_runs_of_another_code_revision_are_kept_only_when_asked(scen, tmp_path, 
     assert [r["revision"] for r in read(out)] == ["v0-old", "v0-old", "v1-new"]
 
 
+def test_a_revision_of_digits_stays_text_and_the_file_resumes(scen, tmp_path, monkeypatch):
+    """A short git hash can be all digits (9458741): CSV must give it back as the text the next run compares."""
+    import tcpsim.sweep as sw
+
+    out = tmp_path / "r.csv"
+    monkeypatch.setattr(sw, "revision", lambda: "9458741")
+    sweep(scen, SETS, duration_s=0.003, output=out)
+    assert {r["revision"] for r in read(out)} == {"9458741"}
+    ran = []
+    sweep(scen, SETS, duration_s=0.003, output=out, progress=lambda done, total: ran.append(total))
+    assert ran[-1] == 0  # every run found in the file: nothing run again
+
+
 def test_the_command_says_how_many_runs_it_reused(scen, tmp_path):
     out_file = tmp_path / "r.parquet"
     args = ["sweep", str(scen), "--set", "clients.concurrency=[8, 16]", "--duration", "0.003", "-o", str(out_file)]
