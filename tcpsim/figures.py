@@ -44,7 +44,7 @@ FIG5_SITES = tuple(FIG5)[:5]
 FIG5_PER_CONNECTION = {FIG5_SITES[0]: 1.77, FIG5_SITES[1]: 2.00, FIG5_SITES[2]: 1.0, FIG5_SITES[3]: 1.0,
                        FIG5_SITES[4]: 1.0, "in_pcb.c:1802 (rw:tcpinp)": 5.0}
 IRQ_SITES, WORKER_SITES = FIG5_SITES[:2], FIG5_SITES[3:]
-TX_MUTEX = "mtx:ix0:tx"
+TX_MUTEX = "sleep mutex:ix0:tx"
 
 
 @dataclass

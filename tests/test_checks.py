@@ -40,7 +40,7 @@ def test_a_leak_on_one_branch_only_names_the_branch():
     msg = _refused([{"op": "insert", "path": "fin_wait_1_ack", "after": "site:tcp_input.c:1015", "steps": [
         {"acquire": "accept", "mode": "W", "site": "tcp_input.c:1016"}]}])
     assert "path 'fin_wait_1_ack' (if the try-lock at tcp_input.c:1010 fails)" in msg
-    assert "mtx:accept (W) @ tcp_input.c:1016" in msg
+    assert "sleep mutex:accept (W) @ tcp_input.c:1016" in msg
 
 
 def test_releasing_a_lock_not_held_is_refused():
@@ -54,8 +54,8 @@ def test_recursion_only_on_recursive_locks():
              {"acquire": "accept", "mode": "W", "site": "tcp_usrreq.c:981"},
              {"release": "accept"}, {"release": "accept"}]
     msg = _refused([{"op": "insert", "path": "close", "after": "cost:soclose", "steps": twice}])
-    assert "takes mtx:accept at tcp_usrreq.c:981 while holding it since tcp_usrreq.c:980" in msg
-    _build([{"op": "lock", "name": "accept", "kind": "mtx", "display": "mtx:accept", "scope": "global",
+    assert "takes sleep mutex:accept at tcp_usrreq.c:981 while holding it since tcp_usrreq.c:980" in msg
+    _build([{"op": "lock", "name": "accept", "kind": "mtx", "display": "sleep mutex:accept", "scope": "global",
              "recursive": True, "replace": True},
             {"op": "insert", "path": "close", "after": "cost:soclose", "steps": twice}])
 

@@ -103,12 +103,12 @@ def test_sort_by_wait_total_descending_then_name():
     _acq(p, "tcp_usrreq.c:728", "rw:tcp", 5_000, True, 100)
     _acq(p, "tcp_input.c:1013", "rw:tcp", 9_000, True, 100)
     _acq(p, "in_pcb.c:1802", "rw:tcpinp", 0, False, 100)
-    _acq(p, "uipc_socket.c:3385", "mtx:accept", 5_999, True, 100)  # 5 us, ties with tcp_usrreq.c:728
+    _acq(p, "uipc_socket.c:3385", "sleep mutex:accept", 5_999, True, 100)  # 5 us, ties with tcp_usrreq.c:728
     names = [r["name"] for r in p.rows()]
     assert names == [
         "tcp_input.c:1013 (rw:tcp)",
         "tcp_usrreq.c:728 (rw:tcp)",
-        "uipc_socket.c:3385 (mtx:accept)",
+        "uipc_socket.c:3385 (sleep mutex:accept)",
         "in_pcb.c:1802 (rw:tcpinp)",
     ]
     assert p.rows() == p.rows(sort="wait_total")

@@ -27,7 +27,7 @@ from tcpsim.simulate import run_model
 
 from .conftest import make_model
 
-TX = "mtx:ix0:tx"  # the rings' TX mutex as LOCK_PROFILING prints it (rows sum the rings)
+TX = "sleep mutex:ix0:tx"  # the rings' TX mutex as LOCK_PROFILING prints it (rows sum the rings)
 TRYLOCK, DEFERRED, INTR, TASK = "ixgbe.c:833", "ixgbe.c:906", "ixgbe.c:1525", "ixgbe.c:1420"
 VLAN_ROW = "if_vlan.c:1163 (rw:vlan)"
 DEFER_PROBE = "fbt::ixgbe_deferred_mq_start:entry"

@@ -19,11 +19,11 @@ BASE = {
     "tcp_timewait.c:643 (rw:tcpinp)": 1,  # maxtcptw reached: every new TIME-WAIT recycles the oldest inline
     "tcp_usrreq.c:1617 (rw:tcp)": 0, "tcp_usrreq.c:231 (rw:tcp)": 0,  # write recursion: not profiled
     # syncache buckets: lookup in syncache_add and syncache_expand (one site), insert after the SYN|ACK
-    "tcp_syncache.c:521 (mtx:tcp_sc_head)": 2, "tcp_syncache.c:348 (mtx:tcp_sc_head)": 1,
+    "tcp_syncache.c:521 (sleep mutex:tcp_sc_head)": 2, "tcp_syncache.c:348 (sleep mutex:tcp_sc_head)": 1,
     # the new connection's pcb, locked three separate times during the handshake, once more in tcp_usr_detach
     "in_pcb.c:313 (rw:tcpinp)": 1, "tcp_syncache.c:706 (rw:tcpinp)": 1, "tcp_input.c:1133 (rw:tcpinp)": 1,
     "tcp_usrreq.c:232 (rw:tcpinp)": 1,
-    "uipc_socket.c:492 (mtx:accept)": 1, "uipc_socket.c:549 (mtx:accept)": 1, "tcp_timewait.c:306 (mtx:accept)": 1,
+    "uipc_socket.c:492 (sleep mutex:accept)": 1, "uipc_socket.c:549 (sleep mutex:accept)": 1, "tcp_timewait.c:306 (sleep mutex:accept)": 1,
 }
 EXPECTED = {
     "baseline": BASE,
@@ -37,7 +37,7 @@ EXPECTED = {
               "tcp_timewait.c:661 (rw:tcptw)": 1, "tcp_timewait.c:678 (rw:tcptw)": 1},
     "epoch": {"tcp_input.c:778 (rw:tcp)": 0, "tcp_input.c:1010+1013 (rw:tcp)": 0, "tcp_usrreq.c:728 (rw:tcp)": 0,
               "tcp_usrreq.c:984 (rw:tcp)": 0, "in_pcb.c:1795 (rw:pcbinfohash)": 0,
-              "tcp_syncache.c:707 (mtx:pcbinfohash)": 1, "in_pcb.c:1252 (mtx:pcbinfohash)": 1,
+              "tcp_syncache.c:707 (sleep mutex:pcbinfohash)": 1, "in_pcb.c:1252 (sleep mutex:pcbinfohash)": 1,
               "in_pcb.c:1802 (rw:tcpinp)": 5, "in_pcb.c:312 (rw:pcbinfolist)": 1},
     "reuseport": BASE,  # same acquisitions, but of per-socket listen and accept locks
     "pcbgroup": {**{k: v for k, v in BASE.items() if "pcbinfohash" not in k},

@@ -30,7 +30,7 @@ name = "close_nolock"
 base = "accept_nolock"
 patches = [
   { op = "drop", site = "tcp_usrreq.c:984" },
-  { op = "lock", name = "closelock", kind = "mtx", display = "mtx:closelock", scope = "global" },
+  { op = "lock", name = "closelock", kind = "mtx", display = "sleep mutex:closelock", scope = "global" },
   { op = "insert", path = "close", after = "cost:soclose", steps = [ { acquire = "closelock", mode = "W", site = "tcp_usrreq.c:980", frames = ["sys_close"] } ] },
   { op = "insert", path = "close", after = "cost:tcp_usr_close", steps = [ { release = "closelock" } ] },
   { op = "assert", site = "tcp_usrreq.c:1659", lock = "closelock" },
@@ -85,7 +85,7 @@ def test_user_variant_runs_and_shows_its_changes(tmp_path):
     assert main(["run", str(_write(tmp_path, GOOD, "g.toml")), "--duration", "0.003", "--json"], out,
                 io.StringIO()) == 0
     sites = {r["name"] for r in json.loads(out.getvalue())["lock_profile"]}
-    assert "tcp_usrreq.c:980 (mtx:closelock)" in sites
+    assert "tcp_usrreq.c:980 (sleep mutex:closelock)" in sites
     assert "tcp_usrreq.c:984 (rw:tcp)" not in sites and "tcp_usrreq.c:635 (rw:tcp)" not in sites
 
 

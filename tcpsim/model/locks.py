@@ -32,11 +32,12 @@ BASE_LOCKS = {
         LockDecl("listen_inp", "rw", "rw:tcpinp", "listen", recursive=True),
         LockDecl("tw_inp", "rw", "rw:tcpinp", "timewait", recursive=True),
         # accept_mtx: ONE mutex for every listen queue in 10.0 (ACCEPT_LOCK)
-        LockDecl("accept", "mtx", "mtx:accept", "global"),
-        LockDecl("syncache", "mtx", "mtx:tcp_sc_head", "bucket"),
+        LockDecl("accept", "mtx", "sleep mutex:accept", "global"),
+        LockDecl("syncache", "mtx", "sleep mutex:tcp_sc_head", "bucket"),
         # ixgbe 2.5.15's per-ring TX mutex (txr->tx_mtx, MTX_DEF, named "ix0:tx(N)" by ixgbe_allocate_queues;
-        # the model's rows sum the rings: one row per site)
-        LockDecl("txring", "mtx", "mtx:ix0:tx", "txring"),
+        # the model's rows sum the rings: one row per site). A mutex's class prints as "sleep mutex", as
+        # LOCK_PROFILING prints lock_class_mtx_sleep's lc_name (lock_prof_output, kern/subr_lock.c)
+        LockDecl("txring", "mtx", "sleep mutex:ix0:tx", "txring"),
         # if_vlan's trunk lock (struct ifvlantrunk's rw, named VLANNAME "vlan"): one per parent interface,
         # read-locked by vlan_input for every tagged frame ([hardware] vlan)
         LockDecl("vlan", "rw", "rw:vlan", "global"),

@@ -139,7 +139,7 @@ EPOCH = Variant(
         *({"op": "assert", "site": s, "mode": "none"} for s in (
             "tcp_timewait.c:207", "tcp_timewait.c:617", "tcp_timewait.c:638", "tcp_timewait.c:461",
             "tcp_usrreq.c:1659", "tcp_usrreq.c:1697", "in_pcb.c:274", "tcp_usrreq.c:165")),
-        {"op": "lock", "name": "pcbinfohash", "kind": "mtx", "display": "mtx:pcbinfohash", "scope": "global",
+        {"op": "lock", "name": "pcbinfohash", "kind": "mtx", "display": "sleep mutex:pcbinfohash", "scope": "global",
          "replace": True},
     ),
     requires=("rlock",),
@@ -169,7 +169,7 @@ REUSEPORT = Variant(
     accept mutex) and the descriptor hand-off between threads disappears.""",
     (
         {"op": "app", "acceptors": "per_worker"},
-        {"op": "lock", "name": "accept", "kind": "mtx", "display": "mtx:accept", "scope": "listen", "replace": True},
+        {"op": "lock", "name": "accept", "kind": "mtx", "display": "sleep mutex:accept", "scope": "listen", "replace": True},
     ),
 )
 
