@@ -20,6 +20,7 @@ class LockDecl:
     display: str  # as LOCK_PROFILING prints it: "rw:tcp"
     scope: str
     recursive: bool = False
+    cls: str = "adaptive"  # the implementation (lockclasses.CLASSES): how waiters wait and a release hands off
 
 
 BASE_LOCKS = {
