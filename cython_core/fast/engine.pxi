@@ -80,7 +80,7 @@ cdef void interp(Core self, int ti) noexcept:
                 t.pend = 0
             if t.preempted_here:  # back here after the preemption this boundary took
                 t.preempted_here = 0
-            elif t.preempt:
+            elif t.preempt and preempt_now(self, t):
                 t.preempted_here = 1
                 yield_cpu(self, ti, RK_CONT)
                 return
@@ -109,12 +109,12 @@ cdef void interp(Core self, int ti) noexcept:
                     t.resume = RK_CONT
                     return
             t.pc += 1
-            if t.preempt:
+            if t.preempt and preempt_now(self, t):
                 yield_cpu(self, ti, RK_CONT)
                 return
         elif op == OP_PREEMPT:
             t.pc += 1
-            if t.preempt:
+            if t.preempt and preempt_now(self, t):
                 yield_cpu(self, ti, RK_CONT)
                 return
         elif op == OP_ACQ or op == OP_TRY:
@@ -133,6 +133,12 @@ cdef void interp(Core self, int ti) noexcept:
                 return
             t.pc += 1
             release(self, ti, lid)
+        elif op == OP_RETIRE:
+            lid = resolve(self, ti, <int>ins[1], 0)
+            if lid < 0:
+                return
+            t.pc += 1
+            retire(self, lid)
         elif op == OP_ACT:
             self.acts += 1
             t.pc += 1
@@ -285,7 +291,7 @@ cdef inline bint call(Core self, int ti, int target, int ret) noexcept:
     t.ret = ret
     t.path = <int>self.code[target * W + 1]
     t.pc = target + 1
-    if t.preempt:
+    if t.preempt and preempt_now(self, t):
         yield_cpu(self, ti, RK_CONT)
         return True
     return False

@@ -117,6 +117,8 @@ class FastEngine:
         self._counts()
         self.kernel = KernelView(core)
         paths = low["paths"]
+        self.lock_traffic = {displays[d]: v for d, v in acc["traffic"].items()}
+        self.grace = {displays[d]: v for d, v in acc["grace"].items()}
         self.order_edges = {}
         for hd, d, hsite, site, path in core.order_edges:
             self.order_edges[(displays[hd], displays[d])] = (sites[hsite], sites[site], paths[path])
