@@ -3,7 +3,7 @@
 Like the kernel's WITNESS, nodes are lock *classes* (``rw:tcpinp`` stands for every connection's lock; taking
 two of one class is allowed, as the inpcb locks are initialised with RW_DUPOK); an edge A -> B means some
 thread acquired B while holding A, and remembers the two sites that first established it. Try-locks do not
-establish order (they cannot deadlock). A cycle is a lock order reversal. The static graph comes from walking
+establish order (they cannot deadlock), nor do an epoch lock's read sections (they take nothing). A cycle is a lock order reversal. The static graph comes from walking
 every path of a variant through every branch; the dynamic graph from the acquisitions a run actually made.
 """
 from __future__ import annotations
@@ -73,17 +73,23 @@ def _walk(steps, held, path, locks, edges):
             return
 
 
+EPOCH_READ = "epoch read"  # the mode a held entry records for an epoch lock's read section: no lock, no order
+
+
 def _take(step, held, path, locks, edges, order):
     cls = locks[step.lock].display
-    mine = [h for h in held if h[0] == step.lock]
+    if locks[step.lock].cls == "epoch" and step.mode == READ:  # a read section takes nothing: it orders nothing
+        held.append((step.lock, cls, step.site, EPOCH_READ))
+        return
+    mine = [h for h in held if h[0] == step.lock and h[3] != EPOCH_READ]
     if mine:  # recursion on the same lock: one hold, no order -- but a read hold cannot become a write
         if step.mode == WRITE and all(h[3] == READ for h in mine):
             edges.setdefault(("upgrade", step.site), Edge(cls, cls, mine[0][2], step.site, path))
         held.append((step.lock, cls, step.site, mine[0][3]))
         return
     if order:
-        for lock, hcls, site, _ in held:
-            if hcls != cls:
+        for lock, hcls, site, mode in held:
+            if hcls != cls and mode != EPOCH_READ:
                 edges.setdefault((hcls, cls), Edge(hcls, cls, site, step.site, path))
     held.append((step.lock, cls, step.site, step.mode))
 

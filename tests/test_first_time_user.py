@@ -26,12 +26,12 @@ def _run(*args):
 
 def test_lock_rows_shows_more_rows_and_says_when_rows_are_left_out(small):
     status, text, _ = _run(small, "--duration", "0.002", "--lock-rows", "2")
-    view = text[text.index("# sysctl debug.lock.prof.stats"):text.index("# pmcstat")]
+    view = text[text.index("# sysctl debug.lock.prof.stats"):text.index("# lock hand-offs")]
     rows = [line for line in view.splitlines() if line.strip() and line.lstrip()[0].isdigit()]
     assert status == 0 and len(rows) == 2
     assert "more rows with less waiting: --lock-rows" in view
     status, text, _ = _run(small, "--duration", "0.002", "--lock-rows", "0")
-    view = text[text.index("# sysctl debug.lock.prof.stats"):text.index("# pmcstat")]
+    view = text[text.index("# sysctl debug.lock.prof.stats"):text.index("# lock hand-offs")]
     assert "more rows" not in view and len([ln for ln in view.splitlines() if "(rw:" in ln or "(mtx:" in ln]) > 12
 
 

@@ -145,3 +145,47 @@ def test_both_engines_give_the_same_trace_for_every_class(case):
         other, _ = diff.trace(scenario.load(path, over), engine)
         if where := diff.first_divergence(ref, other):
             pytest.fail(f"{case}: {diff.REFERENCE} (a) vs {engine} (b): {where}", pytrace=False)
+
+
+def test_witness_sees_no_order_through_an_epoch_read_section():
+    from dataclasses import replace
+    from tcpsim.model.locks import BASE_LOCKS
+    from tcpsim.model.steps import Acquire, Path, Release
+    from tcpsim.witness import static_edges
+    path = Path("p", "syscall", ("f",), (Acquire("pcbinfohash", "R", "a.c:1", ()), Acquire("accept", "W", "a.c:2", ()),
+                                         Release("accept"), Release("pcbinfohash"),
+                                         Acquire("pcbinfohash", "W", "a.c:3", ()), Acquire("accept", "W", "a.c:4", ()),
+                                         Release("accept"), Release("pcbinfohash")))
+    adaptive = static_edges({"p": path}, BASE_LOCKS)
+    assert adaptive[("rw:pcbinfohash", "sleep mutex:accept")].first_site == "a.c:1"  # the read section orders
+    epoch = {**BASE_LOCKS, "pcbinfohash": replace(BASE_LOCKS["pcbinfohash"], cls="epoch")}
+    assert static_edges({"p": path}, epoch)[("rw:pcbinfohash", "sleep mutex:accept")].first_site == "a.c:3"  # the
+    # write does: an epoch lock's writers exclude each other, its readers take nothing
+
+
+def _preempted_holding(cls, engine):
+    """A 4-CPU Figure 2 machine, where the unbound queue task has to preempt a worker: how often a thread was
+    preempted, and how often while holding a connection lock of class ``cls``."""
+    over = {"hardware": {"cpus": 4, "queues": 1, "queue_cpus": [0]}, "app": {"accept_cpu": 1, "worker_cpus": [2, 3]},
+            "run": {"warmup_s": 0.001, "duration_s": 0.02, "seed": 1},
+            "variant": {"name": "cls", "patches": [{"op": "class", "lock": "inp", "class": cls}]}}
+    events, _ = diff.trace(scenario.load(ROOT / "scenarios/paper/fig2_1queue.toml", over), engine)
+    held, preempted, holding = {}, 0, 0
+    for probe, _t, a in events:
+        if probe.endswith("-acquire") and a["lock"] == "rw:tcpinp":
+            held[a["thread"]] = held.get(a["thread"], 0) + 1
+        elif probe.endswith("-release") and a["lock"] == "rw:tcpinp":
+            held[a["thread"]] -= 1
+        elif probe == "sched:::preempt":
+            preempted += 1
+            holding += bool(held.get(a["thread"]))
+    return preempted, holding, events
+
+
+def test_a_spin_lock_holder_is_preempted_only_after_its_release():
+    preempted, holding, adaptive = _preempted_holding("adaptive", diff.REFERENCE)
+    assert preempted > 20 and holding > preempted / 2  # an adaptive holder is preempted at a step boundary
+    preempted, holding, spin = _preempted_holding("spin", diff.REFERENCE)
+    assert preempted > 20 and holding == 0  # a spin holder runs in a critical section until it releases
+    for engine in OTHERS:
+        assert diff.first_divergence(spin, _preempted_holding("spin", engine)[2]) is None
