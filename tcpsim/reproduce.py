@@ -109,26 +109,38 @@ def _machine(task) -> Machine:
     return Machine(path.stem, cap.rate, cap.probes, runs, closed, rule.describe())
 
 
-def reproduce(seed=None, duration_s=None, engine=DEFAULT_ENGINE, paper_dir: Path = PAPER_DIR, progress=None, jobs=1,
-              seeds=None, load: str = "capacity", rule: capacity.Rule = capacity.Rule()):
-    """Measure the article's four machines (``jobs`` at a time) and compare with its figures. ``load``:
-    "capacity" (each machine at the highest rate that holds ``rule``) or "closed" (the scenarios' closed loops).
-    ``seeds``: a count or a list (sweep.seed_list): every machine runs with each (a capacity holds only if it
-    held for every seed), and each row shows the mean over them, judged within tolerance only if every seed
-    was. ``progress``: called as progress(done, total) as the machines finish (see tcpsim.progress). Returns
-    the rows and the machines ({name: Machine})."""
-    if load not in LOADS:
-        raise TcpsimError(f"reproduce: load {load!r}; allowed: {', '.join(LOADS)}")
+def paper_paths(paper_dir: Path = PAPER_DIR, seed=None, duration_s=None, hardware: dict | None = None) -> list[Path]:
+    """The four machines' files, each loaded once with the options (every input checked before the first run;
+    errors about ``hardware`` name --hardware)."""
+    machine = {"hardware": dict(hardware)} if hardware else {}
+    origins = {("hardware", key): "--hardware" for key in machine.get("hardware", {})}
     paths = []
     for name in SCENARIOS:
         path = paper_dir / f"{name}.toml"
         if not path.exists():
             raise TcpsimError(f"{path}: paper scenario not found; allowed: a checkout with scenarios/paper/")
-        scenario.load(path, overrides(seed, duration_s))  # every input checked before the first run
+        scenario.load(path, {**overrides(seed, duration_s), **machine}, origins)
         paths.append(path)
+    return paths
+
+
+def reproduce(seed=None, duration_s=None, engine=DEFAULT_ENGINE, paper_dir: Path = PAPER_DIR, progress=None, jobs=1,
+              seeds=None, load: str = "capacity", rule: capacity.Rule = capacity.Rule(), hardware: dict | None = None):
+    """Measure the article's four machines (``jobs`` at a time) and compare with its figures. ``load``:
+    "capacity" (each machine at the highest rate that holds ``rule``) or "closed" (the scenarios' closed loops).
+    ``seeds``: a count or a list (sweep.seed_list): every machine runs with each (a capacity holds only if it
+    held for every seed), and each row shows the mean over them, judged within tolerance only if every seed
+    was. ``progress``: called as progress(done, total) as the machines finish (see tcpsim.progress).
+    ``hardware``: [hardware] keys to change on all four machines ({key: value}, e.g. {"threads_per_core": 2}
+    for the HT hypothesis), checked like the options that override a scenario key (errors name --hardware).
+    Returns the rows and the machines ({name: Machine})."""
+    if load not in LOADS:
+        raise TcpsimError(f"reproduce: load {load!r}; allowed: {', '.join(LOADS)}")
+    paths = paper_paths(paper_dir, seed, duration_s, hardware)
+    machine = {"hardware": dict(hardware)} if hardware else {}
     base = seed if seed is not None else scenario.load(paths[0]).run.seed
     seeds = seed_list(base, seeds)
-    tasks = [(path, overrides(None, duration_s), engine, seeds, load, rule) for path in paths]
+    tasks = [(path, {**overrides(None, duration_s), **machine}, engine, seeds, load, rule) for path in paths]
     if progress:
         progress(0, len(tasks))
     machines = {}
@@ -185,28 +197,28 @@ _CAPS = {"figure": 6, "what": 32, "article": 17, "model": 17, "closed loop": 17,
          "tolerance": 14}
 
 
-def format_rows(rows: list[Row]) -> str:
-    """The table: each figure, the article's value, the model's at the load judged and in the closed loop."""
+_WITHIN = {True: "yes", False: "NO", None: "-"}
+
+
+def _show(v, like=None) -> str:
+    """A figure's value as text; ``like``: the mean a half-width goes with, whose digits it takes."""
+    if v is None:
+        return "-"
+    if isinstance(v, float):
+        return f"{v:,.2f}" if abs(v if like is None else like) < 100 else f"{v:,.0f}"
+    if isinstance(v, int):
+        return f"{v:,}"
+    return str(v)
+
+
+def _table(cells: list[tuple], caps: dict) -> str:
+    """Rows of cells under ``caps``' headings ({heading: widest}), longer cells wrapped onto continuation lines."""
     import textwrap
 
-    def show(v, like=None):  # like: the mean a half-width goes with, whose digits it takes
-        if v is None:
-            return "-"
-        if isinstance(v, float):
-            return f"{v:,.2f}" if abs(v if like is None else like) < 100 else f"{v:,.0f}"
-        if isinstance(v, int):
-            return f"{v:,}"
-        return str(v)
-
-    head = tuple(_CAPS)
-    within = {True: "yes", False: "NO", None: "-"}
-    table = [head] + [(r.figure, r.what, show(r.article),
-                       show(r.model) + ("" if r.ci95 is None else f" ± {show(float(r.ci95), r.model)}"),
-                       show(r.closed), within[r.ok] + (" (known)" if r.known_gap else ""), r.role, r.tolerance)
-                      for r in rows]
-    wrapped = [[textwrap.wrap(c, _CAPS[h], break_on_hyphens=False) or [""] for c, h in zip(row, head)]
+    table = [tuple(caps)] + cells
+    wrapped = [[textwrap.wrap(c, w, break_on_hyphens=False) or [""] for c, w in zip(row, caps.values())]
                for row in table]
-    widths = [max(len(line) for row in wrapped for line in row[i]) for i in range(len(head))]
+    widths = [max(len(line) for row in wrapped for line in row[i]) for i in range(len(caps))]
     lines = []
     for row in wrapped:
         for k in range(max(len(cell) for cell in row)):
@@ -214,6 +226,14 @@ def format_rows(rows: list[Row]) -> str:
                                    for cell, w in zip(row, widths)).rstrip())
     lines.insert(1, "  ".join("-" * w for w in widths))
     return "\n".join(lines)
+
+
+def format_rows(rows: list[Row]) -> str:
+    """The table: each figure, the article's value, the model's at the load judged and in the closed loop."""
+    return _table([(r.figure, r.what, _show(r.article),
+                    _show(r.model) + ("" if r.ci95 is None else f" ± {_show(float(r.ci95), r.model)}"),
+                    _show(r.closed), _WITHIN[r.ok] + (" (known)" if r.known_gap else ""), r.role, r.tolerance)
+                   for r in rows], _CAPS)
 
 
 def format_known_gaps(rows: list[Row]) -> str:
@@ -236,3 +256,33 @@ def format_capacities(machines: dict) -> str:
     judged = [m for m in machines.values() if m.capacity_cps is not None]
     lines = [f"  {m.name:<18} {m.capacity_cps:>9,.0f} connections/s  ({len(m.probes)} probes)" for m in judged]
     return "\n".join([f"capacity of each machine (rule: {judged[0].rule}):"] + lines) if lines else ""
+
+
+def _change(a, b) -> str:
+    """How a figure moved from ``a`` to ``b``: a relative change for numbers, 'changed' for anything else."""
+    if a == b:
+        return ""
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        return f"{100 * (b - a) / abs(a):+.1f}%" if a else "from 0"
+    return "changed"
+
+
+def format_side_by_side(rows: list[Row], other: list[Row], label: str) -> str:
+    """Two reproductions of the same figures side by side (the machines as shipped, and with ``label``'s
+    [hardware] change): the article's value, each model value with whether it is within tolerance, and the
+    change."""
+    caps = {"figure": 6, "what": 32, "article": 14, "as shipped": 14, "ok": 3, label: 14, "ok ": 3, "change": 8}
+    return _table([(a.figure, a.what, _show(a.article), _show(a.model), _WITHIN[a.ok], _show(b.model),
+                    _WITHIN[b.ok], _change(a.model, b.model)) for a, b in zip(rows, other)], caps)
+
+
+def format_capacities_side_by_side(machines: dict, other: dict, label: str) -> str:
+    """Each machine's capacity as shipped and with ``label``'s change."""
+    lines = [f"capacity of each machine, connections/s (rule: {next(iter(machines.values())).rule}):",
+             f"  {'machine':<18} {'as shipped':>10} {label:>20} {'change':>8}"]
+    for name, m in machines.items():
+        o = other[name]
+        if m.capacity_cps is not None:
+            lines.append(f"  {name:<18} {m.capacity_cps:>10,.0f} {o.capacity_cps:>20,.0f} "
+                         f"{_change(m.capacity_cps, o.capacity_cps):>8}")
+    return "\n".join(lines) if len(lines) > 2 else ""

@@ -18,7 +18,7 @@ from .model.patches import PatchError
 from .model.paths import with_vlan
 from .model.steps import Work, executable, walk
 from .model.system import AppSpec, ClientSpec, Hardware, KernelSpec, Model, RunSpec
-from .model.topology import cores_per_socket, transfer_costs
+from .model.topology import SMT_COSTS, cores_per_socket, smt_costs, transfer_costs
 from .rss import DEFAULT_KEY, MAX_QUEUES
 
 
@@ -60,8 +60,9 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "sockets": _k(int, 1, "processor packages; cores per socket = cpus / sockets / threads_per_core (a lock "
                       "word's cache line crossing sockets costs line_transfer_other_socket)", 1, 64),
         "threads_per_core": _k(int, 1, "hardware threads per core (SMT, hyper-threading: 2); siblings pass a "
-                               "line at line_transfer_same_core and do not share execution resources in this "
-                               "model", 1, 8),
+                               "line at line_transfer_same_core and share the core's execution resources (a work "
+                               "step stretches by smt_sibling_busy / smt_sibling_spinning while a sibling runs / "
+                               "spins)", 1, 8),
         "cpu_numbering": _k(str, "freebsd", "which CPU ids are SMT siblings: 'freebsd' (next to each other: 0-1, "
                             "2-3, ...) or 'linux' (apart: cpu i and i + cores x sockets)", choices=("freebsd", "linux")),
         "vlan": _k(bool, False, "frames arrive 802.1Q-tagged (as on the article's test bed): each goes through "
@@ -365,11 +366,15 @@ def _check_costs(paths, costs, costs_file, sections, source):
                 raise TcpsimError(f"{who}: work {s.cost!r} is not a cost of {costs_file}"
                                   f"{did_you_mean(s.cost, costs)}; allowed: a CPU cost name, e.g. tcp_usr_close")
     hw = sections["hardware"]
-    for name in transfer_costs(hw["sockets"], hw["threads_per_core"]):
+    for name in transfer_costs(hw["sockets"], hw["threads_per_core"]) + smt_costs(hw["threads_per_core"]):
+        section = "constants" if name in SMT_COSTS else "cpu"
         if not isinstance(costs.get(name), (int, float)):
             raise TcpsimError(f"{source}: [hardware] sockets = {hw['sockets']}, threads_per_core = "
                               f"{hw['threads_per_core']}: {costs_file} has no {name!r}; allowed: a costs file with "
-                              f"it in [cpu] (as the built-in one has)")
+                              f"it in [{section}] (as the built-in one has)")
+        if section == "constants" and costs[name] < 1:  # a factor on a work step's time: a sibling cannot speed it up
+            raise TcpsimError(f"{source}: [hardware] threads_per_core = {hw['threads_per_core']}: {costs_file}: "
+                              f"[constants] {name} = {costs[name]!r} is below 1; allowed: a factor >= 1")
 
 
 def load(path: str | Path, overrides: dict | None = None, origins: dict | None = None) -> Model:

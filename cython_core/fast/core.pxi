@@ -12,6 +12,9 @@ cdef class Core:
     cdef int nvar, nstacks, nrows, nslots, nthreads, ncpus, nqueues
     cdef int32_t* decl_scope
     cdef int32_t* line_tab      # [from cpu * ncpus + to cpu]: ns a lock word's line takes (model/topology.py)
+    cdef int32_t* smt_sib       # [cpu * smt_n + k]: the other hardware threads of its core (model/topology.py)
+    cdef int smt_n              # threads per core - 1; 0: no SMT, work is never stretched
+    cdef int64_t smt_busy, smt_spin   # thousandths a running / spinning sibling adds to a work advance
     cdef int32_t* decl_slot
     cdef int32_t* decl_kind
     cdef int32_t* decl_rec
@@ -171,6 +174,9 @@ cdef class Core:
         self.backlog = k.backlog
         self.reader_spin = int(costs["rw_reader_spin"])
         self.line_tab = _ints(low["line_transfer"])
+        self.smt_n = low["smt_n"]
+        self.smt_sib = _ints(low["smt_siblings"])
+        self.smt_busy, self.smt_spin = low["smt_extra"]
         self.handoff_ns = int(costs["lock_handoff_per_spinner"])
         self.grace_detect = int(costs["epoch_grace_detect"])
         self.cs_ns = int(costs["context_switch"])
@@ -291,7 +297,7 @@ cdef class Core:
         free(self.code)
         free(self.stack_sets)
         free(self.decl_scope); free(self.decl_slot); free(self.decl_kind)
-        free(self.decl_rec); free(self.decl_cls); free(self.decl_display); free(self.line_tab)
+        free(self.decl_rec); free(self.decl_cls); free(self.decl_display); free(self.line_tab); free(self.smt_sib)
         for i in range(self.ncpus):
             free(self.cpus[i].rq_thread)
             free(self.cpus[i].rq_seq)

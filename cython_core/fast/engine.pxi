@@ -37,6 +37,18 @@ cdef inline void charge(Core self, int ti, int64_t start, int64_t dur, int sidx_
         self.samples[cpu * self.nstacks + sidx_stack] += n
 
 
+cdef inline int32_t smt_permille(Core self, int cpu) noexcept:
+    """model/topology.py's smt_permille, from what the other hardware threads of ``cpu``'s core are doing now
+    (_smt_permille): a running sibling adds smt_busy, a spinning one smt_spin, an idle one nothing."""
+    cdef int32_t pm = 1000
+    cdef int k, o
+    for k in range(self.smt_n):
+        o = self.cpus[self.smt_sib[cpu * self.smt_n + k]].current
+        if o >= 0 and self.th[o].running:
+            pm += self.smt_spin if self.th[o].spin_active else self.smt_busy
+    return pm
+
+
 cdef inline int stack_of(Core self, int ti, int sidx) noexcept:
     return self.stack_sets[sidx * self.nvar + self.th[ti].basevar]
 
@@ -64,6 +76,7 @@ cdef void interp(Core self, int ti) noexcept:
     cdef Thread* t = &self.th[ti]
     cdef int64_t* ins
     cdef int op, ci, seg, st, lid, r
+    cdef int64_t d
     cdef Queue* qu
     while True:
         if self.error is not None:
@@ -86,8 +99,13 @@ cdef void interp(Core self, int ti) noexcept:
                 return
         if op == OP_WORK:
             if ins[1]:
-                charge(self, ti, self.now + t.pend, ins[1], stack_of(self, ti, <int>ins[3]), <int>ins[2], 0)
-                t.pend += ins[1]
+                d = ins[1]
+                if self.smt_n:  # SMT: the speed of the whole advance, decided at its start (_steps)
+                    if not t.pend:
+                        t.smt = smt_permille(self, t.cpu)
+                    d = d * t.smt // 1000
+                charge(self, ti, self.now + t.pend, d, stack_of(self, ti, <int>ins[3]), <int>ins[2], 0)
+                t.pend += d
             t.pc += 1
         elif op == OP_FLUSH:
             t.pc += 1

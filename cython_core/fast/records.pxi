@@ -145,6 +145,7 @@ ctypedef struct Thread:
     int32_t conn, tw, rlocks, path, ok, abort_reason, budget_used
     int32_t rx_n, rx_conn, rx_seg, ndisp, disp_i
     int32_t txring, tx_budget, task   # the ring its TX work is on; txeof's budget left; the task taken
+    int32_t smt          # SMT: its current work advance's time in thousandths of its costs (model/topology.py)
     int32_t disp[2]
     int32_t w_lock, w_mode, w_row, w_site, w_sidx, w_spin_sidx
     int32_t w_spinning, w_on_readers, w_triggered, w_outcome, w_won, w_next, w_prev

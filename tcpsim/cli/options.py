@@ -53,6 +53,37 @@ def schema_option(section, key):
     return parse
 
 
+def hardware_setting(text):
+    """An argparse type for ``--hardware KEY=VALUE``: a key of the schema's [hardware] and a TOML value (its type
+    and range are checked when the scenarios load, with errors naming --hardware)."""
+    import tomllib
+
+    from ..errors import did_you_mean
+    key, sep, rhs = text.partition("=")
+    key = key.strip()
+    keys = scenario.SCHEMA["hardware"]
+    if not sep:
+        raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {text!r} (e.g. threads_per_core=2)")
+    if key not in keys:
+        raise argparse.ArgumentTypeError(f"unknown [hardware] key {key!r}{did_you_mean(key, keys)}; allowed: "
+                                         f"{', '.join(keys)}")
+    try:
+        return key, tomllib.loads(f"v = {rhs.strip()}")["v"]
+    except tomllib.TOMLDecodeError:
+        raise argparse.ArgumentTypeError(f"{key}={rhs.strip()}: not a TOML value (e.g. 2, true, [0, 1] or "
+                                         "\"linux\")") from None
+
+
+def hardware_settings(pairs) -> dict | None:
+    """``--hardware`` given several times, as {key: value}; a key given twice is an error."""
+    out = {}
+    for key, value in pairs or ():
+        if key in out:
+            raise TcpsimError(f"--hardware {key}: given twice ({out[key]!r} and {value!r}); allowed: each key once")
+        out[key] = value
+    return out or None
+
+
 seed = schema_option("run", "seed")
 jobs = integer(1, None, ">= 1")
 

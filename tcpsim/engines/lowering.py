@@ -20,7 +20,7 @@ from ..model.lockclasses import CLASSES
 from ..model.rwlock import spin_function
 from ..model.steps import WRITE, Acquire, Act, Release, Retire, Stop, TryAcquire, When, Work, executable
 from ..model.threads import listen_sockets, thread_specs
-from ..model.topology import transfer_table
+from ..model.topology import siblings, smt_extra, transfer_table
 from ..observe.probes import PROBES
 
 OP = _fast.OPCODES
@@ -275,7 +275,16 @@ def lower(model) -> dict:
         affinity_ticks=sched.AFFINITY_TICKS,
         state_closed=tcp.STATES.index("CLOSED"), state_tw=tcp.STATES.index("TIME_WAIT"),
         line_transfer=[ns for row in transfer_table(hw, costs) for ns in row],  # [from cpu * cpus + to cpu]
+        **_smt(hw, costs),
     )
+
+
+def _smt(hw, costs) -> dict:
+    """SMT execution sharing: each CPU's siblings flattened ([cpu * smt_n + k]) and the two extras."""
+    sibs = siblings(hw)
+    if sibs is None:
+        return dict(smt_n=0, smt_siblings=[], smt_extra=(0, 0))
+    return dict(smt_n=hw.threads_per_core - 1, smt_siblings=[c for row in sibs for c in row], smt_extra=smt_extra(costs))
 
 
 def _arg(action: str, arg: str) -> int:

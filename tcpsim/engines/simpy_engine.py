@@ -21,7 +21,7 @@ from ..model.nic import QueueState
 from ..model.rwlock import LockState
 from ..model.steps import Acquire, Act, Release, Retire, Stop, TryAcquire, When, Work
 from ..model.threads import listen_sockets, thread_specs
-from ..model.topology import transfer_table
+from ..model.topology import siblings, smt_extra, smt_permille, transfer_table
 from ..observe.lockprof import LockProfile
 from ..observe.results import SERIES
 from ..rng import Stream
@@ -46,6 +46,9 @@ class SimpyEngine(SchedulerMixin, LockMixin, NicMixin, ClientMixin):
         self.w0, self.w1 = run.window_ns()
         self.cost = {key: int(v) for key, v in model.costs.items() if isinstance(v, (int, float))}
         self.line_ns = transfer_table(hw, model.costs)  # [from cpu][to cpu]: a lock word's line moving
+        self.smt_sibs = siblings(hw)  # [cpu] -> its core's other hardware threads; None without SMT
+        if self.smt_sibs is not None:
+            self.smt_busy, self.smt_spin = smt_extra(model.costs)
         # one listen socket, or one per worker with reuseport; a connection goes to one by its flow hash
         self.nlisten = listen_sockets(model.app)
         self.nic = [QueueState(hw.max_interrupt_rate, hw.enable_aim) for _ in range(hw.queues)]
@@ -230,6 +233,10 @@ class SimpyEngine(SchedulerMixin, LockMixin, NicMixin, ClientMixin):
             if cls is Work:
                 d = self.cost[step.cost]
                 if d:
+                    if self.smt_sibs is not None:  # SMT: the speed of the whole advance, decided at its start
+                        if not pend:
+                            th.smt = self._smt_permille(th)
+                        d = d * th.smt // 1000
                     self._charge(th, env.now + pend, d, step.frames, step.user, base)
                     pend += d
                 continue
@@ -280,6 +287,14 @@ class SimpyEngine(SchedulerMixin, LockMixin, NicMixin, ClientMixin):
         if pend:
             yield env.timeout(pend)
         return DONE
+
+    def _smt_permille(self, th):
+        """model/topology.py's rule, from what the other hardware threads of ``th``'s core are doing now."""
+        states = []
+        for c in self.smt_sibs[th.cpu]:
+            other = self.cpus[c].current
+            states.append(None if other is None or not other.running else "spin" if other.spin is not None else "run")
+        return smt_permille(states, self.smt_busy, self.smt_spin)
 
     def _abort(self, th, reason):
         for lock in reversed(list(th.held)):
