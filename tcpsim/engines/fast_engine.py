@@ -81,7 +81,7 @@ class FastEngine:
     def _counts(self):
         """The counters the watchdog compares between looks, as the reference names them."""
         for name in ("started", "completed", "failed", "window_started", "window_completed", "total_drops",
-                     "segments_in", "segments_out"):
+                     "segments_in", "segments_out", "bench_loops"):
             setattr(self, name, getattr(self.core, name))
 
     def watch_start(self):
