@@ -96,6 +96,9 @@ def bench_model(base, spec: BenchSpec, think_ns: int, cs_ns: int):
         if dist not in DISTRIBUTIONS:
             raise TcpsimError(f"--distribution {dist}: unknown {name} distribution{did_you_mean(dist, DISTRIBUTIONS)}; "
                               f"allowed: {', '.join(DISTRIBUTIONS)}")
+    if int(think_ns) + int(cs_ns) <= 0:  # a loop that takes no time would never let the clock move
+        raise TcpsimError(f"lock bench: think {think_ns} ns and critical section {cs_ns} ns; allowed: a mean of at "
+                          "least 1 ns for one of them")
     cpus = base.hardware.cpus
     if not spec.cpus or len(set(spec.cpus)) != len(spec.cpus) or not all(0 <= c < cpus for c in spec.cpus):
         raise TcpsimError(f"--threads: {len(spec.cpus)} threads on CPUs {list(spec.cpus)}; allowed: 1 to {cpus} "
