@@ -45,15 +45,15 @@ def test_the_bench_runs_its_threads_alone_with_no_clients_and_no_nic_traffic():
 
 
 @pytest.mark.skipif(not FAST, reason="only the reference engine is registered")
-@pytest.mark.parametrize("cls", list(lockclasses.CLASSES))
-def test_both_engines_give_the_same_trace_for_every_class(cls):
-    task = _task(6, cls=cls, duration=0.0004)
+@pytest.mark.parametrize("cls, mode", [(c, "W") for c in lockclasses.CLASSES] + [(c, "R") for c in bench.classes_for("R")])
+def test_both_engines_give_the_same_trace_for_every_class(cls, mode):
+    task = _task(6, cls=cls, duration=0.0004, mode=mode, think=300.0 if mode == "R" else 1000.0)
     ref, ref_result = diff.trace(lb.model(task), diff.REFERENCE)
     assert sum(1 for probe, _t, _a in ref if probe.endswith("-acquire")) > 300  # a real, contended run
     for engine in FAST:
         other, _ = diff.trace(lb.model(task), engine)
         if where := diff.first_divergence(ref, other):
-            pytest.fail(f"lockbench {cls}, 6 threads: {diff.REFERENCE} (a) vs {engine} (b): {where}", pytrace=False)
+            pytest.fail(f"lockbench {cls} {mode}, 6 threads: {diff.REFERENCE} (a) vs {engine} (b): {where}", pytrace=False)
 
 
 def test_the_tcp_workload_draws_nothing_from_the_think_stream():
