@@ -27,9 +27,12 @@ from prims cimport _bounded, _expovariate, _to_unit, _toeplitz, _xoshiro_next, _
 
 cimport cython
 
+from collections import deque
+
 from tcpsim.errors import TcpsimError
 from tcpsim.invariants import CATEGORIES
 from tcpsim.model.kernel_state import ACTIONS, CONDITIONS
+from tcpsim.model.lockclasses import CLASSES as LOCK_CLASSES
 from tcpsim.model.nic import DESCRIPTORS_PER_FRAME, RX_TASK, TX_TASK
 from tcpsim.model.programs import INTERRUPT_PROBE, NIC_COUNTERS
 from tcpsim.model.tcp import CLIENT_SEGMENTS, SERVER_SEGMENTS, STATES

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+from dataclasses import replace
 
 import pytest
 
@@ -44,9 +45,11 @@ def small_model():
 class LockHarness:
     """An engine with no clients: tests add threads that run their own paths at chosen times."""
 
-    def __init__(self, hardware=None, **cost_overrides):
+    def __init__(self, hardware=None, classes=None, **cost_overrides):
+        """``classes``: {lock name: lock class} (model/lockclasses.py) for the locks the threads use."""
         m = make_model(run={"warmup_s": 0.0, "duration_s": 0.01}, **({"hardware": hardware} if hardware else {}))
         m.costs.update(cost_overrides)
+        m.locks = {n: replace(d, cls=(classes or {}).get(n, d.cls)) for n, d in m.locks.items()}
         self.engine = SimpyEngine(m)
         self.env = self.engine.env
         self.log = []  # (time, thread name, event)
@@ -57,7 +60,8 @@ class LockHarness:
         return th
 
     def start(self, th, at, program):
-        """program: list of ("acquire", lock, mode) | ("release", lock) | ("work", ns) | ("sleep", ns)."""
+        """program: list of ("acquire", lock, mode) | ("release", lock) | ("work", ns) | ("sleep", ns) |
+        ("retire", lock)."""
         eng, env = self.engine, self.env
 
         def proc():
@@ -71,6 +75,9 @@ class LockHarness:
                 elif op[0] == "release":
                     eng._release(th, eng.global_locks[op[1]])
                     self.log.append((env.now, th.name, f"released {op[1]}"))
+                elif op[0] == "retire":
+                    eng._retire(eng.global_locks[op[1]])
+                    self.log.append((env.now, th.name, f"retired {op[1]}"))
                 elif op[0] == "work":
                     eng._charge(th, env.now, op[1], ("work",), False)
                     yield env.timeout(op[1])

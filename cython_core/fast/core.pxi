@@ -15,6 +15,7 @@ cdef class Core:
     cdef int32_t* decl_slot
     cdef int32_t* decl_kind
     cdef int32_t* decl_rec
+    cdef int32_t* decl_cls      # lock class (CL_*)
     cdef int32_t* decl_display
     cdef int inp_decl, bucket_slot, nbuckets, nlisten, switch_stack
     cdef int32_t dispatch[NSEG][NSTATES][2]
@@ -35,6 +36,7 @@ cdef class Core:
     cdef int server_port, addresses
     # --- parameters ---
     cdef int64_t until, w0, w1, now, seq, one_way, think_ns, syn_rto_ns, rto_ns, two_msl, reader_spin
+    cdef int64_t grace_detect
     cdef int64_t handoff_ns, cs_ns, sample_ns, rx_limit, tx_limit, ring_size, backlog, maxtcptw, txd
     cdef int64_t idle_pri, tick_ns, affinity_ticks, eitr_mask, eitr_unit, frame_overhead
     cdef int max_syn_retries, aim, closed
@@ -66,6 +68,10 @@ cdef class Core:
     cdef int64_t* cpu_spin
     cdef int64_t* samples       # [cpu][stack]
     cdef int64_t* prof          # [row][6]: max hold, wait max, total hold, wait total, count, contested
+    cdef int64_t* traffic       # [display][2]: hand-offs, the line transfers they took (in the window)
+    cdef object retired         # epoch: lock id -> [(entry number at the retire, retire time)] awaiting grace
+    cdef object freeing         # epoch: lock id -> deque of free times past their grace period
+    cdef object grace           # epoch: display -> [freed, total ns, max ns, most unfreed] (retired in the window)
     cdef uint8_t* edge_seen     # [display][display]
     cdef int ndisplays
     cdef int64_t* lat
@@ -75,6 +81,7 @@ cdef class Core:
     cdef public int64_t started, completed, failed, window_started, window_completed, total_drops
     cdef public int64_t segments_in, segments_out
     cdef public int64_t bench_loops   # Think operations begun (the watchdog's progress for the lock bench)
+    cdef public int64_t window_loops  # the same, in the window (lockbench's acquisitions)
     cdef int64_t tw_recycled, tw_expired, listen_overflow   # kernel_state.COUNTERS, in that order
     cdef int64_t retransmits[NSEG]
     cdef int64_t frames[6]       # client_sent, arrived, ring_accepted, ring_dropped, reclaimed, client_received
@@ -120,6 +127,7 @@ cdef class Core:
         self.decl_slot = _ints(low["decl_slot"])
         self.decl_kind = _ints(low["decl_kind"])
         self.decl_rec = _ints(low["decl_recursive"])
+        self.decl_cls = _ints(low["decl_cls"])
         self.decl_display = _ints(low["decl_display"])
         self.inp_decl = low["inp_decl"]
         self.bucket_slot = low["bucket_slot"]
@@ -167,6 +175,7 @@ cdef class Core:
         self.reader_spin = int(costs["rw_reader_spin"])
         self.line_tab = _ints(low["line_transfer"])
         self.handoff_ns = int(costs["lock_handoff_per_spinner"])
+        self.grace_detect = int(costs["epoch_grace_detect"])
         self.cs_ns = int(costs["context_switch"])
         self.sample_ns = max(1, int(costs["pmc_sample_cycles"] / costs["cpu_ghz"]))
         self.rx_limit, self.tx_limit = hw.rx_process_limit, hw.tx_process_limit
@@ -263,6 +272,10 @@ cdef class Core:
         self.cpu_spin = <int64_t*>calloc(self.ncpus, sizeof(int64_t))
         self.samples = <int64_t*>calloc(self.ncpus * self.nstacks + 1, sizeof(int64_t))
         self.prof = <int64_t*>calloc(self.nrows * 6 + 1, sizeof(int64_t))
+        self.traffic = <int64_t*>calloc(self.ndisplays * 2 + 1, sizeof(int64_t))
+        self.retired = {}
+        self.freeing = {}
+        self.grace = {}
         self.edge_seen = <uint8_t*>calloc(self.ndisplays * self.ndisplays + 1, 1)
         self.caplat = 1024
         self.lat = <int64_t*>malloc(self.caplat * sizeof(int64_t))
@@ -282,7 +295,7 @@ cdef class Core:
         free(self.code)
         free(self.stack_sets)
         free(self.decl_scope); free(self.decl_slot); free(self.decl_kind)
-        free(self.decl_rec); free(self.decl_display); free(self.line_tab)
+        free(self.decl_rec); free(self.decl_cls); free(self.decl_display); free(self.line_tab)
         for i in range(self.ncpus):
             free(self.cpus[i].rq_thread)
             free(self.cpus[i].rq_seq)
@@ -305,6 +318,7 @@ cdef class Core:
             free(self.q[i].buf_ring.buf)
         free(self.q)
         free(self.cpu_time); free(self.to_sample); free(self.cpu_spin); free(self.samples); free(self.prof)
+        free(self.traffic)
         free(self.edge_seen); free(self.lat); free(self.drops)
         if self.nrace_weight >= 0:
             free(self.race_weight)
@@ -440,7 +454,10 @@ cdef class Core:
         for i in range(self.nrows):
             if self.prof[i * 6 + 4]:
                 prof[i] = [self.prof[i * 6 + s] for s in range(6)]
+        traffic = {d: [self.traffic[d * 2], self.traffic[d * 2 + 1]] for d in range(self.ndisplays)
+                   if self.traffic[d * 2]}
         return dict(
+            traffic=traffic, grace={d: list(g) for d, g in self.grace.items()},
             cpu_time=[[self.cpu_time[i * 3 + s] for s in range(3)] for i in range(self.ncpus)],
             cpu_spin=[self.cpu_spin[i] for i in range(self.ncpus)],
             samples=samples, prof=prof,

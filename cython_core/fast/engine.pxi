@@ -89,7 +89,7 @@ cdef void interp(Core self, int ti) noexcept:
                 t.pend = 0
             if t.preempted_here:  # back here after the preemption this boundary took
                 t.preempted_here = 0
-            elif t.preempt:
+            elif t.preempt and preempt_now(self, t):
                 t.preempted_here = 1
                 yield_cpu(self, ti, RK_CONT)
                 return
@@ -119,12 +119,12 @@ cdef void interp(Core self, int ti) noexcept:
                     t.resume = RK_CONT
                     return
             t.pc += 1
-            if t.preempt:
+            if t.preempt and preempt_now(self, t):
                 yield_cpu(self, ti, RK_CONT)
                 return
         elif op == OP_PREEMPT:
             t.pc += 1
-            if t.preempt:
+            if t.preempt and preempt_now(self, t):
                 yield_cpu(self, ti, RK_CONT)
                 return
         elif op == OP_ACQ or op == OP_TRY:
@@ -143,6 +143,12 @@ cdef void interp(Core self, int ti) noexcept:
                 return
             t.pc += 1
             release(self, ti, lid)
+        elif op == OP_RETIRE:
+            lid = resolve(self, ti, <int>ins[1], 0)
+            if lid < 0:
+                return
+            t.pc += 1
+            retire(self, lid)
         elif op == OP_ACT:
             self.acts += 1
             t.pc += 1
@@ -289,6 +295,8 @@ cdef void interp(Core self, int ti) noexcept:
                 on_cpu(self, ti, 0)
                 return
             self.bench_loops += 1
+            if self.w0 <= self.now < self.w1:
+                self.window_loops += 1
             t.pc += 1
             d = work_ns(self, ins[1], ins[2])
             if d:
@@ -309,7 +317,7 @@ cdef inline bint call(Core self, int ti, int target, int ret) noexcept:
     t.ret = ret
     t.path = <int>self.code[target * W + 1]
     t.pc = target + 1
-    if t.preempt:
+    if t.preempt and preempt_now(self, t):
         yield_cpu(self, ti, RK_CONT)
         return True
     return False

@@ -7,6 +7,31 @@ cdef inline Lock* lockp(Core self, int lid) noexcept:
     return &self.conns[lid - self.nslots].lock
 
 
+cdef inline int sleeps(Core self, Lock* L) noexcept:
+    """The class lets a waiter sleep (adaptive, and epoch's writers): rwlock.LockState.sleeps."""
+    cdef int c = self.decl_cls[L.decl]
+    return c == CL_ADAPTIVE or c == CL_EPOCH
+
+
+cdef inline int fifo(Core self, Lock* L) noexcept:
+    cdef int c = self.decl_cls[L.decl]
+    return c == CL_TICKET or c == CL_MCS
+
+
+cdef int preempt_now(Core self, Thread* t) noexcept:
+    """_preemptible (with t.preempt set): not while the thread holds a lock whose class never sleeps."""
+    cdef int i
+    for i in range(t.nheld):
+        if not sleeps(self, lockp(self, t.held[i].lock)):
+            return 0
+    return 1
+
+
+cdef inline int epoch_read(Core self, Held* h) noexcept:
+    """The held entry is a read section of an epoch lock (no lock word, no WITNESS order)."""
+    return not h.mode and self.decl_cls[lockp(self, h.lock).decl] == CL_EPOCH
+
+
 cdef int reads_held(Core self, int ti, int lid) noexcept:
     """How many read holds thread ``ti`` has on ``lid`` (the reference's ``lock.readers[thread]``)."""
     cdef Thread* t = &self.th[ti]
@@ -50,7 +75,7 @@ cdef int is_recursion(Core self, int lid, int ti, int mode) noexcept:
 
 
 cdef int should_spin(Core self, Lock* L) noexcept:
-    if L.in_transit:
+    if L.in_transit or not sleeps(self, L):
         return 1
     if L.owner >= 0:
         return self.th[L.owner].running
@@ -121,6 +146,9 @@ cdef int acquire(Core self, int ti, int lid, int mode, int row, int site, int si
     cdef Lock* L = lockp(self, lid)
     cdef Thread* t = &self.th[ti]
     cdef int moved
+    if not mode and self.decl_cls[L.decl] == CL_EPOCH:
+        epoch_enter(self, ti, lid)
+        return 0
     if is_recursion(self, lid, ti, mode):
         if mode:
             L.wrec += 1
@@ -134,7 +162,7 @@ cdef int acquire(Core self, int ti, int lid, int mode, int row, int site, int si
         if moved:
             return pull_line(self, ti, sidx if mode else spin_sidx, moved)  # a read's: in __rw_rlock (_pull_line)
         return 0
-    if mode and reads_held(self, ti, lid):
+    if mode and self.decl_cls[L.decl] != CL_EPOCH and reads_held(self, ti, lid):
         fail(self, TcpsimError(f"path {self.strings['paths'][t.path]!r}: {self.t_names[ti]} asks for "
                               f"{self.strings['displays'][self.decl_display[L.decl]]} W at "
                               f"{self.strings['sites'][site]} while it holds it R (an rwlock cannot be upgraded:"
@@ -175,7 +203,7 @@ cdef void spin_loop(Core self, int ti) noexcept:
         t.w_on_readers = L.owner < 0 and L.nreaders > 0 and not L.in_transit
         t.w_spin_start = self.now
         list_append(self, &L.spin_head, &L.spin_tail, ti)
-        if t.w_on_readers:
+        if t.w_on_readers and sleeps(self, L):
             push(self, self.now + self.reader_spin, EV_RSPIN, ti, <int>t.w_gen)
         t.spin_active = 1
         t.resume = RK_SPIN
@@ -266,6 +294,8 @@ cdef void granted(Core self, int ti, int lid, int mode, int row, int site, int64
         probe_lock(self, ti, lid, 0, mode, site, wait)
     if ordered:  # WITNESS: which lock classes this thread held when it took this one
         for i in range(t.nheld):
+            if epoch_read(self, &t.held[i]):
+                continue
             hd = t.held[i].display
             if hd != d and not self.edge_seen[hd * self.ndisplays + d]:
                 self.edge_seen[hd * self.ndisplays + d] = 1
@@ -308,6 +338,12 @@ cdef void release(Core self, int ti, int lid) noexcept:
             break
         i -= 1
     was_writer = L.owner == ti
+    if not was_writer and self.decl_cls[L.decl] == CL_EPOCH:  # the end of a read section
+        if removed.lock < 0:
+            fail(self, RuntimeError(f"{self.t_names[ti]} leaves a read section it is not in"))
+        elif reads_held(self, ti, lid) == 0:
+            epoch_graced(self, lid)
+        return
     if was_writer:
         if L.wrec:
             L.wrec -= 1
@@ -341,7 +377,8 @@ cdef void release(Core self, int ti, int lid) noexcept:
 
 cdef void lock_freed(Core self, int lid) noexcept:
     cdef Lock* L = lockp(self, lid)
-    cdef int w, nxt, writers = 0, n, k, winner
+    cdef int w, nxt, writers = 0, n, k, winner, cls, j, transfers
+    cdef int64_t delay = -1  # the class's hand-off time, when not the race's (rwlock.handoff_cost)
     cdef int pool[256]
     cdef int npool = 0, flagged = 0
     cdef double x, total
@@ -375,7 +412,10 @@ cdef void lock_freed(Core self, int lid) noexcept:
             pool[npool] = w
             npool += 1
         w = self.th[w].w_next
-    if npool == 1:
+    transfers = n  # the race's: every spinner re-reads the line (rwlock.handoff_cost)
+    if fifo(self, L):  # ticket, MCS: the next in arrival order
+        winner = L.spin_head
+    elif npool == 1:
         winner = pool[0]
     elif self.nrace_weight < 0:
         winner = pool[_bounded(self.rng_race, npool)]
@@ -396,6 +436,16 @@ cdef void lock_freed(Core self, int lid) noexcept:
         self.th[winner].w_won = 1
         self.th[winner].w_spinning = 0
         line = self.line_tab[L.last_cpu * self.ncpus + self.th[winner].cpu]
+        cls = self.decl_cls[L.decl]
+        if cls == CL_MCS:  # rwlock.handoff_cost
+            delay, transfers = line, 1
+        elif cls == CL_TICKET:
+            k = <int>_bounded(self.rng_race, n) if n > 1 else 0
+            delay, transfers = line, k + 1
+            w = self.th[winner].w_next
+            for j in range(k):
+                delay += self.line_tab[L.last_cpu * self.ncpus + self.th[w].cpu]
+                w = self.th[w].w_next
     else:
         w = L.spin_head
         while w >= 0:
@@ -405,7 +455,10 @@ cdef void lock_freed(Core self, int lid) noexcept:
                 line = max(line, self.line_tab[L.last_cpu * self.ncpus + self.th[w].cpu])
             w = self.th[w].w_next
     L.in_transit = 1
-    push(self, self.now + line + self.handoff_ns * (n - 1), EV_HANDOFF, lid, 0)
+    if self.w0 <= self.now < self.w1:
+        self.traffic[self.decl_display[L.decl] * 2] += 1
+        self.traffic[self.decl_display[L.decl] * 2 + 1] += transfers
+    push(self, self.now + (line + self.handoff_ns * (n - 1) if delay < 0 else delay), EV_HANDOFF, lid, 0)
 
 
 cdef double weight(Core self, int ti) noexcept:
@@ -445,5 +498,66 @@ cdef void handoff(Core self, int lid) noexcept:
         while w >= 0:
             if not self.th[w].w_on_readers:
                 self.th[w].w_on_readers = 1
-                push(self, self.now + self.reader_spin, EV_RSPIN, w, <int>self.th[w].w_gen)
+                if sleeps(self, L):
+                    push(self, self.now + self.reader_spin, EV_RSPIN, w, <int>self.th[w].w_gen)
             w = self.th[w].w_next
+
+
+# --- epoch: read sections, retired objects, grace periods (simpy_locks.py's _retire, _graced) ------------------
+cdef void epoch_enter(Core self, int ti, int lid) noexcept:
+    """rwlock.LockState.epoch_enter: a read section is a held entry whose start is its entry number (a nested
+    one repeats the outermost's)."""
+    cdef Lock* L = lockp(self, lid)
+    cdef Thread* t = &self.th[ti]
+    cdef int i
+    cdef int64_t seq = -1
+    for i in range(t.nheld):
+        if t.held[i].lock == lid and not t.held[i].mode:
+            seq = t.held[i].start
+            break
+    if seq < 0:
+        L.ep_seq += 1
+        seq = L.ep_seq
+    push_held(self, ti, lid, 0, 0)
+    t.held[t.nheld - 1].start = seq
+
+
+cdef void retire(Core self, int lid) noexcept:
+    cdef Lock* L = lockp(self, lid)
+    lst = self.retired.setdefault(lid, [])
+    lst.append((L.ep_seq, self.now))
+    if self.w0 <= self.now < self.w1:
+        g = self.grace.setdefault(self.decl_display[L.decl], [0, 0, 0, 0])
+        freeing = self.freeing.setdefault(lid, deque())
+        while freeing and freeing[0] <= self.now:
+            freeing.popleft()
+        g[3] = max(g[3], len(lst) + len(freeing))  # LockState.unfreed
+    epoch_graced(self, lid)
+
+
+cdef void epoch_graced(Core self, int lid) noexcept:
+    """rwlock.LockState.graced, then _graced's accounting: objects whose every earlier reader has left."""
+    cdef Lock* L = lockp(self, lid)
+    cdef int i, j, n = 0
+    cdef int64_t horizon = L.ep_seq + 1, free_at, t0
+    lst = self.retired.get(lid)
+    if not lst:
+        return
+    for i in range(self.nthreads):
+        for j in range(self.th[i].nheld):
+            if self.th[i].held[j].lock == lid and not self.th[i].held[j].mode and self.th[i].held[j].start < horizon:
+                horizon = self.th[i].held[j].start
+    while n < len(lst) and lst[n][0] < horizon:
+        n += 1
+    if n == 0:
+        return
+    free_at = self.now + self.grace_detect
+    self.freeing.setdefault(lid, deque()).extend([free_at] * n)
+    for i in range(n):
+        t0 = lst[i][1]
+        if self.w0 <= t0 < self.w1:
+            g = self.grace.setdefault(self.decl_display[L.decl], [0, 0, 0, 0])
+            g[0] += 1
+            g[1] += free_at - t0
+            g[2] = max(g[2], free_at - t0)
+    del lst[:n]

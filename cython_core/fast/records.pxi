@@ -16,7 +16,7 @@ BOUNDARY_FLUSH = 2    # wait out the pending work first, then take a pending pre
 cdef enum:
     OP_WORK, OP_FLUSH, OP_PREEMPT, OP_STEP, OP_ENTER, OP_ACQ, OP_TRY, OP_REL, OP_ACT, OP_WHEN, OP_AGAIN, OP_STOP, OP_RET,
     OP_JUMP, OP_IFNOT, OP_SLEEP, OP_TICK, OP_CALL, OP_RXBEGIN, OP_RXNEXT, OP_RXDISP, OP_RXDRET, OP_RXEND,
-    OP_TAKETASK, OP_MODERATE, OP_UNMASK, OP_WAKETASK, OP_COUNT, OP_TAKEREADY, OP_HANDOFF, OP_THINK
+    OP_TAKETASK, OP_MODERATE, OP_UNMASK, OP_WAKETASK, OP_COUNT, OP_TAKEREADY, OP_HANDOFF, OP_RETIRE, OP_THINK
 
 OPCODES = dict(
     WORK=OP_WORK, FLUSH=OP_FLUSH, PREEMPT=OP_PREEMPT, STEP=OP_STEP, ENTER=OP_ENTER, ACQ=OP_ACQ, TRY=OP_TRY, REL=OP_REL,
@@ -24,7 +24,7 @@ OPCODES = dict(
     SLEEP=OP_SLEEP, TICK=OP_TICK, CALL=OP_CALL, RXBEGIN=OP_RXBEGIN, RXNEXT=OP_RXNEXT, RXDISP=OP_RXDISP,
     RXDRET=OP_RXDRET, RXEND=OP_RXEND, TAKETASK=OP_TAKETASK, MODERATE=OP_MODERATE,
     UNMASK=OP_UNMASK, WAKETASK=OP_WAKETASK, COUNT=OP_COUNT, TAKEREADY=OP_TAKEREADY, HANDOFF=OP_HANDOFF,
-    THINK=OP_THINK,
+    RETIRE=OP_RETIRE, THINK=OP_THINK,
 )
 
 # event kinds
@@ -66,6 +66,9 @@ if (PROBES[P_STATE], PROBES[P_LOCK], PROBES[P_LOCK + 4], PROBES[P_ONCPU], PROBES
 
 cdef enum:
     K_ITHREAD, K_TASKQUEUE, K_ACCEPTOR, K_WORKER, K_CALLOUT, K_BENCH
+# lock classes (model/lockclasses.CLASSES, in that order: checked below)
+cdef enum:
+    CL_ADAPTIVE, CL_SPIN, CL_TICKET, CL_MCS, CL_EPOCH
 cdef enum:
     CAT_USER, CAT_SYSTEM, CAT_INTERRUPT
 cdef enum:
@@ -90,6 +93,8 @@ if (tuple(ACTIONS), CONDITIONS, CATEGORIES, len(CLIENT_SEGMENTS + SERVER_SEGMENT
         ("user", "system", "interrupt"), NSEG, NSTATES, NCOUNTERS) or (RX_TASK, TX_TASK) != ("rx", "tx"):
     raise ImportError("tcpsim._fast: its numbering of actions, conditions, CPU time categories, segments, states or "
                       "NIC counters no longer matches the model's")
+if tuple(LOCK_CLASSES) != ("adaptive", "spin", "ticket", "mcs", "epoch"):
+    raise ImportError("tcpsim._fast: its numbering of lock classes no longer matches model.lockclasses.CLASSES")
 
 
 ctypedef struct Lock:
@@ -99,6 +104,7 @@ ctypedef struct Lock:
     int16_t owner        # write owner (thread), -1 none
     int16_t wrec         # write recursion beyond the first hold
     int16_t nreaders
+    int64_t ep_seq       # epoch class: read sections entered so far
     int16_t last_cpu     # CPU that last updated the lock word, -1 never
     int16_t spin_head, spin_tail, sleep_head, sleep_tail   # waiters, intrusive through the threads
     int8_t in_transit

@@ -105,7 +105,7 @@ cdef void off_cpu(Core self, int ti) noexcept:
     # spinners on locks this thread write-owns see a sleeping owner: they go to the turnstile
     for i in range(t.nheld):
         L = lockp(self, t.held[i].lock)
-        if L.owner == ti:
+        if L.owner == ti and sleeps(self, L):
             w = L.spin_head
             while w >= 0:
                 if not self.th[w].w_on_readers and not self.th[w].w_triggered:
@@ -126,8 +126,8 @@ cdef void off_cpu(Core self, int ti) noexcept:
 cdef void request_preempt(Core self, int ti) noexcept:
     cdef Thread* t = &self.th[ti]
     t.preempt = 1
-    if t.spin_active and t.w_spinning and not t.w_triggered:
-        trigger(self, ti, OUT_PREEMPT)  # a spinning thread is preemptible; it resumes spinning afterwards
+    if t.spin_active and t.w_spinning and not t.w_triggered and not fifo(self, lockp(self, t.w_lock)):
+        trigger(self, ti, OUT_PREEMPT)  # a spinning thread is preemptible (ticket, MCS: not); it spins again after
 
 
 cdef void yield_cpu(Core self, int ti, int after) noexcept:

@@ -16,8 +16,10 @@ from .. import _fast
 from ..errors import TcpsimError
 from ..model import clients, nic, programs as op, sched, tcp
 from ..model.kernel_state import ACTIONS, CONDITIONS
-from ..model.rwlock import SPIN_FUNCTION
-from ..model.steps import DISTRIBUTIONS, WRITE, Acquire, Act, Release, Stop, TryAcquire, When, Work, executable
+from ..model.lockclasses import CLASSES
+from ..model.rwlock import spin_function
+from ..model.steps import (DISTRIBUTIONS, WRITE, Acquire, Act, Release, Retire, Stop, TryAcquire, When, Work,
+                           executable)
 from ..model.threads import listen_sockets, thread_specs
 from ..model.topology import transfer_table
 from ..observe.probes import PROBES
@@ -134,7 +136,7 @@ def lower(model) -> dict:
             if cls in (Acquire, TryAcquire):
                 d = decl_index[step.lock]
                 site = low.sites(step.site)
-                spin = SPIN_FUNCTION[(decls[lock_decl[d]].kind, step.mode)]
+                spin = spin_function(decls[lock_decl[d]].kind, decls[lock_decl[d]].cls, step.mode)
                 sidx = stack_set(lambda b, s=step: base_of(path, b) + s.frames)
                 spin_sidx = stack_set(lambda b, s=step: base_of(path, b) + s.frames + (spin,))
                 row = low.rows((site, decl_display[d]))
@@ -155,6 +157,8 @@ def lower(model) -> dict:
                         patch(past, 1, len(low.code) // W)
             elif cls is Release:
                 patch(emit(OP["REL"], decl_index[step.lock]), _fast.BOUNDARY, boundary)
+            elif cls is Retire:
+                patch(emit(OP["RETIRE"], decl_index[step.lock]), _fast.BOUNDARY, boundary)
             elif cls is Act:
                 action = list(ACTIONS).index(step.name)
                 arg = _arg(step.name, step.arg)
@@ -262,6 +266,7 @@ def lower(model) -> dict:
         reasons=low.reasons.names, switch_stack=switch_stack,
         decl_scope=[SCOPES.index(d.scope) for d in decls], decl_slot=decl_slot, decl_nslots=decl_nslots,
         decl_kind=[int(d.kind == "rw") for d in decls], decl_recursive=[int(d.recursive) for d in decls],
+        decl_cls=[list(CLASSES).index(d.cls) for d in decls],
         decl_display=decl_display, inp_decl=inp, slot_decl=slot_decl, bucket_slot=bucket_slot,
         nbuckets=nbuckets, nlisten=nlisten, threads=threads, acceptors=acceptors,
         segments=SEGMENTS, states=tcp.STATES, actions=list(ACTIONS), dispatch=dispatch, answers=answers,

@@ -19,7 +19,7 @@ from ..model import clients, nic, programs as op
 from ..model.kernel_state import Connection, Kernel
 from ..model.nic import QueueState
 from ..model.rwlock import LockState
-from ..model.steps import Acquire, Act, Release, Stop, TryAcquire, When, Work, draw_ns
+from ..model.steps import Acquire, Act, Release, Retire, Stop, TryAcquire, When, Work, draw_ns
 from ..model.threads import listen_sockets, thread_specs
 from ..model.topology import transfer_table
 from ..observe.lockprof import LockProfile
@@ -64,6 +64,8 @@ class SimpyEngine(SchedulerMixin, LockMixin, NicMixin, ClientMixin):
         self.sample_ns = max(1, int(model.costs["pmc_sample_cycles"] / model.costs["cpu_ghz"]))
         self.lockprof = LockProfile()
         self.order_edges = {}  # (held class, acquired class) -> (held site, acquired site, path)
+        self.lock_traffic = {}  # lock display -> [hand-offs, line transfers they took], in the window
+        self.grace = {}  # epoch lock display -> [objects freed, total ns, max ns, most unfreed at once], retired in the window
         self.global_locks = {n: LockState(d) for n, d in model.locks.items() if d.scope == "global"}
         self.group_locks = {}  # (lock name, RSS group or transmit ring) -> LockState
         self.listen_locks = {}  # (lock name, listen socket) -> LockState
@@ -88,6 +90,7 @@ class SimpyEngine(SchedulerMixin, LockMixin, NicMixin, ClientMixin):
         self.total_drops = 0  # whole run, for the time series
         self.acts = 0  # actions run: a repeated block that runs none and takes no time would never end
         self.bench_loops = 0  # Think operations begun: the lock microbenchmark's progress (deadlock.Watch)
+        self.window_loops = 0  # the same, in the window: one per acquisition, what lockbench counts
         self.retransmits = defaultdict(int)  # client segments resent after a loss, by segment, in the window
         self.segments_in = 0
         self.segments_out = 0
@@ -154,6 +157,8 @@ class SimpyEngine(SchedulerMixin, LockMixin, NicMixin, ClientMixin):
                 if not th.running:  # a bench thread's first think: it gets its CPU first
                     yield from self._on_cpu(th)
                 self.bench_loops += 1
+                if self.w0 <= self.env.now < self.w1:
+                    self.window_loops += 1
                 d = draw_ns(self.cost[o.cost], o.dist, self.rng_think)
                 if d:
                     self._charge(th, self.env.now, d, o.frames, True)
@@ -221,7 +226,7 @@ class SimpyEngine(SchedulerMixin, LockMixin, NicMixin, ClientMixin):
         path = self.m.paths[name]
         th.path = name
         base = path.base if th.base is None else th.base(path.base)
-        if th.preempt:
+        if self._preemptible(th):
             yield from self._yield_cpu(th)
         outcome = yield from self._steps(th, path.steps, base)
         if outcome is STOP:  # steps.Stop: the path ends releasing what it holds (model/checks.py relies on it)
@@ -246,7 +251,7 @@ class SimpyEngine(SchedulerMixin, LockMixin, NicMixin, ClientMixin):
             if pend:
                 yield env.timeout(pend)
                 pend = 0
-            if th.preempt:  # preemption takes effect between steps (the model's unit of uninterrupted work)
+            if self._preemptible(th):  # preemption takes effect between steps (the unit of uninterrupted work)
                 yield from self._yield_cpu(th)
             if cls is Acquire:
                 lock = self._resolve(th, step.lock, True)
@@ -283,6 +288,8 @@ class SimpyEngine(SchedulerMixin, LockMixin, NicMixin, ClientMixin):
                         raise TcpsimError(f"variant {self.m.variant!r}: path {th.path!r}: the block repeated while "
                                           f"{step.condition!r} holds changed nothing (no action, no time), so it "
                                           "would repeat forever; allowed: a repeated block that acts or takes time")
+            elif cls is Retire:
+                self._retire(self._resolve(th, step.lock, False))
             elif cls is Stop:
                 return STOP
         if pend:

@@ -5,7 +5,7 @@ who wins) are ``model/rwlock.py``'s; this module keeps their time.
 from __future__ import annotations
 
 from ..errors import TcpsimError
-from ..model.rwlock import SPIN_FUNCTION, Waiter
+from ..model.rwlock import Waiter, handoff_cost, spin_function
 from ..model.steps import READ, WRITE
 from ..observe.probes import lock_provider
 
@@ -15,6 +15,10 @@ class LockMixin:
 
     def _acquire(self, th, lock, mode, site, stack, ordered=True):
         env = self.env
+        if lock.epoch and mode == READ:  # a read section: no lock word, no wait, no profile row
+            lock.epoch_enter(th)
+            th.held.append(lock)
+            return
         if lock.is_recursion(th, mode):
             lock.recurse(th, mode)
             if mode == WRITE:  # write recursion counts as one hold and is not profiled
@@ -33,14 +37,15 @@ class LockMixin:
             raise TcpsimError(f"path {th.path!r}: {th.name} asks for {lock.display} W at {site} while it holds it R "
                               "(an rwlock cannot be upgraded: the thread would wait for itself forever)")
         first = env.now
-        spin_frames = stack + (SPIN_FUNCTION[(lock.kind, mode)],)
+        spin_frames = stack + (spin_function(lock.kind, lock.cls, mode),)
         while True:
             w = Waiter(th, mode, env.event(), first, site, stack)
+            w.preemptible = lock.cls not in ("ticket", "mcs")
             if lock.should_spin():
                 w.on_readers = lock.owner is None and lock.nreaders > 0 and not lock.in_transit
                 w.spin_start = env.now
                 lock.spinners.append(w)
-                if w.on_readers:
+                if w.on_readers and lock.sleeps:
                     self._bound_reader_spin(w)
                 th.spin = w
                 outcome = yield w.event
@@ -87,7 +92,7 @@ class LockMixin:
         inline), in __rw_rlock for a read (rw_rlock always calls it: sys/rwlock.h)."""
         d = self.line_ns[src][th.cpu]
         if mode == READ:
-            stack = stack + (SPIN_FUNCTION[(lock.kind, READ)],)
+            stack = stack + (spin_function(lock.kind, lock.cls, READ),)
         self._charge(th, self.env.now, d, stack[-1:], False, stack[:-1])
         yield self.env.timeout(d)
 
@@ -108,6 +113,8 @@ class LockMixin:
                              site=site, thread=th.name, wait=wait)
         if ordered:  # WITNESS, dynamically: which lock classes this thread held when it took this one
             for h in th.held:
+                if h.epoch and h.owner is not th:  # a read section: no lock taken, no order
+                    continue
                 if h.display != lock.display and (h.display, lock.display) not in self.order_edges:
                     self.order_edges[(h.display, lock.display)] = (th.sites.get(h, "?"), site, th.path)
         th.held.append(lock)
@@ -126,6 +133,10 @@ class LockMixin:
             if th.held[i] is lock:
                 del th.held[i]
                 break
+        if lock.epoch and lock.owner is not th:  # the end of a read section
+            if lock.epoch_exit(th):
+                self._graced(lock)
+            return
         was_writer = lock.owner is th
         outermost = lock.release(th)
         if outermost:
@@ -157,11 +168,15 @@ class LockMixin:
         for w in winners:
             w.spinning = False  # its compare-and-set landed: no longer preemptible as a spinner
         lock.in_transit = True
-        n = len(lock.spinners)
-        # the line goes from the releaser's CPU to the winners'; spinning readers all win, and the hand-off
-        # completes when it has reached the farthest of them
-        line = max(self.line_ns[lock.last_cpu][w.thread.cpu] for w in winners)
-        delay = line + self.cost["lock_handoff_per_spinner"] * (n - 1)
+        # the line goes from the releaser's CPU to the winners' (spinning readers all win: the hand-off completes
+        # when it has reached the farthest of them), at a cost that depends on the class (rwlock.handoff_cost)
+        delay, transfers = handoff_cost(lock.cls, lock.last_cpu, [w.thread.cpu for w in winners],
+                                        [w.thread.cpu for w in lock.spinners], self.line_ns,
+                                        self.cost["lock_handoff_per_spinner"], self.rng_race)
+        if self.w0 <= self.env.now < self.w1:
+            traffic = self.lock_traffic.setdefault(lock.display, [0, 0])
+            traffic[0] += 1
+            traffic[1] += transfers
         self.env.timeout(delay).callbacks.append(lambda _ev: self._handoff(lock, winners))
 
     def _handoff(self, lock, winners):
@@ -188,4 +203,27 @@ class LockMixin:
             for w in lock.spinners:
                 if not w.on_readers:
                     w.on_readers = True
-                    self._bound_reader_spin(w)
+                    if lock.sleeps:
+                        self._bound_reader_spin(w)
+
+    # --- epoch: retired objects and their grace periods --------------------------------------------------------
+    def _retire(self, lock):
+        lock.retire(self.env.now)
+        if self.w0 <= self.env.now < self.w1:
+            g = self.grace.setdefault(lock.display, [0, 0, 0, 0])
+            g[3] = max(g[3], lock.unfreed(self.env.now))  # objects retired and not yet freed, at most
+        self._graced(lock)
+
+    def _graced(self, lock):
+        """Retired objects whose grace period ended now are freed after the detection delay."""
+        done = lock.graced()
+        if not done:
+            return
+        free_at = self.env.now + self.cost["epoch_grace_detect"]
+        lock.freeing.extend([free_at] * len(done))
+        for t in done:
+            if self.w0 <= t < self.w1:  # counted by the retire's time
+                g = self.grace.setdefault(lock.display, [0, 0, 0, 0])
+                g[0] += 1
+                g[1] += free_at - t
+                g[2] = max(g[2], free_at - t)

@@ -120,7 +120,7 @@ class SchedulerMixin:
             self.probes.fire("sched:::off-cpu", self.env.now, thread=th.name, cpu=th.cpu)
         # Spinners on locks this thread write-owns see a sleeping owner: they go to the turnstile.
         for lock in th.held:
-            if lock.owner is th:
+            if lock.owner is th and lock.sleeps:
                 for w in list(lock.spinners):
                     if not w.on_readers and not w.event.triggered:
                         w.event.succeed("sleep")
@@ -134,8 +134,15 @@ class SchedulerMixin:
     def _request_preempt(self, th):
         th.preempt = True
         w = th.spin
-        if w is not None and w.spinning and not w.event.triggered:
+        if w is not None and w.spinning and w.preemptible and not w.event.triggered:
             w.event.succeed("preempt")  # a spinning thread is preemptible; it resumes spinning afterwards
+
+    @staticmethod
+    def _preemptible(th):
+        """A preemption takes effect at a step boundary, unless the thread holds a lock of a class that never
+        sleeps (its holder is in a critical section: spinlock_enter, preempt_disable) -- then at the boundary
+        after its release."""
+        return th.preempt and all(lock.sleeps for lock in th.held)
 
     def _yield_cpu(self, th):
         """Preempted: go back on the run queue of the same CPU (ULE keeps a preempted thread where it was)."""

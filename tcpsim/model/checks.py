@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from .patches import PatchError, anchor_of
 from .kernel_state import GIVES_CONNECTION, NEEDS_NO_CONNECTION
 from .programs import CONNECTIONLESS
-from .steps import ANY, READ, WRITE, Acquire, Act, Assert, Release, Stop, TryAcquire, When, walk
+from .steps import ANY, READ, WRITE, Acquire, Act, Assert, Release, Retire, Stop, TryAcquire, When, walk
 
 
 @dataclass(frozen=True)
@@ -83,6 +83,9 @@ def _walk(steps, held, path, locks, who, branch):
             if isinstance(step, TryAcquire):  # the try fails: its fallback runs, then the rest of the path
                 _walk(tuple(step.on_fail) + rest, held, path, locks, who,
                       branch + (f"if the try-lock at {step.site} fails",))
+            if isinstance(step, TryAcquire) and step.mode == READ and locks[step.lock].cls == "epoch":
+                _fail(who, path, branch, f"tries {_name(locks, step.lock)} R at {step.site}, an epoch lock's read "
+                      "section, which takes nothing and cannot fail; allowed: an acquire")
             if step.mode == READ and locks[step.lock].kind == "mtx":  # found by the fuzzer
                 _fail(who, path, branch, f"takes {_name(locks, step.lock)} R at {step.site}; allowed: W (a mutex has "
                       "no read mode)")
@@ -110,6 +113,10 @@ def _walk(steps, held, path, locks, who, branch):
             _walk(taken + rest, held, path, locks, who, branch + (f"if {step.condition}",))
         elif isinstance(step, Assert):
             _check_assert(step, held, path, locks, who, branch)
+        elif isinstance(step, Retire) and (locks[step.lock].cls != "epoch" or locks[step.lock].scope != "global"):
+            _fail(who, path, branch, f"retires an object to {_name(locks, step.lock)}, a {locks[step.lock].scope} "
+                  f"lock of class {locks[step.lock].cls!r}; allowed: retire to a global epoch-class lock (its grace "
+                  "period is one lock's readers')")
         elif isinstance(step, Stop):
             return  # ends the path releasing what it holds
     if held:

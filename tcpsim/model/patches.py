@@ -4,8 +4,11 @@ A patch is a plain dict (a TOML inline table in a scenario's ``[variant]`` secti
 ``variants.py``: the built-in variants use exactly this vocabulary). Operations:
 
 ``lock``    declare a lock: ``name``, ``kind`` (rw | mtx), ``display`` ("rw:tcptw"), ``scope``
-            (global | connection | listen | bucket | timewait | group | timewait_group), ``recursive``;
-            ``replace = true`` to redeclare an existing one (e.g. make a rwlock a mutex).
+            (global | connection | listen | bucket | timewait | group | timewait_group), ``recursive``,
+            ``class`` (its implementation, ``lockclasses.CLASSES``: adaptive, the default, spin, ticket, mcs,
+            epoch); ``replace = true`` to redeclare an existing one (e.g. make a rwlock a mutex).
+``class``   change the implementation of the declared lock ``lock`` to ``class`` (e.g. rw:tcp as an MCS lock
+            needs kind mtx first; ``epoch`` makes its reads lock-free).
 ``mode``    ``site`` -> ``mode`` (R | W) at every acquisition at that site (or only in ``path``).
 ``drop``    remove the acquisition at ``site`` and its matching release (a try-lock goes with its fallback).
 ``relock``  make the acquisition at ``site`` (and its release, and a try-lock's fallback) take ``lock``.
@@ -28,7 +31,7 @@ Steps (for ``insert`` and ``path``): ``{acquire = LOCK, mode, site, frames}``, `
 frames, on_fail = [...], locked = [...]}`` (with ``locked``: an if-trylock, the block run holding the lock,
 ending with its release), ``{release = LOCK}``, ``{work = COST, frames, user}``, ``{act = NAME, arg,
 abort_reason}``, ``{when = CONDITION, repeat, steps = [...]}``, ``{stop = true}`` (ends the path, releasing
-what it holds), ``{assert = LOCK, mode, site, what}`` (mode W | R | any; costs nothing at run time).
+what it holds), ``{retire = LOCK}`` (hand an object to an epoch lock's grace period: call_rcu, epoch_call), ``{assert = LOCK, mode, site, what}`` (mode W | R | any; costs nothing at run time).
 A ``path`` op replaces a path the engines run (by name) with exactly the steps given, assertions included.
 
 After each variant is applied, ``checks.py`` walks every path: a path that returns holding a lock, releases
@@ -44,8 +47,10 @@ from dataclasses import replace
 
 from ..errors import TcpsimError, did_you_mean
 from .kernel_state import ABORTING_ACTIONS, ACTIONS, CONDITIONS
+from .lockclasses import CLASSES
 from .locks import LockDecl
-from .steps import ASSERT_MODES, MODES, Acquire, Act, Assert, Path, Release, Stop, TryAcquire, When, Work, walk
+from .steps import (ASSERT_MODES, MODES, Acquire, Act, Assert, Path, Release, Retire, Stop, TryAcquire, When, Work,
+                    walk)
 
 SCOPES = ("global", "connection", "listen", "bucket", "timewait", "group", "timewait_group", "txring")
 # listen: one per listen socket (the socket of the connection, or the accepting thread's own)
@@ -62,7 +67,8 @@ class PatchError(TcpsimError):
 
 
 OPS = {
-    "lock": ({"name", "kind", "display", "scope"}, {"recursive", "replace"}),
+    "lock": ({"name", "kind", "display", "scope"}, {"recursive", "replace", "class"}),
+    "class": ({"lock", "class"}, set()),
     "mode": ({"site", "mode"}, {"path"}),
     "drop": ({"site"}, {"path"}),
     "relock": ({"site", "lock"}, {"path"}),
@@ -135,7 +141,27 @@ def _op_lock(paths, locks, p, where):
     display = p["display"]
     if ":" not in display:
         raise PatchError(f"{where}: display {display!r} must read class:name, e.g. 'rw:tcptw'")
-    locks[name] = LockDecl(name, p["kind"], display, p["scope"], bool(p.get("recursive", False)))
+    cls = p.get("class", "adaptive")
+    _check_class(cls, p["kind"], where)
+    locks[name] = LockDecl(name, p["kind"], display, p["scope"], bool(p.get("recursive", False)), cls)
+
+
+def _op_class(paths, locks, p, where):
+    name = p["lock"]
+    if name not in locks:
+        raise PatchError(f"{where}: lock {name!r} is not declared{did_you_mean(name, locks)}; "
+                         f"locks: {', '.join(sorted(locks))}")
+    _check_class(p["class"], locks[name].kind, where)
+    locks[name] = replace(locks[name], cls=p["class"])
+
+
+def _check_class(cls, kind, where):
+    if cls not in CLASSES:
+        raise PatchError(f"{where}: class {cls!r}{did_you_mean(cls, CLASSES)}; allowed: {', '.join(CLASSES)}")
+    if kind not in CLASSES[cls].kinds:
+        fits = ", ".join(c for c, d in CLASSES.items() if kind in d.kinds)
+        raise PatchError(f"{where}: class {cls!r} does not implement a {kind} lock (it is "
+                         f"{' or '.join(CLASSES[cls].kinds)} only); allowed for {kind}: {fits}")
 
 
 def _op_mode(paths, locks, p, where):
@@ -251,7 +277,8 @@ def _op_assert(paths, locks, p, where):
 
 
 _OPS = {"lock": _op_lock, "mode": _op_mode, "drop": _op_drop, "relock": _op_relock, "insert": _op_insert,
-        "remove": _op_remove, "move": _op_move, "path": _op_path, "assert": _op_assert}
+        "remove": _op_remove, "move": _op_move, "path": _op_path, "assert": _op_assert,
+        "class": _op_class}
 
 
 # --- finding steps --------------------------------------------------------------------------------------------
@@ -459,7 +486,7 @@ def sites(paths) -> list[str]:
 def _check_locks(paths, locks, where):
     for p in paths.values():
         for s in walk(p.steps):
-            if isinstance(s, (Acquire, TryAcquire, Release)) and s.lock not in locks:
+            if isinstance(s, (Acquire, TryAcquire, Release, Retire)) and s.lock not in locks:
                 raise PatchError(f"{where}: path {p.name!r} uses lock {s.lock!r}, which is not declared; "
                                  f"locks: {', '.join(sorted(locks))}")
 
@@ -474,6 +501,7 @@ STEP_KEYS = {
     "when": ({"steps"}, {"repeat"}),
     "stop": (set(), set()),
     "assert": ({"mode", "site"}, {"what"}),
+    "retire": (set(), set()),
 }
 SITE = re.compile(r"^[A-Za-z0-9_.\-]+\.[ch]:[1-9][0-9]*$")  # file:line, as LOCK_PROFILING prints a site
 
@@ -526,6 +554,8 @@ def _step(kind, item, at):
                           None if locked is None else tuple(parse_steps(locked, at)))
     if kind == "release":
         return Release(lock(), frames)
+    if kind == "retire":
+        return Retire(lock())
     if kind == "assert":
         if item["mode"] not in ASSERT_MODES:
             raise PatchError(f"{at}: mode {item['mode']!r}; allowed: {', '.join(ASSERT_MODES)}")

@@ -14,18 +14,71 @@ The one home of the lock semantics (``shared/reference/freebsd10-locking.md``, "
 * Recursion (when the lock allows it) counts as one hold.
 Mutexes are the same object with write mode only.
 
+The lock's class (``lockclasses.py``) changes only how waiters wait and how a release reaches the next holder:
+
+* ``adaptive``: as above.
+* ``spin`` (FreeBSD spin mutex; with kind rw a reader-writer spinlock): a waiter spins whatever the owner does
+  and never sleeps; the release race and its cost are the adaptive lock's (test-and-test-and-set: every spinner
+  re-reads the line and tries its compare-and-set). The holder is in a critical section (spinlock_enter): it is
+  not preempted until it releases. Its spinner is preemptible: 9.3's ``_mtx_lock_spin`` (kern/kern_mutex.c;
+  10.x's ``_mtx_lock_spin_cookie``) calls spinlock_exit before its read-only spin loop ("give interrupts a chance").
+* ``ticket``: waiters are served in arrival order. The release writes now-serving: every waiter's copy of the
+  line is invalidated and every waiter re-reads it; the interconnect serves those reads one at a time, in an order
+  the model draws, and the next ticket holder takes the lock when its own read has been served -- so the hand-off
+  costs the transfers to the waiters served before it, and grows with the number of waiters.
+* ``mcs``: waiters are served in arrival order, each spinning on its own node; the release writes the
+  successor's node only: one line transfer, whatever the number of waiters.
+  Ticket and MCS waiters and holders are not preempted (Linux takes them with preemption disabled).
+* ``epoch`` (RCU, epoch(9)): a read takes nothing -- no lock word, no wait, no profile row -- and only marks the
+  thread as inside a read section; writers exclude each other as an adaptive mutex and never wait for readers.
+  An object a writer retires is freed once every read section open at the retire has ended (the grace period),
+  plus ``epoch_grace_detect`` for the machinery to notice.
+
 Engines keep the time; this module only keeps state and makes decisions.
 """
 from __future__ import annotations
 
+from collections import deque
+
+from .lockclasses import CLASSES
 from .steps import READ, WRITE
 
-# Where a waiter's spinning shows in a profile: FreeBSD's slow paths for each lock kind and mode.
+# Where a waiter's spinning shows in a profile: the slow path each lock kind, mode and class spins in (FreeBSD's
+# for its own classes; Linux 3.10's arch_spin_lock is inlined into _raw_spin_lock, 4.4's queued lock spins in
+# queued_spin_lock_slowpath).
 SPIN_FUNCTION = {("rw", WRITE): "__rw_wlock_hard", ("rw", READ): "__rw_rlock", ("mtx", WRITE): "__mtx_lock_sleep"}
+CLASS_SPIN_FUNCTION = {("spin", "mtx", WRITE): "_mtx_lock_spin_cookie", ("spin", "rw", WRITE): "_raw_write_lock",
+                       ("spin", "rw", READ): "_raw_read_lock", ("ticket", "mtx", WRITE): "_raw_spin_lock",
+                       ("mcs", "mtx", WRITE): "queued_spin_lock_slowpath", ("epoch", "rw", WRITE): "__mtx_lock_sleep"}
+
+
+def spin_function(kind: str, cls: str, mode: str) -> str:
+    return CLASS_SPIN_FUNCTION.get((cls, kind, mode)) or SPIN_FUNCTION[(kind, mode)]
+
+
+def handoff_cost(cls: str, releaser_cpu: int, winners: list, waiters: list, line, per_spinner: int, rng):
+    """(ns, line transfers) from a release to the moment its winners hold the lock; ``winners`` and ``waiters``
+    (every spinner, in arrival order) are CPU ids, ``line[a][b]`` the ns a line takes from CPU a to CPU b.
+
+    adaptive, spin: the line reaches the farthest winner, and every other spinner's re-read and failed
+    compare-and-set delays it by ``per_spinner`` (the calibrated lock_handoff_per_spinner).
+    ticket: the waiters' re-reads are served one at a time; the next holder's (the first waiter's) is served
+    after ``k`` others, ``k`` uniform over the waiters (one draw), taken from the queue in arrival order.
+    mcs: one transfer, to the successor.
+    """
+    src = line[releaser_cpu]
+    n = len(waiters)
+    if cls == "mcs":
+        return src[winners[0]], 1
+    if cls == "ticket":
+        k = rng.randrange(n) if n > 1 else 0
+        return src[waiters[0]] + sum(src[c] for c in waiters[1:k + 1]), k + 1
+    return max(src[c] for c in winners) + per_spinner * (n - 1), n
 
 
 class Waiter:
-    __slots__ = ("thread", "mode", "event", "since", "spinning", "spin_start", "on_readers", "site", "stack")
+    __slots__ = ("thread", "mode", "event", "since", "spinning", "spin_start", "on_readers", "site", "stack",
+                 "preemptible")
 
     def __init__(self, thread, mode, event, since, site, stack):
         self.thread = thread
@@ -37,12 +90,14 @@ class Waiter:
         self.on_readers = False  # spinning against readers (bounded); a writer doing so sets RW_LOCK_WRITE_SPINNER
         self.site = site
         self.stack = stack
+        self.preemptible = True  # ticket and MCS waiters spin with preemption disabled
 
 
 class LockState:
     __slots__ = (
         "decl", "display", "kind", "recursive", "owner", "wrec", "readers", "nreaders", "spinners",
-        "sleepers", "in_transit", "last_cpu", "hold_start", "hold_key", "read_holds",
+        "sleepers", "in_transit", "last_cpu", "hold_start", "hold_key", "read_holds", "cls", "sleeps", "fifo",
+        "epoch", "ep_readers", "ep_seq", "retired", "freeing",
     )
 
     def __init__(self, decl):
@@ -50,6 +105,14 @@ class LockState:
         self.display = decl.display
         self.kind = decl.kind
         self.recursive = decl.recursive
+        self.cls = decl.cls
+        self.sleeps = CLASSES[decl.cls].sleeps
+        self.fifo = CLASSES[decl.cls].fifo
+        self.epoch = decl.cls == "epoch"
+        self.ep_readers = {}  # epoch: thread -> [depth, entry number] of its open read section
+        self.ep_seq = 0  # epoch: read sections entered so far
+        self.retired = []  # epoch: (entry number at the retire, retire time) awaiting their grace period
+        self.freeing = deque()  # epoch: free times of objects past their grace period, not yet freed
         self.owner = None  # write owner (thread)
         self.wrec = 0  # write recursion depth beyond the first hold
         self.readers = {}  # thread -> read hold count
@@ -87,8 +150,9 @@ class LockState:
         return thread in self.readers
 
     def should_spin(self) -> bool:
-        """Adaptive spinning: the owner runs, the lock is in transit, or readers hold it (bounded by caller)."""
-        if self.in_transit:
+        """Adaptive spinning: the owner runs, the lock is in transit, or readers hold it (bounded by caller).
+        A class that never sleeps always spins."""
+        if self.in_transit or not self.sleeps:
             return True
         if self.owner is not None:
             return self.owner.running
@@ -156,6 +220,8 @@ class LockState:
         """
         if not self.spinners:
             return []
+        if self.fifo:  # ticket, MCS: the next in arrival order (mutexes only)
+            return [self.spinners[0]]
         flagged = [w for w in self.spinners if w.mode == WRITE and w.on_readers]
         pool = flagged if flagged else self.spinners
         if len(pool) == 1:
@@ -174,3 +240,44 @@ class LockState:
         if winner.mode == WRITE:
             return [winner]
         return [w for w in self.spinners if w.mode == READ]
+
+    # --- epoch (lock-free reads) -------------------------------------------------------------------------------
+    def epoch_enter(self, thread) -> None:
+        section = self.ep_readers.get(thread)
+        if section is not None:
+            section[0] += 1
+        else:
+            self.ep_seq += 1
+            self.ep_readers[thread] = [1, self.ep_seq]
+
+    def epoch_exit(self, thread) -> bool:
+        """Leave one read section level; True when the thread left its outermost one."""
+        section = self.ep_readers.get(thread)
+        if section is None:
+            raise RuntimeError(f"{thread.name} leaves a read section of {self.display} it is not in")
+        section[0] -= 1
+        if section[0]:
+            return False
+        del self.ep_readers[thread]
+        return True
+
+    def retire(self, now: int) -> None:
+        """A writer retires an object: it may be freed once every read section open now has ended."""
+        self.retired.append((self.ep_seq, now))
+
+    def graced(self) -> list:
+        """Retire times whose grace period ended (oldest first), removed from the waiting list: every section
+        entered at or before their retire has left."""
+        horizon = min((s[1] for s in self.ep_readers.values()), default=self.ep_seq + 1)
+        n = 0
+        while n < len(self.retired) and self.retired[n][0] < horizon:
+            n += 1
+        done = [t for _seq, t in self.retired[:n]]
+        del self.retired[:n]
+        return done
+
+    def unfreed(self, now: int) -> int:
+        """Objects retired and not yet freed at ``now``: waiting for readers, or for the grace to be noticed."""
+        while self.freeing and self.freeing[0] <= now:
+            self.freeing.popleft()
+        return len(self.retired) + len(self.freeing)

@@ -114,11 +114,19 @@ class Assert:
 
 
 @dataclass(frozen=True)
+class Retire:
+    """Retire an object readers of ``lock`` (an ``epoch``-class lock) may still see: call_rcu / epoch_call. It
+    is freed after the grace period (``rwlock.LockState.graced``); the run reports how long objects waited."""
+
+    lock: str
+
+
+@dataclass(frozen=True)
 class Stop:
     """End the path here (e.g. a scan that gives up when a try-lock fails); release what it holds first."""
 
 
-Step = Work | Acquire | TryAcquire | Release | Act | When | Stop | Assert
+Step = Work | Acquire | TryAcquire | Release | Act | When | Stop | Assert | Retire
 
 
 @dataclass(frozen=True)

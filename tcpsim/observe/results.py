@@ -114,6 +114,7 @@ def collect(engine) -> dict:
             "tree": callgraph_tree(samples, max_depth=4),
         })
     link_bps = hw.link_gbps * 1e9
+    classes = {d.display: d.cls for d in m.locks.values()}
     return {
         "scenario": m.name,
         "scenario_path": m.source,  # as given: the file the run read (its text's sha256 below)
@@ -154,6 +155,12 @@ def collect(engine) -> dict:
         "cpus": cpus,
         "threads": threads,
         "lock_profile": rows,
+        # per lock class name: hand-offs to a waiter and the cache-line transfers they took (model/rwlock.py)
+        "lock_traffic": {d: {"class": classes.get(d, "adaptive"), "handoffs": h, "line_transfers": n,
+                             "per_handoff": round(n / h, 3)} for d, (h, n) in sorted(engine.lock_traffic.items())},
+        # epoch locks: objects retired in the window, freed after their grace period
+        "grace": {d: {"freed": f, "mean_ns": round(total / f) if f else None, "max_ns": mx, "most_unfreed": most}
+                  for d, (f, total, mx, most) in sorted(engine.grace.items())},
         "profile": profile,
     }
 
@@ -275,7 +282,21 @@ def format_lock_view(r: dict, limit: int | None = 12) -> str:
     shown = rows if limit is None else rows[:limit]
     more = f"\n({len(rows) - len(shown)} more rows with less waiting: --lock-rows {len(rows)} shows all {len(rows)})" \
         if len(shown) < len(rows) else ""
-    return "# sysctl debug.lock.prof.stats (sorted by wait_total)" + format_stats(shown) + more
+    return "# sysctl debug.lock.prof.stats (sorted by wait_total)" + format_stats(shown) + more + _handoffs(r)
+
+
+def _handoffs(r: dict) -> str:
+    """Not a FreeBSD view: per lock, the releases that handed it to a waiting CPU and the cache-line transfers
+    each took (model/rwlock.py's handoff_cost), and an epoch lock's grace periods."""
+    secs = r["duration_s"]
+    rows = sorted(r.get("lock_traffic", {}).items(), key=lambda kv: -kv[1]["handoffs"])
+    out = ["\n", "# lock hand-offs to a waiting CPU (tcpsim's own view)",
+           f"{'hand-offs/s':>12} {'lines/hand-off':>15}  {'class':<9} name"]
+    out += [f"{t['handoffs'] / secs:>12,.0f} {t['per_handoff']:>15.2f}  {t['class']:<9} {d}" for d, t in rows]
+    for d, g in sorted(r.get("grace", {}).items()):
+        out.append(f"# epoch {d}: {g['freed'] / secs:,.0f} objects freed/s, {g['mean_ns'] / 1e6:.3f} ms after their "
+                   f"retire on average (max {g['max_ns'] / 1e6:.3f} ms), at most {g['most_unfreed']:,} unfreed at once")
+    return "\n".join(out) if rows or r.get("grace") else ""
 
 
 def no_samples(cpus) -> str:
