@@ -160,7 +160,8 @@ def test_the_command_prints_the_table_and_json(tmp_path):
     assert "machine opteron-48" in out and "think 1000 ns, critical section 200 ns" in out
     lines = out.splitlines()
     header = next(i for i, line in enumerate(lines) if line.startswith("class"))
-    assert lines[header].split() == ["class", "threads", "acquisitions/s", "speedup", "wait/acq", "ns", "spin", "%"]
+    assert lines[header].split() == ["class", "threads", "acquisitions/s", "speedup", "wait/acq", "ns", "spin", "%",
+                                     "lines/hand-off"]
     rows = [line.split() for line in lines[header + 2:header + 4]]
     assert [r[:2] for r in rows] == [["adaptive", "1"], ["adaptive", "2"]] and rows[0][3] == "1.00"
     status, out, _ = _cli(["--threads", "2", "--classes", "adaptive", "--duration", "0.001", "--json",
