@@ -48,7 +48,7 @@ setup(
     long_description_content_type="text/markdown",
     python_requires=">=3.11",
     packages=find_packages(include=["tcpsim", "tcpsim.*"]),
-    package_data={"tcpsim": ["data/*.toml"]},
+    package_data={"tcpsim": ["data/*.toml", "data/machines/*.toml"]},
     ext_modules=cythonize(extensions, include_path=["cython_core"], language_level=3, compiler_directives={"boundscheck": False, "wraparound": False}),
     install_requires=["simpy>=4.1", "networkx>=3.0", "tqdm>=4.60"],  # tqdm: the progress bar of long commands
     extras_require=EXTRAS,

@@ -4,7 +4,8 @@ it), searched for a cycle with networkx, and a watchdog process that stops a run
 WITNESS (``witness.py``) refuses a lock order reversal before a run, but ``--allow-lor`` runs it anyway; if
 the reversal then deadlocks, the threads in the cycle never move again while simulated time goes on and the
 run would report a goodput that means nothing. The watchdog looks every ``every_ns`` of simulated time: when
-nothing moved since its last look (no segment in or out, no connection started or ended) and the same cycle
+nothing moved since its last look (no segment in or out, no connection started or ended, no lock bench thread
+began a loop) and the same cycle
 is in the graph both times, it stops the run with the cycle: threads, locks and the sites of the waits and
 of the holds. Ciw's deadlock detector works the same way (a networkx wait-for graph).
 
@@ -72,7 +73,7 @@ def describe(cycle) -> str:
 
 
 def _progress(e):
-    return e.segments_in, e.segments_out, e.started, e.completed, e.failed
+    return e.segments_in, e.segments_out, e.started, e.completed, e.failed, e.bench_loops
 
 
 class Watch:

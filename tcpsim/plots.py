@@ -6,7 +6,8 @@
   with the time spent spinning on locks hatched;
 - ``latency_cdf(result)``: the distribution of one run's connection latencies;
 - ``lock_waits(result)``: one run's lock sites by wait_total, as LOCK_PROFILING sorts them;
-- ``time_series(result)``: one run's goodput, ring depths, accept queue and TIME-WAIT list over time.
+- ``time_series(result)``: one run's goodput, ring depths, accept queue and TIME-WAIT list over time;
+- ``lock_scaling(points)``: the lock microbenchmark's speedup against threads, one line per lock class.
 
 matplotlib is optional (``pip install 'tcpsim[plot]'``) and drawn with the file-only Agg backend (in a Jupyter
 kernel, with the notebook's own backend, so that a returned Figure shows inline).
@@ -370,5 +371,41 @@ def latency_cdf(result: dict):
     ax.grid(alpha=0.3)
     lat = result["latency_ms"]
     _run_title(fig, result, f"connection latency, p50 {latency_ms(lat['p50'])} ms, p99 {latency_ms(lat['p99'])} ms")
+    fig.tight_layout()
+    return fig
+
+
+def lock_scaling(points: list[dict], subtitle: str = ""):
+    """The lock microbenchmark's points (``lockbench.by_point``) as lock-scaling papers draw them: speedup over one
+    thread against the number of threads (one per core), a line per lock class, the 95% band over the seeds
+    where there are two or more, and the line of perfect scaling for reference."""
+    if not points or {"class", "threads", "speedup"} - set(points[0]):
+        raise TcpsimError("lock_scaling: expected the points of tcpsim.lockbench.by_point (class, threads, speedup)")
+    fig, ax = subplots(figsize=(8, 4.8))
+    cycle = [c["color"] for c in pyplot().rcParams["axes.prop_cycle"]]
+    markers = "osD^v<>p*h"
+    classes = list(dict.fromkeys(p["class"] for p in points))
+    for i, cls in enumerate(classes):
+        pts = sorted((p for p in points if p["class"] == cls and p["speedup"] is not None), key=lambda p: p["threads"])
+        xs, ys = [p["threads"] for p in pts], [p["speedup"] for p in pts]
+        (line,) = ax.plot(xs, ys, marker=markers[i % len(markers)], color=cycle[i % len(cycle)], label=cls, zorder=3)
+        if any(p.get("speedup_ci95") is not None for p in pts):
+            hw = [p.get("speedup_ci95") or 0.0 for p in pts]
+            ax.fill_between(xs, [m - h for m, h in zip(ys, hw)], [m + h for m, h in zip(ys, hw)],
+                            color=line.get_color(), alpha=0.2, linewidth=0, zorder=2)
+    threads = sorted({p["threads"] for p in points})
+    top = max((p["speedup"] or 0) + (p.get("speedup_ci95") or 0) for p in points)
+    ax.plot([1, threads[-1]], [1, threads[-1]], color="#888888", linestyle=(0, (4, 3)), linewidth=1,
+            label="perfect scaling", zorder=1)
+    ax.set_ylim(0, max(1.0, top) * 1.15)  # the curves, not the reference line, set the scale
+    ax.set_xlim(0, threads[-1] + 1)
+    ax.set_xticks(threads)
+    ax.set_xlabel("threads (one per core)")
+    ax.set_ylabel("speedup over one thread (acquisitions/s)")
+    ax.grid(alpha=0.3)
+    fig.suptitle("Lock scaling: speedup against threads", fontsize=11)
+    if subtitle:
+        ax.set_title(subtitle, fontsize=7, color="#444444")
+    ax.legend(fontsize=8, loc="best")
     fig.tight_layout()
     return fig

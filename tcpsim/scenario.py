@@ -10,7 +10,7 @@ import ipaddress
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import tomlfile
+from . import machines, tomlfile
 from .costs import load_costs
 from .errors import TcpsimError, did_you_mean
 from .model import variants
@@ -48,6 +48,10 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "costs": _k(str, "", "costs file (default: the built-in tcpsim/data/freebsd10.toml)"),
     },
     "hardware": {
+        "machine": _k(str, "", "a machine file: a shipped machine's name (opteron-48, xeon-24) or a path (relative to "
+                      "the scenario); it sets cpus, sockets and threads_per_core (giving one of them too is an error "
+                      "unless it is the machine's value) and replaces the costs file's cpu_ghz and line-transfer "
+                      "latencies with its own"),
         "cpus": _k(int, 8, "number of cores", 1, 256),
         "queues": _k(int, 1, "NIC receive queues (ixgbe: RSS only with more than one, at most 8)", 1, MAX_QUEUES),
         "queue_cpus": _k(list, None, "CPU of each queue's MSI-X interrupt thread (default 0..queues-1)"),
@@ -244,6 +248,8 @@ def _cross_check(where, s, data, file_checked=False):
     """Checks that involve several keys. ``data``: the sections as given (to tell a key given from a default);
     ``file_checked``: the file alone already passed, overrides are merged in."""
     hw, app, k, cl = s["hardware"], s["app"], s["kernel"], s["clients"]
+    if hw["machine"]:
+        _apply_machine(where, hw, data.get("hardware") or {})
     cpus = hw["cpus"]
     if cores_per_socket(cpus, hw["sockets"], hw["threads_per_core"]) is None:
         _fail(where, "hardware", "cpus", f"{cpus} CPUs do not divide into sockets = {hw['sockets']} x "
@@ -311,6 +317,29 @@ def _cross_check(where, s, data, file_checked=False):
         _fail(where, "scenario", "variant", str(e))
 
 
+def _apply_machine(where, hw, given):
+    """[hardware] machine: the machine file's topology into ``hw`` (its resolved path into ``machine``). A
+    topology key given too must have the machine's value: a scenario cannot quietly run another machine."""
+    name = hw["machine"]
+    path = Path(name)
+    if name not in machines.shipped() and not path.is_absolute() and getattr(where, "file", None):
+        path = Path(where.file).parent / path  # a path is relative to the scenario, as [scenario] costs is
+    if name not in machines.shipped() and not (path.suffix == ".toml" and path.is_file()):
+        _fail(where, "hardware", "machine", f"no such machine {name!r}{did_you_mean(name, machines.shipped())}",
+              f"{', '.join(machines.shipped())}, or the path of a machine file (.toml)")
+    try:
+        machine = machines.load(name if name in machines.shipped() else str(path))
+    except TcpsimError as e:  # the machine file's own mistake, named by its path
+        _fail(where, "hardware", "machine", str(e))
+    for key, value in (("cpus", machine.cpus), ("sockets", machine.sockets),
+                       ("threads_per_core", machine.threads_per_core)):
+        if key in given and given[key] != value:
+            _fail(where, "hardware", key, f"{given[key]!r} conflicts with machine {name!r}, which has {value}",
+                  f"leave {key} out (the machine sets it) or give {value}")
+        hw[key] = value
+    hw["machine"] = machine.path
+
+
 def _user_variant(s):
     v = s["variant"]
     if v is None:
@@ -330,6 +359,8 @@ def build(sections: dict, text: str = "", source: str = "") -> Model:
     if costs_file and source and not Path(costs_file).is_absolute():
         costs_file = str(Path(source).parent / costs_file)
     costs, _notes, cost_sections = load_costs(costs_file or None)
+    if hw["machine"]:  # its clock and line transfers replace the costs file's (machines.py)
+        costs.update(machines.load(hw["machine"], option="[hardware] machine").costs)
     key = DEFAULT_KEY if hw["rss_key"] == "microsoft" else bytes.fromhex(hw["rss_key"])
     paths, locks, options = _model_variant(sections)
     if hw["vlan"]:

@@ -62,6 +62,7 @@ cdef class Core:
     cdef uint64_t rng_arrival[4]
     cdef uint64_t rng_race[4]
     cdef uint64_t rng_sched[4]
+    cdef uint64_t rng_think[4]   # work of a random length (steps.DISTRIBUTIONS): the lock microbenchmark's
     cdef int64_t runq_seq, rr, acts, next_cid
     cdef int64_t link_free_in, link_free_out, link_bytes_in, link_bytes_out
     # --- accounting ---
@@ -82,6 +83,8 @@ cdef class Core:
     cdef int nreasons
     cdef public int64_t started, completed, failed, window_started, window_completed, total_drops
     cdef public int64_t segments_in, segments_out
+    cdef public int64_t bench_loops   # Think operations begun (the watchdog's progress for the lock bench)
+    cdef public int64_t window_loops  # the same, in the window (lockbench's acquisitions)
     cdef int64_t tw_recycled, tw_expired, listen_overflow   # kernel_state.COUNTERS, in that order
     cdef int64_t retransmits[NSEG]
     cdef int64_t frames[6]       # client_sent, arrived, ring_accepted, ring_dropped, reclaimed, client_received
@@ -195,6 +198,7 @@ cdef class Core:
         seed_stream(self.rng_arrival, run.seed, "arrivals")
         seed_stream(self.rng_race, run.seed, "lock-race")
         seed_stream(self.rng_sched, run.seed, "sched")
+        seed_stream(self.rng_think, run.seed, "think")
         # heap
         heap_init(&self.near, 256)
         heap_init(&self.far, 1024)

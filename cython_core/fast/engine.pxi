@@ -49,6 +49,14 @@ cdef inline int32_t smt_permille(Core self, int cpu) noexcept:
     return pm
 
 
+cdef inline int64_t work_ns(Core self, int64_t mean, int64_t dist) noexcept:
+    """steps.draw_ns, draw for draw: ``mean`` itself, or (dist 1, exponential) a draw of that mean from the
+    "think" stream truncated to whole ns."""
+    if dist and mean:
+        return <int64_t>_expovariate(self.rng_think, 1.0 / <double>mean)
+    return mean
+
+
 cdef inline int stack_of(Core self, int ti, int sidx) noexcept:
     return self.stack_sets[sidx * self.nvar + self.th[ti].basevar]
 
@@ -99,7 +107,7 @@ cdef void interp(Core self, int ti) noexcept:
                 return
         if op == OP_WORK:
             if ins[1]:
-                d = ins[1]
+                d = work_ns(self, ins[1], ins[4]) if ins[4] else ins[1]
                 if self.smt_n:  # SMT: the speed of the whole advance, decided at its start (_steps)
                     if not t.pend:
                         t.smt = smt_permille(self, t.cpu)
@@ -297,6 +305,24 @@ cdef void interp(Core self, int ti) noexcept:
         elif op == OP_HANDOFF:
             hand_off(self, ti, <int>ins[1])
             t.pc += 1
+        elif op == OP_THINK:  # user work between two lock acquisitions (the lock microbenchmark)
+            if not t.running:  # the first think: get the CPU first, then come back here
+                t.after = RK_CONT
+                on_cpu(self, ti, 0)
+                return
+            self.bench_loops += 1
+            if self.w0 <= self.now < self.w1:
+                self.window_loops += 1
+            t.pc += 1
+            d = work_ns(self, ins[1], ins[2])
+            if d and self.smt_n:  # SMT: its own advance, at the speed its siblings allow now (_program's Think)
+                d = d * smt_permille(self, t.cpu) // 1000
+            if d:
+                charge(self, ti, self.now, d, stack_of(self, ti, <int>ins[3]), 1, 0)
+                if not advance(self, self.now + d):
+                    push(self, self.now + d, EV_RESUME, ti, 0)
+                    t.resume = RK_CONT
+                    return
         else:
             fail(self, RuntimeError(f"fast engine: bad opcode {op} at {t.pc}"))
             return

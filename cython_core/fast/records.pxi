@@ -16,7 +16,7 @@ BOUNDARY_FLUSH = 2    # wait out the pending work first, then take a pending pre
 cdef enum:
     OP_WORK, OP_FLUSH, OP_PREEMPT, OP_STEP, OP_ENTER, OP_ACQ, OP_TRY, OP_REL, OP_ACT, OP_WHEN, OP_AGAIN, OP_STOP, OP_RET,
     OP_JUMP, OP_IFNOT, OP_SLEEP, OP_TICK, OP_CALL, OP_RXBEGIN, OP_RXNEXT, OP_RXDISP, OP_RXDRET, OP_RXEND,
-    OP_TAKETASK, OP_MODERATE, OP_UNMASK, OP_WAKETASK, OP_COUNT, OP_TAKEREADY, OP_HANDOFF, OP_RETIRE
+    OP_TAKETASK, OP_MODERATE, OP_UNMASK, OP_WAKETASK, OP_COUNT, OP_TAKEREADY, OP_HANDOFF, OP_RETIRE, OP_THINK
 
 OPCODES = dict(
     WORK=OP_WORK, FLUSH=OP_FLUSH, PREEMPT=OP_PREEMPT, STEP=OP_STEP, ENTER=OP_ENTER, ACQ=OP_ACQ, TRY=OP_TRY, REL=OP_REL,
@@ -24,7 +24,7 @@ OPCODES = dict(
     SLEEP=OP_SLEEP, TICK=OP_TICK, CALL=OP_CALL, RXBEGIN=OP_RXBEGIN, RXNEXT=OP_RXNEXT, RXDISP=OP_RXDISP,
     RXDRET=OP_RXDRET, RXEND=OP_RXEND, TAKETASK=OP_TAKETASK, MODERATE=OP_MODERATE,
     UNMASK=OP_UNMASK, WAKETASK=OP_WAKETASK, COUNT=OP_COUNT, TAKEREADY=OP_TAKEREADY, HANDOFF=OP_HANDOFF,
-    RETIRE=OP_RETIRE,
+    RETIRE=OP_RETIRE, THINK=OP_THINK,
 )
 
 # event kinds
@@ -65,7 +65,7 @@ if (PROBES[P_STATE], PROBES[P_LOCK], PROBES[P_LOCK + 4], PROBES[P_ONCPU], PROBES
     raise ImportError("tcpsim._fast: its probe numbering no longer matches observe.probes.PROBES")
 
 cdef enum:
-    K_ITHREAD, K_TASKQUEUE, K_ACCEPTOR, K_WORKER, K_CALLOUT
+    K_ITHREAD, K_TASKQUEUE, K_ACCEPTOR, K_WORKER, K_CALLOUT, K_BENCH
 # lock classes (model/lockclasses.CLASSES, in that order: checked below)
 cdef enum:
     CL_ADAPTIVE, CL_SPIN, CL_TICKET, CL_MCS, CL_EPOCH
@@ -83,7 +83,7 @@ DEF NCOUNTERS = 5
 # import that the model's own lists still have the order the enums assume.
 SCOPES = ("global", "connection", "listen", "bucket", "timewait", "group", "timewait_group", "txring")
 PROGRAM_CONDITIONS = ("rx_budget_used", "ready", "accept_queue", "task_pending", "task_is_rx")
-KINDS = ("ithread", "taskqueue", "acceptor", "worker", "callout")
+KINDS = ("ithread", "taskqueue", "acceptor", "worker", "callout", "bench")
 if (tuple(ACTIONS), CONDITIONS, CATEGORIES, len(CLIENT_SEGMENTS + SERVER_SEGMENTS), len(STATES),
         len(NIC_COUNTERS)) != (
         ("state", "listen_queue_check", "accept_enqueue", "wake_acceptor", "accept_dequeue", "rcv_data",

@@ -1,4 +1,5 @@
-"""Command line: ``tcpsim run | report | capacity | reproduce | witness | compare | sweep | plot | sensitivity | calibrate``.
+"""Command line: ``tcpsim run | report | capacity | reproduce | witness | compare | sweep | lockbench | plot |
+sensitivity | calibrate``.
 
 ``main(argv) -> int`` is a thin layer over the library and never calls ``sys.exit``; a user's mistake
 (``TcpsimError``) is one line on stderr and status 2, never a traceback.
@@ -16,7 +17,7 @@ import sys
 
 from .. import __version__
 from ..errors import REPORT_TO, TcpsimError, did_you_mean
-from . import calibrate, capacity, grid, plot, reproduce, run, sensitivity, witness
+from . import calibrate, capacity, grid, lockbench, plot, reproduce, run, sensitivity, witness
 
 
 _INVALID_CHOICE = re.compile(r"invalid choice: '(?P<given>[^']*)' \(choose from (?P<choices>[^)]*)\)")
@@ -52,14 +53,16 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
     p._subcommands = sub
     for add in (run.add_run, run.add_report, capacity.add_capacity, reproduce.add_reproduce, witness.add_witness,
-                grid.add_compare, grid.add_sweep, sensitivity.add_sensitivity, plot.add_plot, calibrate.add_calibrate):
+                grid.add_compare, grid.add_sweep, lockbench.add_lockbench, sensitivity.add_sensitivity, plot.add_plot,
+                calibrate.add_calibrate):
         add(sub)  # in the order `tcpsim -h` lists them
     return p
 
 
 COMMANDS = {"capacity": capacity.cmd_capacity, "calibrate": calibrate.cmd_calibrate, "run": run.cmd_run, "report": run.cmd_report,
             "reproduce": reproduce.cmd_reproduce, "witness": witness.cmd_witness, "compare": grid.cmd_compare,
-            "sweep": grid.cmd_sweep, "sensitivity": sensitivity.cmd_sensitivity, "plot": plot.cmd_plot}
+            "sweep": grid.cmd_sweep, "lockbench": lockbench.cmd_lockbench, "sensitivity": sensitivity.cmd_sensitivity,
+            "plot": plot.cmd_plot}
 
 
 def main(argv=None, out=None, err=None) -> int:

@@ -17,14 +17,7 @@ from . import options
 
 def _replications(p):
     """The options sweep and compare share beyond options.common: seeds, parallelism, results file, progress."""
-    p.add_argument("--seeds", type=options.seeds, metavar="N|S1,S2,...",
-                   help="run every point with N seeds (--seed or the scenario's seed and the N-1 after it) or "
-                        "with the listed seeds; the table shows each number's mean ± the half-width of its 95%% "
-                        "confidence interval (Student t over the seeds); default: one seed")
-    p.add_argument("--jobs", type=options.jobs, help="runs in parallel local processes (default: 1)")
-    p.add_argument("--scheduler", metavar="ADDRESS",
-                   help="run on a dask.distributed cluster: the address its 'dask scheduler' prints, e.g. "
-                        "tcp://10.0.0.5:8786 (same numbers as a local run; needs tcpsim[dask] here and on the workers)")
+    options.parallel(p, "the scenario's seed")
     p.add_argument("-o", "--output", metavar="RESULTS",
                    help="also write one row per run (point keys, variant, queues, seed, every number, scenario "
                         "name, path and sha256, engine, version, code revision) to this Parquet or CSV file, each "
@@ -75,10 +68,7 @@ def _check_replications(args):
         check_path(args.output)
     if args.resume_across_revisions and not args.output:
         raise TcpsimError("--resume-across-revisions: resumes an -o results file; allowed: with -o RESULTS")
-    if args.scheduler and args.jobs is not None:
-        raise TcpsimError("--jobs and --scheduler: both choose where runs go; allowed: one of them (with "
-                          "--scheduler the cluster's workers run in parallel)")
-    options.check_seeds(args)
+    options.check_parallel(args)
 
 
 def _replicated(args, err, run, format_table, out, footnote=""):

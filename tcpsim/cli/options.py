@@ -168,6 +168,26 @@ def check_seeds(args):
                           "--seeds N for S, S+1, ..., S+N-1")
 
 
+def parallel(p, first_seed):
+    """Replications and where they run: --seeds, --jobs, --scheduler (sweep, compare, lockbench)."""
+    p.add_argument("--seeds", type=seeds, metavar="N|S1,S2,...",
+                   help=f"run every point with N seeds (--seed or {first_seed} and the N-1 after it) or "
+                        "with the listed seeds; the table shows each number's mean ± the half-width of its 95%% "
+                        "confidence interval (Student t over the seeds); default: one seed")
+    p.add_argument("--jobs", type=jobs, help="runs in parallel local processes (default: 1)")
+    p.add_argument("--scheduler", metavar="ADDRESS",
+                   help="run on a dask.distributed cluster: the address its 'dask scheduler' prints, e.g. "
+                        "tcp://10.0.0.5:8786 (same numbers as a local run; needs tcpsim[dask] here and on the workers)")
+
+
+def check_parallel(args):
+    """The checks of parallel()'s options (before anything runs)."""
+    if args.scheduler and args.jobs is not None:
+        raise TcpsimError("--jobs and --scheduler: both choose where runs go; allowed: one of them (with "
+                          "--scheduler the cluster's workers run in parallel)")
+    check_seeds(args)
+
+
 # The options that override a scenario key: errors about such a value name the option, not the file.
 ORIGINS = {("run", "seed"): "--seed", ("run", "duration_s"): "--duration", ("run", "warmup_s"): "--warmup",
            ("scenario", "variant"): "--variant"}

@@ -81,7 +81,7 @@ class FastEngine:
     def _counts(self):
         """The counters the watchdog compares between looks, as the reference names them."""
         for name in ("started", "completed", "failed", "window_started", "window_completed", "total_drops",
-                     "segments_in", "segments_out"):
+                     "segments_in", "segments_out", "bench_loops", "window_loops"):
             setattr(self, name, getattr(self.core, name))
 
     def watch_start(self):
@@ -129,14 +129,14 @@ class FastEngine:
         decl = self.decls[decl_index]
         if d is None:
             return LockView(display=decl.display, kind=decl.kind, nreaders=0, in_transit=False, owner=None,
-                            readers={}, spinners=[], sleepers=[])
+                            readers={}, ep_readers={}, epoch=decl.cls == "epoch", spinners=[], sleepers=[])
         sites = self.low["sites"]
 
         def waiters(entries):
             return [View(thread=threads[w], mode="W" if m else "R", site=sites[s]) for w, m, s in entries]
         return LockView(display=decl.display, kind=decl.kind, nreaders=d["nreaders"], in_transit=d["in_transit"],
-                        owner=threads[d["owner"]] if d["owner"] >= 0 else None, readers={},
-                        spinners=waiters(d["spinners"]), sleepers=waiters(d["sleepers"]))
+                        owner=threads[d["owner"]] if d["owner"] >= 0 else None, readers={}, ep_readers={},
+                        epoch=decl.cls == "epoch", spinners=waiters(d["spinners"]), sleepers=waiters(d["sleepers"]))
 
     def _export_state(self):
         """Threads, CPUs, locks and NIC queues as objects shaped like the reference engine's."""
@@ -161,8 +161,9 @@ class FastEngine:
                 lock = locks[lid]
                 th.held.append(lock)
                 th.sites.setdefault(lock, low["sites"][site])
-                if not mode:
-                    lock.readers[th] = lock.readers.get(th, 0) + 1
+                if not mode:  # an epoch lock's read section is in no lock word: the reference's ep_readers
+                    readers = lock.ep_readers if lock.epoch else lock.readers
+                    readers[th] = readers.get(th, 0) + 1
             if s["pending_grant"] >= 0 and s["pending_grant"] in locks:  # granted at a hand-off, not yet resumed
                 lock = locks[s["pending_grant"]]
                 if lock.owner is not th:

@@ -18,7 +18,8 @@ from ..model import clients, nic, programs as op, sched, tcp
 from ..model.kernel_state import ACTIONS, CONDITIONS
 from ..model.lockclasses import CLASSES
 from ..model.rwlock import spin_function
-from ..model.steps import WRITE, Acquire, Act, Release, Retire, Stop, TryAcquire, When, Work, executable
+from ..model.steps import (DISTRIBUTIONS, WRITE, Acquire, Act, Release, Retire, Stop, TryAcquire, When, Work,
+                           executable)
 from ..model.threads import listen_sockets, thread_specs
 from ..model.topology import siblings, smt_extra, transfer_table
 from ..observe.probes import PROBES
@@ -122,7 +123,7 @@ def lower(model) -> dict:
             if cls is Work:
                 user = step.user
                 sidx = stack_set(lambda b, s=step: s.frames if user else base_of(path, b) + s.frames)
-                emit(OP["WORK"], int(costs[step.cost]), int(user), sidx)
+                emit(OP["WORK"], int(costs[step.cost]), int(user), sidx, DISTRIBUTIONS.index(step.dist))
                 dirty = dirty or bool(int(costs[step.cost]))
                 continue
             # the boundary before the step: a conditional block's own (its repeat comes back to the condition
@@ -232,6 +233,8 @@ def lower(model) -> dict:
                 emit(OP["TAKEREADY"])
             elif cls is op.HandOff:
                 emit(OP["HANDOFF"], int(o.to == "self"))
+            elif cls is op.Think:
+                emit(OP["THINK"], int(costs[o.cost]), DISTRIBUTIONS.index(o.dist), stack_set(lambda b, o=o: o.frames))
             else:
                 raise TypeError(f"unknown program operation {o!r}")
 

@@ -19,7 +19,7 @@ from ..model import clients, nic, programs as op
 from ..model.kernel_state import Connection, Kernel
 from ..model.nic import QueueState
 from ..model.rwlock import LockState
-from ..model.steps import Acquire, Act, Release, Retire, Stop, TryAcquire, When, Work
+from ..model.steps import Acquire, Act, Release, Retire, Stop, TryAcquire, When, Work, draw_ns
 from ..model.threads import listen_sockets, thread_specs
 from ..model.topology import siblings, smt_extra, smt_permille, transfer_table
 from ..observe.lockprof import LockProfile
@@ -57,6 +57,7 @@ class SimpyEngine(SchedulerMixin, LockMixin, NicMixin, ClientMixin):
         self.rng_arrival = Stream(run.seed, "arrivals")
         self.rng_race = Stream(run.seed, "lock-race")
         self.rng_sched = Stream(run.seed, "sched")  # ULE's random tie-break between equally loaded CPUs
+        self.rng_think = Stream(run.seed, "think")  # work of a random length (steps.DISTRIBUTIONS): the lock bench
         self.cpus = [Cpu(i) for i in range(hw.cpus)]
         self.runq_seq = 0  # FIFO order among threads of equal priority on a run queue
         self.cpu_time = [dict.fromkeys(CATEGORIES, 0) for _ in range(hw.cpus)]
@@ -91,6 +92,8 @@ class SimpyEngine(SchedulerMixin, LockMixin, NicMixin, ClientMixin):
         self.drops = defaultdict(int)
         self.total_drops = 0  # whole run, for the time series
         self.acts = 0  # actions run: a repeated block that runs none and takes no time would never end
+        self.bench_loops = 0  # Think operations begun: the lock microbenchmark's progress (deadlock.Watch)
+        self.window_loops = 0  # the same, in the window: one per acquisition, what lockbench counts
         self.retransmits = defaultdict(int)  # client segments resent after a loss, by segment, in the window
         self.segments_in = 0
         self.segments_out = 0
@@ -153,6 +156,18 @@ class SimpyEngine(SchedulerMixin, LockMixin, NicMixin, ClientMixin):
                 th.conn = th.ready.popleft()
             elif cls is op.HandOff:
                 self._hand_off(th, o.to)
+            elif cls is op.Think:
+                if not th.running:  # a bench thread's first think: it gets its CPU first
+                    yield from self._on_cpu(th)
+                self.bench_loops += 1
+                if self.w0 <= self.env.now < self.w1:
+                    self.window_loops += 1
+                d = draw_ns(self.cost[o.cost], o.dist, self.rng_think)
+                if d and self.smt_sibs is not None:  # SMT: its own advance, at the speed its siblings allow now
+                    d = d * self._smt_permille(th) // 1000
+                if d:
+                    self._charge(th, self.env.now, d, o.frames, True)
+                    yield self.env.timeout(d)
             elif cls is op.Tick:
                 if th.running:
                     self._off_cpu(th)
@@ -233,6 +248,8 @@ class SimpyEngine(SchedulerMixin, LockMixin, NicMixin, ClientMixin):
             if cls is Work:
                 d = self.cost[step.cost]
                 if d:
+                    if step.dist != "constant":
+                        d = draw_ns(d, step.dist, self.rng_think)
                     if self.smt_sibs is not None:  # SMT: the speed of the whole advance, decided at its start
                         if not pend:
                             th.smt = self._smt_permille(th)

@@ -24,6 +24,9 @@ driver (2.5.15) and the article's server application are written down:
 ``TakeReady()``          make the oldest readable connection the thread's current one
 ``HandOff(to)``          after accept(): register the accepted connection in a worker's kqueue: ``next_worker``
                          (round robin) or ``self``
+``Think(cost, dist)``    user-mode CPU work outside any path and lock: the cost ``cost`` names (ns), or an
+                         exponential draw of that mean (``steps.DISTRIBUTIONS``); the lock microbenchmark's
+                         pause between two acquisitions (``bench.py``)
 """
 from __future__ import annotations
 
@@ -100,6 +103,13 @@ class TakeReady:
 @dataclass(frozen=True)
 class HandOff:
     to: str  # "next_worker" | "self"
+
+
+@dataclass(frozen=True)
+class Think:
+    cost: str  # a cost of the model (ns): the duration, or the mean of the draw
+    dist: str = "constant"  # steps.DISTRIBUTIONS
+    frames: tuple = ("lockbench_think",)  # its call stack in profiles (user mode: no kernel base)
 
 
 NIC_COUNTERS = ("interrupts", "task_passes", "rx_interrupt", "rx_task", "tx_deferred")  # per queue, in the window

@@ -17,6 +17,10 @@ WRITE = "W"
 MODES = (READ, WRITE)
 ANY = "any"
 ASSERT_MODES = (WRITE, READ, ANY)  # rw_assert's RA_WLOCKED, RA_RLOCKED, RA_LOCKED (mtx_assert's MA_OWNED is W)
+# How long a piece of CPU work takes: exactly its cost ("constant"), or drawn around it ("exponential": a mean).
+# The kernel paths are all constant; the lock microbenchmark (model/bench.py) draws its think and critical
+# section times. Draws come from the "think" stream (rng.Stream), one per piece of work, in event order.
+DISTRIBUTIONS = ("constant", "exponential")
 
 
 @dataclass(frozen=True)
@@ -26,6 +30,16 @@ class Work:
     frames: tuple[str, ...]
     cost: str
     user: bool = False  # user-mode time (the application's own code) rather than kernel time
+    dist: str = "constant"  # DISTRIBUTIONS: the cost is the duration, or the mean of an exponential draw
+
+
+def draw_ns(mean_ns: int, dist: str, stream) -> int:
+    """The duration of one piece of work of ``mean_ns`` (DISTRIBUTIONS), drawn from ``stream`` when random: an
+    exponential draw truncated to whole ns, one draw per piece (none for constant work or a zero mean). The fast
+    engine's ``work_ns`` computes the same expression in C, draw for draw."""
+    if dist == "exponential" and mean_ns:
+        return int(stream.expovariate(1.0 / mean_ns))
+    return mean_ns
 
 
 @dataclass(frozen=True)

@@ -99,6 +99,9 @@ class Model:
     variant: str = "baseline"
     scenario_sha256: str = ""
     source: str = ""
+    # The workload: None for the article's (clients, NIC, test-bed threads), or a bench.BenchSpec for the lock
+    # microbenchmark (its threads alone; model/bench.py)
+    bench: object = None
 
     def ns(self, key: str) -> int:
         return int(self.costs[key])

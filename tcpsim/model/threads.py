@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from . import programs
+from . import bench, programs
 from .paths import deferred_base
 
 IRQ_BASE = 263  # the first ix0 MSI-X vector on the test bed (Figures 2 and 3: irq263...)
@@ -12,7 +12,7 @@ IRQ_BASE = 263  # the first ix0 MSI-X vector on the test bed (Figures 2 and 3: i
 
 @dataclass(frozen=True)
 class ThreadSpec:
-    kind: str  # ithread | taskqueue | acceptor | worker | callout
+    kind: str  # ithread | taskqueue | acceptor | worker | callout | bench (model/bench.py)
     name: str
     command: str  # as top -SHIPz prints it
     pid: int
@@ -32,6 +32,8 @@ def listen_sockets(app) -> int:
 
 
 def thread_specs(model) -> list[ThreadSpec]:
+    if model.bench is not None:  # the workload selector: the lock microbenchmark's threads alone
+        return bench_threads(model)
     hw, app = model.hardware, model.app
     out = []
     for q, cpu in enumerate(hw.queue_cpus):
@@ -52,3 +54,12 @@ def thread_specs(model) -> list[ThreadSpec]:
     out.append(ThreadSpec("callout", "clock", "intr{swi4: clock}", 11, -88, model.kernel.timer_cpu, "system", 0,
                           program=programs.CALLOUT))
     return out
+
+
+def bench_threads(model) -> list[ThreadSpec]:
+    """The lock microbenchmark's threads (model/bench.py): one per CPU of its spec, pinned there, all running
+    its program, as one process (``lockbench``) shows them in top."""
+    spec = model.bench
+    program = bench.program(spec)
+    return [ThreadSpec("bench", f"bench{i}", f"lockbench{{thread {i}}}", bench.PID, bench.PRI, cpu, "system", i,
+                       program=program) for i, cpu in enumerate(spec.cpus)]

@@ -189,7 +189,8 @@ def series(raw: dict) -> dict:
 # What top's STATE column shows for a thread asleep waiting for work, by the model's thread kinds: interrupt
 # threads WAIT for their interrupt, the accept thread sleeps in accept(), a kqueue worker in kevent ("kqread"),
 # the driver's taskqueue thread on its queue ("-").
-SLEEP_STATE = {"ithread": "WAIT", "callout": "WAIT", "taskqueue": "-", "acceptor": "accept", "worker": "kqread"}
+SLEEP_STATE = {"ithread": "WAIT", "callout": "WAIT", "taskqueue": "-", "acceptor": "accept", "worker": "kqread",
+               "bench": "-"}
 
 
 def thread_states(engine) -> dict[str, str]:
