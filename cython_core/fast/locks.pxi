@@ -125,13 +125,16 @@ cdef void list_remove(Core self, int16_t* head, int16_t* tail, int ti) noexcept:
     t.w_next = t.w_prev = -1
 
 
-cdef int in_spinners(Core self, Lock* L, int ti) noexcept:
-    cdef int w = L.spin_head
-    while w >= 0:
-        if w == ti:
-            return 1
-        w = self.th[w].w_next
-    return 0
+cdef inline void spin_add(Core self, Lock* L, int ti) noexcept:
+    list_append(self, &L.spin_head, &L.spin_tail, ti)
+    L.nspin += 1
+    self.th[ti].w_listed = 1
+
+
+cdef inline void spin_del(Core self, Lock* L, int ti) noexcept:
+    list_remove(self, &L.spin_head, &L.spin_tail, ti)
+    L.nspin -= 1
+    self.th[ti].w_listed = 0
 
 
 cdef void trigger(Core self, int ti, int outcome) noexcept:
@@ -202,7 +205,7 @@ cdef void spin_loop(Core self, int ti) noexcept:
     if should_spin(self, L):
         t.w_on_readers = L.owner < 0 and L.nreaders > 0 and not L.in_transit
         t.w_spin_start = self.now
-        list_append(self, &L.spin_head, &L.spin_tail, ti)
+        spin_add(self, L, ti)
         if t.w_on_readers and sleeps(self, L):
             push(self, self.now + self.reader_spin, EV_RSPIN, ti, <int>t.w_gen)
         t.spin_active = 1
@@ -232,8 +235,8 @@ cdef void spin_done(Core self, int ti) noexcept:
     charge(self, ti, t.w_spin_start, self.now - t.w_spin_start, stack_of(self, ti, t.w_spin_sidx), 0, 1)
     if self.probing and lock_probe_on(self, t.w_lock, 1):
         probe_lock(self, ti, t.w_lock, 1, t.w_mode, t.w_site, self.now - t.w_spin_start)
-    if in_spinners(self, L, ti):
-        list_remove(self, &L.spin_head, &L.spin_tail, ti)
+    if t.w_listed:
+        spin_del(self, L, ti)
     if outcome == OUT_GRANTED:  # the hand-off delay already moved the lock word's line
         granted(self, ti, t.w_lock, t.w_mode, t.w_row, t.w_site, t.w_first, 1, 1)
         interp(self, ti)
@@ -381,7 +384,6 @@ cdef void lock_freed(Core self, int lid) noexcept:
     cdef int64_t delay = -1  # the class's hand-off time, when not the race's (rwlock.handoff_cost)
     cdef int pool[256]
     cdef int npool = 0, flagged = 0
-    cdef double x, total
     cdef int64_t line = 0
     # turnstile_broadcast: every sleeping writer if there is one, else every sleeping reader, retries
     w = L.sleep_head
@@ -399,40 +401,35 @@ cdef void lock_freed(Core self, int lid) noexcept:
     # race: the spinners' compare-and-set
     if L.spin_head < 0:
         return
-    w = L.spin_head
-    while w >= 0:
-        if self.th[w].w_mode and self.th[w].w_on_readers:
-            flagged = 1
-        w = self.th[w].w_next
-    n = 0
-    w = L.spin_head
-    while w >= 0:
-        n += 1
-        if (not flagged or (self.th[w].w_mode and self.th[w].w_on_readers)) and npool < 256:
-            pool[npool] = w
-            npool += 1
-        w = self.th[w].w_next
+    n = L.nspin
     transfers = n  # the race's: every spinner re-reads the line (rwlock.handoff_cost)
     if fifo(self, L):  # ticket, MCS: the next in arrival order
         winner = L.spin_head
-    elif npool == 1:
-        winner = pool[0]
-    elif self.nrace_weight < 0:
-        winner = pool[_bounded(self.rng_race, npool)]
+    elif not self.decl_kind[L.decl] and self.nrace_weight < 0 and n <= 256:
+        # a mutex's fair race: every spinner is in the pool, in list order (no list of them to build)
+        winner = L.spin_head
+        if n > 1:
+            k = <int>_bounded(self.rng_race, n)
+            for j in range(k):
+                winner = self.th[winner].w_next
     else:
-        total = 0.0
-        for k in range(npool):
-            total += weight(self, pool[k])
-        x = _to_unit(_xoshiro_next(self.rng_race)) * total
-        winner = pool[npool - 1]
-        for k in range(npool):
-            x -= weight(self, pool[k])
-            if x < 0:
-                winner = pool[k]
-                break
+        w = L.spin_head
+        while w >= 0:
+            if self.th[w].w_mode and self.th[w].w_on_readers:
+                flagged = 1
+            w = self.th[w].w_next
+        w = L.spin_head
+        while w >= 0:
+            if (not flagged or (self.th[w].w_mode and self.th[w].w_on_readers)) and npool < 256:
+                pool[npool] = w
+                npool += 1
+            w = self.th[w].w_next
+        winner = race(self, pool, npool)
     # the line goes from the releaser's CPU to the winners'; spinning readers all win, and the hand-off
     # completes when it has reached the farthest of them
+    L.won = -1
     if self.th[winner].w_mode:
+        L.won = winner
         self.th[winner].w_won = 1
         self.th[winner].w_spinning = 0
         line = self.line_tab[L.last_cpu * self.ncpus + self.th[winner].cpu]
@@ -461,6 +458,25 @@ cdef void lock_freed(Core self, int lid) noexcept:
     push(self, self.now + (line + self.handoff_ns * (n - 1) if delay < 0 else delay), EV_HANDOFF, lid, 0)
 
 
+cdef int race(Core self, int* pool, int npool) noexcept:
+    """rwlock.LockState.race's draw among the pool: fair, or by [hardware] lock_race_weight."""
+    cdef int k, winner
+    cdef double x, total = 0.0
+    if npool == 1:
+        return pool[0]
+    if self.nrace_weight < 0:
+        return pool[_bounded(self.rng_race, npool)]
+    for k in range(npool):
+        total += weight(self, pool[k])
+    x = _to_unit(_xoshiro_next(self.rng_race)) * total
+    winner = pool[npool - 1]
+    for k in range(npool):
+        x -= weight(self, pool[k])
+        if x < 0:
+            return pool[k]
+    return winner
+
+
 cdef double weight(Core self, int ti) noexcept:
     cdef int cpu = self.th[ti].cpu
     return self.race_weight[cpu] if cpu < self.nrace_weight else 1.0
@@ -471,16 +487,25 @@ cdef void handoff(Core self, int lid) noexcept:
     cdef Lock* L = lockp(self, lid)
     cdef int w, nxt
     L.in_transit = 0
-    w = L.spin_head
-    while w >= 0:
-        nxt = self.th[w].w_next
-        if self.th[w].w_won:
+    if L.won >= 0:  # one writer won (it may have left the list since: preempted as the lock was freed)
+        w = L.won
+        L.won = -1
+        if self.th[w].w_won and self.th[w].w_listed:
             self.th[w].w_won = 0
-            list_remove(self, &L.spin_head, &L.spin_tail, w)
-            grant(self, lid, w, self.th[w].w_mode)
+            spin_del(self, L, w)
+            grant(self, lid, w, 1)
             trigger(self, w, OUT_GRANTED)
-        w = nxt
-    if L.owner >= 0:  # a writer took it: the lock word was rewritten, no waiter is flagged against readers
+    else:
+        w = L.spin_head
+        while w >= 0:
+            nxt = self.th[w].w_next
+            if self.th[w].w_won:
+                self.th[w].w_won = 0
+                spin_del(self, L, w)
+                grant(self, lid, w, self.th[w].w_mode)
+                trigger(self, w, OUT_GRANTED)
+            w = nxt
+    if L.owner >= 0 and self.decl_kind[L.decl]:  # a writer took it: no waiter is flagged against readers any more
         w = L.spin_head
         while w >= 0:
             self.th[w].w_on_readers = 0
@@ -490,7 +515,7 @@ cdef void handoff(Core self, int lid) noexcept:
         while w >= 0:
             nxt = self.th[w].w_next
             if not self.th[w].w_mode and can_grant(self, lid, w, 0):
-                list_remove(self, &L.spin_head, &L.spin_tail, w)
+                spin_del(self, L, w)
                 grant(self, lid, w, 0)
                 trigger(self, w, OUT_GRANTED)
             w = nxt

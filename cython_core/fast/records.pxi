@@ -107,6 +107,8 @@ ctypedef struct Lock:
     int64_t ep_seq       # epoch class: read sections entered so far
     int16_t last_cpu     # CPU that last updated the lock word, -1 never
     int16_t spin_head, spin_tail, sleep_head, sleep_tail   # waiters, intrusive through the threads
+    int16_t nspin        # spinners listed (the race draws among them without counting the list)
+    int16_t won          # the writer the race picked, its hand-off pending (-1: none, or readers won)
     int8_t in_transit
 
 ctypedef struct Conn:
@@ -149,6 +151,7 @@ ctypedef struct Thread:
     int32_t disp[2]
     int32_t w_lock, w_mode, w_row, w_site, w_sidx, w_spin_sidx
     int32_t w_spinning, w_on_readers, w_triggered, w_outcome, w_won, w_next, w_prev
+    int32_t w_listed     # on its lock's spinner list
     int32_t nheld
     Held held[MAXHELD]
     Ring ready
@@ -217,6 +220,7 @@ cdef inline void _lock_init(Lock* L, int decl) noexcept:
     L.last_cpu = -1
     L.hold_row = -1
     L.spin_head = L.spin_tail = L.sleep_head = L.sleep_tail = -1
+    L.won = -1
 
 
 cdef inline void seed_stream(uint64_t* s, uint64_t seed, str name):
