@@ -360,7 +360,7 @@ def build(sections: dict, text: str = "", source: str = "") -> Model:
         costs_file = str(Path(source).parent / costs_file)
     costs, _notes, cost_sections = load_costs(costs_file or None)
     if hw["machine"]:  # its clock and line transfers replace the costs file's (machines.py)
-        costs.update(machines.load(hw["machine"], option="[hardware] machine").costs)
+        costs = machines.on_machine(costs, machines.load(hw["machine"], option="[hardware] machine"))
     key = DEFAULT_KEY if hw["rss_key"] == "microsoft" else bytes.fromhex(hw["rss_key"])
     paths, locks, options = _model_variant(sections)
     if hw["vlan"]:

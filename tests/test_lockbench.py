@@ -189,3 +189,27 @@ def test_bad_input_is_one_line_and_exit_2(argv, message):
     status, out, err = _cli(argv)
     assert status == 2 and out == "" and err.count("\n") == 1, err
     assert err.startswith("tcpsim: error: ") and message in err, err
+
+
+def test_a_machine_file_scales_the_spinner_handoff_with_its_line_transfer():
+    from tcpsim import machines
+    from tcpsim.costs import load_costs
+    costs = load_costs(None)[0]
+    opteron = machines.load("opteron-48")
+    on = machines.on_machine(costs, opteron)
+    assert on["lock_line_transfer"] == opteron.costs["lock_line_transfer"] == 57
+    ratio = costs["lock_handoff_per_spinner"] / costs["lock_line_transfer"]
+    assert on["lock_handoff_per_spinner"] == round(57 * ratio)
+
+
+def test_a_ticket_lock_peaks_then_collapses_and_an_mcs_lock_levels_off():
+    """Issue #16's check on the 48-core machine (from the mechanism, no curve fitted): the ticket lock's speedup
+    peaks and falls far below its peak as waiters grow; the MCS lock's hand-off is one transfer, so it levels off
+    (it loses only what crossing sockets adds to a transfer)."""
+    from tcpsim import lockbench as lb
+    rows = lb.run(lb.plan("opteron-48", threads=(4, 8, 12, 24, 48), classes=("ticket", "mcs"), duration_s=0.002))
+    curve = {cls: {r["threads"]: r["speedup"] for r in rows if r["class"] == cls} for cls in ("ticket", "mcs")}
+    ticket, mcs = curve["ticket"], curve["mcs"]
+    assert max(ticket.values()) > 2.5 and ticket[48] < 0.25 * max(ticket.values()), ticket
+    assert max(mcs.values()) > 4 and mcs[48] > 0.85 * max(mcs.values()), mcs
+    assert all(mcs[n] > ticket[n] for n in (12, 24, 48))
