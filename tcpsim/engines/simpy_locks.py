@@ -40,7 +40,7 @@ class LockMixin:
         spin_frames = stack + (spin_function(lock.kind, lock.cls, mode),)
         while True:
             w = Waiter(th, mode, env.event(), first, site, stack)
-            w.preemptible = lock.cls not in ("ticket", "mcs")
+            w.preemptible = not lock.fifo  # ticket, MCS: preemption disabled while waiting
             if lock.should_spin():
                 w.on_readers = lock.owner is None and lock.nreaders > 0 and not lock.in_transit
                 w.spin_start = env.now
