@@ -271,7 +271,9 @@ def format_side_by_side(rows: list[Row], other: list[Row], label: str) -> str:
     """Two reproductions of the same figures side by side (the machines as shipped, and with ``label``'s
     [hardware] change): the article's value, each model value with whether it is within tolerance, and the
     change."""
-    caps = {"figure": 6, "what": 32, "article": 14, "as shipped": 14, "ok": 3, label: 14, "ok ": 3, "change": 8}
+    wide = _CAPS["model"]  # a CPU line's four numbers fit on one line; the change's label is never wrapped
+    caps = {"figure": 6, "what": 32, "article": wide, "as shipped": wide, "ok": 3, label: max(wide, len(label)),
+            "ok ": 3, "change": 8}
     return _table([(a.figure, a.what, _show(a.article), _show(a.model), _WITHIN[a.ok], _show(b.model),
                     _WITHIN[b.ok], _change(a.model, b.model)) for a, b in zip(rows, other)], caps)
 
