@@ -8,6 +8,7 @@ import pytest
 
 from tcpsim import scenario
 from tcpsim.engines.simpy_engine import SimpyEngine, Thread
+from tcpsim.model.rwlock import runlock_function
 
 SMALL = """
 [scenario]
@@ -73,7 +74,10 @@ class LockHarness:
                     yield from eng._acquire(th, lock, op[2], f"test.c:{op[1]}", ("test",))
                     self.log.append((env.now, th.name, f"got {op[1]}"))
                 elif op[0] == "release":
-                    eng._release(th, eng.global_locks[op[1]])
+                    lock = eng.global_locks[op[1]]
+                    wait = eng._release(th, lock)
+                    if wait:  # a read release waits for the lock word's line, as the Release step does
+                        yield from eng._wait_line(th, ("test", runlock_function(lock.cls)), wait)
                     self.log.append((env.now, th.name, f"released {op[1]}"))
                 elif op[0] == "retire":
                     eng._retire(eng.global_locks[op[1]])

@@ -17,9 +17,10 @@ def test_aim_in_c_is_the_driver_rule_of_model_nic():
 
 
 def test_a_time_wait_entry_is_one_compact_record():
-    # a connection record, its inpcb lock included, is what a TIME-WAIT entry costs (issue #9: <= 150 bytes)
+    # a connection record, its inpcb lock included, is what a TIME-WAIT entry costs (issue #9: <= 150 bytes); 104
+    # since the lock keeps when its word's cache line is next free (8 bytes: model/rwlock.py, line_free)
     sizes = _fast.Core.sizes()
-    assert sizes["lock"] < sizes["connection"] <= 96
+    assert sizes["lock"] < sizes["connection"] <= 104
 
 
 def test_connection_records_are_reused_once_nothing_names_them():

@@ -158,7 +158,9 @@ cdef void interp(Core self, int ti) noexcept:
             if lid < 0:
                 return
             t.pc += 1
-            release(self, ti, lid)
+            d = release(self, ti, lid)
+            if d and pull_line(self, ti, <int>ins[2], d):  # a read release waited for the word's line (rwlock.py)
+                return
         elif op == OP_RETIRE:
             lid = resolve(self, ti, <int>ins[1], 0)
             if lid < 0:

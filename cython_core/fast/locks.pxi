@@ -82,22 +82,30 @@ cdef int should_spin(Core self, Lock* L) noexcept:
     return L.nreaders > 0
 
 
-cdef int grant(Core self, int lid, int ti, int mode) noexcept:
-    """Give the lock; return the ns its word's line takes to come from the CPU that last updated it (0: it
-    was here, or nowhere yet)."""
+cdef inline int64_t line_transfer(Core self, Lock* L, int64_t ns) noexcept:  # rwlock.LockState.line_transfer
+    L.line_free = max(self.now, L.line_free) + ns
+    return L.line_free
+
+
+cdef int64_t write_word(Core self, Lock* L, int cpu) noexcept:
+    """rwlock.LockState.write_word: the ns ``cpu`` waits for the lock word's line (0: here, or nowhere yet)."""
+    cdef int src = L.last_cpu
+    L.last_cpu = cpu
+    if src == -1 or src == cpu:
+        return 0
+    return line_transfer(self, L, self.line_tab[src * self.ncpus + cpu]) - self.now
+
+
+cdef void grant(Core self, int lid, int ti, int mode) noexcept:
+    """Give the lock (its line: write_word, or the hand-off that brought it)."""
     cdef Lock* L = lockp(self, lid)
-    cdef int cpu = self.th[ti].cpu
-    cdef int moved = 0
-    if L.last_cpu != -1 and L.last_cpu != cpu:
-        moved = self.line_tab[L.last_cpu * self.ncpus + cpu]
     L.in_transit = 0
     if mode:
         L.owner = ti
     else:
         L.nreaders += 1
         self.th[ti].rlocks += 1
-    L.last_cpu = cpu
-    return moved
+    L.last_cpu = self.th[ti].cpu
 
 
 # waiter lists: intrusive through the threads (a thread waits for one lock at a time)
@@ -148,7 +156,7 @@ cdef int acquire(Core self, int ti, int lid, int mode, int row, int site, int si
     """_acquire; return 1 when the thread now waits (it continues at its pc once it holds the lock)."""
     cdef Lock* L = lockp(self, lid)
     cdef Thread* t = &self.th[ti]
-    cdef int moved
+    cdef int64_t moved
     if not mode and self.decl_cls[L.decl] == CL_EPOCH:
         epoch_enter(self, ti, lid)
         return 0
@@ -160,7 +168,8 @@ cdef int acquire(Core self, int ti, int lid, int mode, int row, int site, int si
             granted(self, ti, lid, mode, row, site, self.now, 0, 0)
         return 0
     if can_grant(self, lid, ti, mode):
-        moved = grant(self, lid, ti, mode)
+        moved = write_word(self, L, t.cpu)
+        grant(self, lid, ti, mode)
         granted(self, ti, lid, mode, row, site, self.now, 0, ordered)
         if moved:
             return pull_line(self, ti, sidx if mode else spin_sidx, moved)  # a read's: in __rw_rlock (_pull_line)
@@ -179,7 +188,7 @@ cdef int acquire(Core self, int ti, int lid, int mode, int row, int site, int si
 
 
 cdef int pull_line(Core self, int ti, int sidx, int64_t ns) noexcept:
-    """_pull_line: the lock word's cache line moves from another CPU, inside the hold (``ns``: grant's)."""
+    """_pull_line, _wait_line: the thread waits ``ns`` for the lock word's line (write_word's), charged to ``sidx``."""
     charge(self, ti, self.now, ns, stack_of(self, ti, sidx), 0, 0)
     if advance(self, self.now + ns):
         return 0
@@ -251,9 +260,10 @@ cdef void spin_done(Core self, int ti) noexcept:
 cdef void lock_retry(Core self, int ti) noexcept:
     """Back on its CPU after a preemption or the turnstile: take the lock if it can, else wait again."""
     cdef Thread* t = &self.th[ti]
-    cdef int moved
+    cdef int64_t moved
     if can_grant(self, t.w_lock, ti, t.w_mode):
-        moved = grant(self, t.w_lock, ti, t.w_mode)
+        moved = write_word(self, lockp(self, t.w_lock), t.cpu)
+        grant(self, t.w_lock, ti, t.w_mode)
         granted(self, ti, t.w_lock, t.w_mode, t.w_row, t.w_site, t.w_first, 1, 1)
         if not (moved and pull_line(self, ti, t.w_sidx if t.w_mode else t.w_spin_sidx, moved)):
             interp(self, ti)
@@ -323,11 +333,12 @@ cdef void granted(Core self, int ti, int lid, int mode, int row, int site, int64
         t.held[t.nheld - 1].row = key
 
 
-cdef void release(Core self, int ti, int lid) noexcept:
+cdef int64_t release(Core self, int ti, int lid) noexcept:
+    """_release: return the ns the thread then waits for the lock word's line (a read release writes it)."""
     cdef Thread* t = &self.th[ti]
     cdef Lock* L = lockp(self, lid)
     cdef int i, was_writer, outermost = 1, row, remaining
-    cdef int64_t start = 0
+    cdef int64_t start = 0, wait = 0
     cdef Held removed
     removed.lock = -1
     i = t.nheld - 1
@@ -346,11 +357,11 @@ cdef void release(Core self, int ti, int lid) noexcept:
             fail(self, RuntimeError(f"{self.t_names[ti]} leaves a read section it is not in"))
         elif reads_held(self, ti, lid) == 0:
             epoch_graced(self, lid)
-        return
+        return 0
     if was_writer:
         if L.wrec:
             L.wrec -= 1
-            return  # write recursion is one hold
+            return 0  # write recursion is one hold
         L.owner = -1
         L.last_cpu = t.cpu
         start, row = L.hold_start, L.hold_row
@@ -358,14 +369,14 @@ cdef void release(Core self, int ti, int lid) noexcept:
     else:
         if removed.lock < 0:
             fail(self, RuntimeError(f"{self.t_names[ti]} releases a lock it does not hold"))
-            return
+            return 0
         remaining = reads_held(self, ti, lid)
         start, row = removed.start, removed.row
         outermost = remaining == 0
         if outermost:
             L.nreaders -= 1
             t.rlocks -= 1
-            L.last_cpu = t.cpu
+            wait = write_word(self, L, t.cpu)  # _rw_runlock_cookie's compare-and-set on the word
     if row >= 0:
         self.prof[row * 6 + 2] += self.now - start
         if self.now - start > self.prof[row * 6]:
@@ -376,6 +387,7 @@ cdef void release(Core self, int ti, int lid) noexcept:
         lock_freed(self, lid)
     if lid >= self.nslots and self.conns[lid - self.nslots].refs == 0:
         maybe_free(self, lid - self.nslots)
+    return wait
 
 
 cdef void lock_freed(Core self, int lid) noexcept:
@@ -425,8 +437,8 @@ cdef void lock_freed(Core self, int lid) noexcept:
                 npool += 1
             w = self.th[w].w_next
         winner = race(self, pool, npool)
-    # the line goes from the releaser's CPU to the winners'; spinning readers all win, and the hand-off
-    # completes when it has reached the farthest of them
+    # the line goes from the releaser's CPU to the winners' (queued behind the transfers under way); spinning
+    # readers all win, and the hand-off completes when it has reached the farthest of them
     L.won = -1
     if self.th[winner].w_mode:
         L.won = winner
@@ -455,7 +467,7 @@ cdef void lock_freed(Core self, int lid) noexcept:
     if self.w0 <= self.now < self.w1:
         self.traffic[self.decl_display[L.decl] * 2] += 1
         self.traffic[self.decl_display[L.decl] * 2 + 1] += transfers
-    push(self, self.now + (line + self.handoff_ns * (n - 1) if delay < 0 else delay), EV_HANDOFF, lid, 0)
+    push(self, line_transfer(self, L, line + self.handoff_ns * (n - 1) if delay < 0 else delay), EV_HANDOFF, lid, 0)
 
 
 cdef int race(Core self, int* pool, int npool) noexcept:

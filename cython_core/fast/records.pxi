@@ -105,7 +105,8 @@ ctypedef struct Lock:
     int16_t wrec         # write recursion beyond the first hold
     int16_t nreaders
     int64_t ep_seq       # epoch class: read sections entered so far
-    int16_t last_cpu     # CPU that last updated the lock word, -1 never
+    int64_t line_free    # when the lock word's line's last transfer under way ends (rwlock.LockState.line_free)
+    int16_t last_cpu     # CPU that last updated the lock word (where its line is), -1 never
     int16_t spin_head, spin_tail, sleep_head, sleep_tail   # waiters, intrusive through the threads
     int16_t nspin        # spinners listed (the race draws among them without counting the list)
     int16_t won          # the writer the race picked, its hand-off pending (-1: none, or readers won)

@@ -17,7 +17,7 @@ from ..errors import TcpsimError
 from ..model import clients, nic, programs as op, sched, tcp
 from ..model.kernel_state import ACTIONS, CONDITIONS
 from ..model.lockclasses import CLASSES
-from ..model.rwlock import spin_function
+from ..model.rwlock import runlock_function, spin_function
 from ..model.steps import (DISTRIBUTIONS, WRITE, Acquire, Act, Release, Retire, Stop, TryAcquire, When, Work,
                            executable)
 from ..model.threads import listen_sockets, thread_specs
@@ -156,7 +156,12 @@ def lower(model) -> dict:
                         block(path, step.locked, depth)
                         patch(past, 1, len(low.code) // W)
             elif cls is Release:
-                patch(emit(OP["REL"], decl_index[step.lock]), _fast.BOUNDARY, boundary)
+                d = decl_index[step.lock]
+                rel_sidx = 0  # a read release's wait for the word's line, charged to its runlock function
+                if decls[lock_decl[d]].kind == "rw":
+                    runlock = runlock_function(decls[lock_decl[d]].cls)
+                    rel_sidx = stack_set(lambda b, s=step: base_of(path, b) + s.frames + (runlock,))
+                patch(emit(OP["REL"], d, rel_sidx), _fast.BOUNDARY, boundary)
             elif cls is Retire:
                 patch(emit(OP["RETIRE"], decl_index[step.lock]), _fast.BOUNDARY, boundary)
             elif cls is Act:

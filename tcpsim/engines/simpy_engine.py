@@ -18,7 +18,7 @@ from ..errors import TcpsimError
 from ..model import clients, nic, programs as op
 from ..model.kernel_state import Connection, Kernel
 from ..model.nic import QueueState
-from ..model.rwlock import LockState
+from ..model.rwlock import LockState, runlock_function
 from ..model.steps import Acquire, Act, Release, Retire, Stop, TryAcquire, When, Work, draw_ns
 from ..model.threads import listen_sockets, thread_specs
 from ..model.topology import siblings, smt_extra, smt_permille, transfer_table
@@ -266,7 +266,10 @@ class SimpyEngine(SchedulerMixin, LockMixin, NicMixin, ClientMixin):
                 lock = self._resolve(th, step.lock, True)
                 yield from self._acquire(th, lock, step.mode, step.site, base + step.frames)
             elif cls is Release:
-                self._release(th, self._resolve(th, step.lock, False))
+                lock = self._resolve(th, step.lock, False)
+                wait = self._release(th, lock)
+                if wait:  # a read release waited for the lock word's line (rwlock.py)
+                    yield from self._wait_line(th, base + step.frames + (runlock_function(lock.cls),), wait)
             elif cls is Act:
                 self.acts += 1
                 if not self.kernel.act(step.name, step.arg, th, env.now, self):

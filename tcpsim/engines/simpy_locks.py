@@ -27,11 +27,11 @@ class LockMixin:
                 self._granted(th, lock, mode, site, env.now, False, ordered=False)
             return
         if lock.can_grant(th, mode):
-            src = lock.last_cpu
-            moved = lock.grant(th, mode)
+            wait = lock.write_word(th.cpu, env.now, self.line_ns)
+            lock.grant(th, mode)
             self._granted(th, lock, mode, site, env.now, False, ordered)
-            if moved:
-                yield from self._pull_line(th, stack, lock, mode, src)
+            if wait:
+                yield from self._pull_line(th, stack, lock, mode, wait)
             return
         if mode == WRITE and th in lock.readers:
             raise TcpsimError(f"path {th.path!r}: {th.name} asks for {lock.display} W at {site} while it holds it R "
@@ -80,21 +80,25 @@ class LockMixin:
             yield from self._on_cpu(th)
             if lock.can_grant(th, mode):
                 break
-        src = lock.last_cpu
-        moved = lock.grant(th, mode)
+        wait = lock.write_word(th.cpu, env.now, self.line_ns)
+        lock.grant(th, mode)
         self._granted(th, lock, mode, site, first, True)
-        if moved:
-            yield from self._pull_line(th, stack, lock, mode, src)
+        if wait:
+            yield from self._pull_line(th, stack, lock, mode, wait)
 
-    def _pull_line(self, th, stack, lock, mode, src):
-        """The lock word was last updated on another CPU (``src``): its cache line moves, inside the hold, at the
-        cost of the distance between the two CPUs -- in the caller for a write or a mutex (their fast path is
-        inline), in __rw_rlock for a read (rw_rlock always calls it: sys/rwlock.h)."""
-        d = self.line_ns[src][th.cpu]
+    def _pull_line(self, th, stack, lock, mode, wait):
+        """The lock word was last updated on another CPU: the thread waits ``wait`` ns, inside the hold, for its
+        cache line (queued behind the transfers under way, then the distance: rwlock.LockState.write_word) -- in
+        the caller for a write or a mutex (their fast path is inline), in __rw_rlock for a read (rw_rlock always
+        calls it: sys/rwlock.h)."""
         if mode == READ:
             stack = stack + (spin_function(lock.kind, lock.cls, READ),)
-        self._charge(th, self.env.now, d, stack[-1:], False, stack[:-1])
-        yield self.env.timeout(d)
+        yield from self._wait_line(th, stack, wait)
+
+    def _wait_line(self, th, stack, wait):
+        """The CPU stalls ``wait`` ns in the atomic on the lock word (the innermost frame of ``stack``)."""
+        self._charge(th, self.env.now, wait, stack[-1:], False, stack[:-1])
+        yield self.env.timeout(wait)
 
     def _bound_reader_spin(self, w):
         """Against a read-held lock a waiter spins at most rowner_retries x rowner_loops, then sleeps."""
@@ -129,6 +133,8 @@ class LockMixin:
             lock.read_holds.setdefault(th, []).append((now, key))
 
     def _release(self, th, lock):
+        """Drop one hold; return the ns the thread then waits for the lock word's line (a read release writes
+        the word: rwlock.py), for the caller to charge under rwlock.runlock_function."""
         for i in range(len(th.held) - 1, -1, -1):
             if th.held[i] is lock:
                 del th.held[i]
@@ -136,14 +142,17 @@ class LockMixin:
         if lock.epoch and lock.owner is not th:  # the end of a read section
             if lock.epoch_exit(th):
                 self._graced(lock)
-            return
+            return 0
         was_writer = lock.owner is th
         outermost = lock.release(th)
+        wait = 0
         if outermost:
             th.sites.pop(lock, None)
+            if not was_writer:  # _rw_runlock_cookie's compare-and-set on the word
+                wait = lock.write_word(th.cpu, self.env.now, self.line_ns)
         if was_writer:
             if not outermost:
-                return  # write recursion is one hold
+                return 0  # write recursion is one hold
             start, key = lock.hold_start, lock.hold_key
             lock.hold_key = None
         else:  # every read acquisition is its own hold in the profile, nested ones too
@@ -158,6 +167,7 @@ class LockMixin:
                              thread=th.name, hold=self.env.now - start)
         if outermost and lock.free():
             self._lock_freed(lock)
+        return wait
 
     def _lock_freed(self, lock):
         for w in lock.turnstile_broadcast():
@@ -177,7 +187,9 @@ class LockMixin:
             traffic = self.lock_traffic.setdefault(lock.display, [0, 0])
             traffic[0] += 1
             traffic[1] += transfers
-        self.env.timeout(delay).callbacks.append(lambda _ev: self._handoff(lock, winners))
+        # the hand-off is a transfer of the line: it starts once the transfers under way have ended
+        end = lock.line_transfer(self.env.now, delay)
+        self.env.timeout(end - self.env.now).callbacks.append(lambda _ev: self._handoff(lock, winners))
 
     def _handoff(self, lock, winners):
         lock.in_transit = False

@@ -14,6 +14,26 @@ The one home of the lock semantics (``shared/reference/freebsd10-locking.md``, "
 * Recursion (when the lock allows it) counts as one hold.
 Mutexes are the same object with write mode only.
 
+The lock word's cache line serves one CPU at a time. A CPU that writes the word must first own its line; the
+lock keeps where the line is (``last_cpu``, the CPU that last wrote the word) and when it is next free
+(``line_free``, the end of the last transfer under way). A transfer starts no earlier than ``line_free``, takes
+the distance's time (``model/topology.py``) and moves ``line_free`` on, so transfers queue one behind the other
+(``LockState.line_transfer``). What writes the word (FreeBSD 10, kern/kern_rwlock.c; 9.3's copy the same):
+
+* every acquisition: ``__rw_rlock`` bumps the reader count with ``atomic_cmpset_acq_ptr(&rw->rw_lock, v,
+  v + RW_ONE_READER)``, ``__rw_wlock`` (and a mutex's ``_mtx_obtain_lock``) sets the owner with a
+  compare-and-set; a grant whose line is on another CPU waits for it (``write_word``), inside the hold;
+* a read release: ``_rw_runlock_cookie`` drops the count (``atomic_cmpset_rel_ptr(&rw->rw_lock, x,
+  x - RW_ONE_READER)``), or sets RW_UNLOCKED for the last reader: the releasing reader waits for the line too,
+  charged under ``_rw_runlock_cookie`` (``_raw_read_unlock`` for a spin-class rwlock);
+* a write release writes the word as well (``__rw_wunlock``, ``_mtx_release_lock``), but no other CPU can
+  have written it during a write hold, so the line is already the writer's: never a transfer;
+* a hand-off (``handoff_cost``) is a transfer: it starts when the line is free and holds it until it ends.
+
+Not modelled: a recursive read acquisition or a nested read release (each also writes the word in FreeBSD;
+recursion counts as one hold here), the readers that share a lock the hand-off gave to readers (they ride on
+the hand-off), and a release on an aborted path (the line moves, the thread is not charged).
+
 The lock's class (``lockclasses.py``) changes only how waiters wait and how a release reaches the next holder:
 
 * ``adaptive``: as above.
@@ -54,6 +74,12 @@ CLASS_SPIN_FUNCTION = {("spin", "mtx", WRITE): "_mtx_lock_spin_cookie", ("spin",
 
 def spin_function(kind: str, cls: str, mode: str) -> str:
     return CLASS_SPIN_FUNCTION.get((cls, kind, mode)) or SPIN_FUNCTION[(kind, mode)]
+
+
+def runlock_function(cls: str) -> str:
+    """Where a read release's wait for the lock word's line shows in a profile (FreeBSD's rw_runlock always
+    calls _rw_runlock_cookie: sys/rwlock.h; Linux 3.10's read_unlock is _raw_read_unlock)."""
+    return "_raw_read_unlock" if cls == "spin" else "_rw_runlock_cookie"
 
 
 def handoff_cost(cls: str, releaser_cpu: int, winners: list, waiters: list, line, per_spinner: int, rng):
@@ -97,7 +123,7 @@ class LockState:
     __slots__ = (
         "decl", "display", "kind", "recursive", "owner", "wrec", "readers", "nreaders", "spinners",
         "sleepers", "in_transit", "last_cpu", "hold_start", "hold_key", "read_holds", "cls", "sleeps", "fifo",
-        "epoch", "ep_readers", "ep_seq", "retired", "freeing",
+        "epoch", "ep_readers", "ep_seq", "retired", "freeing", "line_free",
     )
 
     def __init__(self, decl):
@@ -120,7 +146,8 @@ class LockState:
         self.spinners = []  # Waiter, in arrival order
         self.sleepers = []  # Waiter on the turnstile
         self.in_transit = False  # released, winner chosen, cache line moving
-        self.last_cpu = -1  # CPU that last updated the lock word
+        self.last_cpu = -1  # CPU that last updated the lock word: where its cache line is
+        self.line_free = 0  # when the line's last transfer under way ends: the next one starts no earlier
         self.hold_start = 0
         self.hold_key = None
         self.read_holds = {}  # thread -> [(start, profile key)] of its read holds, outermost first
@@ -158,6 +185,21 @@ class LockState:
             return self.owner.running
         return self.nreaders > 0
 
+    # --- the lock word's cache line ----------------------------------------------------------------------------
+    def line_transfer(self, now: int, ns: int) -> int:
+        """A transfer of the line taking ``ns`` starts when the line is free (one at a time); return its end."""
+        self.line_free = max(now, self.line_free) + ns
+        return self.line_free
+
+    def write_word(self, cpu: int, now: int, line) -> int:
+        """``cpu`` writes the lock word at ``now``: the line comes from the CPU that last wrote it, if another,
+        after the transfers already queued. Return the ns the writer waits for it (0: it was here, or nowhere)."""
+        src = self.last_cpu
+        self.last_cpu = cpu
+        if src in (-1, cpu):
+            return 0
+        return self.line_transfer(now, line[src][cpu]) - now
+
     # --- state changes ---------------------------------------------------------------------------------------
     def grant(self, thread, mode: str) -> bool:
         """Give the lock to ``thread``; return whether the lock word was last updated on another CPU."""
@@ -180,7 +222,8 @@ class LockState:
             self.readers[thread] += 1
 
     def release(self, thread) -> bool:
-        """Drop one hold; return True when it was the outermost hold (the lock word changed hands)."""
+        """Drop one hold; return True when it was the outermost hold (the lock word changed hands). A read
+        release does not move the line: the engine calls ``write_word`` for it (the reader waits for the line)."""
         if self.owner is thread:
             if self.wrec:
                 self.wrec -= 1
@@ -197,7 +240,6 @@ class LockState:
         del self.readers[thread]
         self.nreaders -= 1
         thread.rlocks -= 1
-        self.last_cpu = thread.cpu
         return True
 
     def free(self) -> bool:
