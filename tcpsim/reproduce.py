@@ -38,6 +38,9 @@ _ALTERNATION = (
 _WCPU = ("top's WCPU is a decayed average: in the article itself the only thread pinned to this CPU shows a WCPU "
          "17-20 points below the CPU's own busy share; the model's thread share equals its CPU line, which is "
          "within tolerance")
+_WCPU_LINE = ("the article's CPU 4 line (90.1% busy) and the WCPU of the only thread on it (the accept thread, "
+              "70.26%) differ by 20 points (top's WCPU is a decayed average); the model has one number for both, "
+              "so between them it cannot be within 10 points of each: its accept thread's row is within tolerance")
 _FIG3_IRQ = (
     "the model's interrupt threads do every receive pass (no pass uses its budget at this rate, so the four queue "
     "tasks only drain deferred transmits, ~3% each, on CPU 5, the only idle CPU ULE finds), and spin on rw:tcp "
@@ -54,7 +57,7 @@ _MAX_HOLD = (
     "long path inside the hold that the model has none of")
 KNOWN_GAPS: dict[str, str] = {
     "fig2_cpu0": _ALTERNATION, "fig2_thread intr{irq263: ix0}": _ALTERNATION, "fig2_que_task": _ALTERNATION,
-    "fig2_thread tcp_server{worker": _WCPU, "fig3_thread tcp_server{accept": _WCPU,
+    "fig2_thread tcp_server{worker": _WCPU, "fig3_thread tcp_server{accept": _WCPU, "fig3_cpu4": _WCPU_LINE,
     **{f"fig3_cpu{c}": _FIG3_IRQ for c in range(4)}, "fig3_que_cpus": _FIG3_IRQ,
     **{f"fig3_thread intr{{irq{263 + q}: ix0:que {q}}}": _FIG3_IRQ for q in range(4)},
     "fig3_cpu6": _FAIR_RACE, "fig3_cpu7": _FAIR_RACE, "fig3_thread tcp_server{worker 0}": _FAIR_RACE,
@@ -63,7 +66,7 @@ KNOWN_GAPS: dict[str, str] = {
     "fig5_contested tcp_usrreq.c:728 (rw:tcp)": _FAIR_RACE,
     **{f"fig5_max {site}": _MAX_HOLD for site in ("tcp_input.c:1013 (rw:tcp)", "tcp_input.c:778 (rw:tcp)",
                                                   "tcp_usrreq.c:635 (rw:tcp)", "tcp_usrreq.c:984 (rw:tcp)",
-                                                  "in_pcb.c:1802 (rw:tcpinp)")},
+                                                  "tcp_usrreq.c:728 (rw:tcp)", "in_pcb.c:1802 (rw:tcpinp)")},
 }
 
 

@@ -131,7 +131,9 @@ def test_a_scenario_can_name_a_machine_and_a_conflicting_key_is_an_error(tmp_pat
     path = tmp_path / "m.toml"
     path.write_text(text)
     m = scenario.load(path)
-    assert (m.hardware.cpus, m.hardware.sockets, m.costs["lock_line_transfer"], m.costs["cpu_ghz"]) == (24, 2, 117, 2.3)
+    xeon = machines.load("xeon-24").costs
+    assert (m.hardware.cpus, m.hardware.sockets, m.costs["lock_line_transfer"], m.costs["cpu_ghz"]) == (
+        24, 2, xeon["lock_line_transfer"], 2.3)
     assert scenario.load(path, {"hardware": {"cpus": 24}}).hardware.cpus == 24  # the machine's own value is fine
     with pytest.raises(TcpsimError, match=r"\[hardware\] sockets: 1 conflicts with machine 'xeon-24', which has 2"):
         scenario.load(path, {"hardware": {"sockets": 1}})
@@ -213,3 +215,14 @@ def test_a_ticket_lock_peaks_then_collapses_and_an_mcs_lock_levels_off():
     assert max(ticket.values()) > 2.5 and ticket[48] < 0.25 * max(ticket.values()), ticket
     assert max(mcs.values()) > 4 and mcs[48] > 0.85 * max(mcs.values()), mcs
     assert all(mcs[n] > ticket[n] for n in (12, 24, 48))
+
+
+def test_xeon_24_takes_its_same_socket_transfer_from_the_calibration():
+    """xeon-24's note says its same-socket transfer is the built-in costs file's calibrated one (and its other
+    socket 2.8 times that): a recalibration must carry over."""
+    from tcpsim import machines
+    from tcpsim.costs import load_costs
+    calibrated = load_costs(None)[0]["lock_line_transfer"]
+    xeon = machines.load("xeon-24").costs
+    assert xeon["lock_line_transfer"] == calibrated
+    assert xeon["line_transfer_other_socket"] == round(2.8 * calibrated)
