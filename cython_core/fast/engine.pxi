@@ -49,6 +49,16 @@ cdef inline int32_t smt_permille(Core self, int cpu) noexcept:
     return pm
 
 
+cdef inline int64_t stretched(Core self, Thread* t, int64_t d) noexcept:
+    """_stretched: ``d`` ns at the speed the core's siblings allow, decided when the advance starts (nothing
+    pending yet) and kept for the rest of it."""
+    if not self.smt_n:
+        return d
+    if not t.pend:
+        t.smt = smt_permille(self, t.cpu)
+    return d * t.smt // 1000
+
+
 cdef inline int64_t work_ns(Core self, int64_t mean, int64_t dist) noexcept:
     """steps.draw_ns, draw for draw: ``mean`` itself, or (dist 1, exponential) a draw of that mean from the
     "think" stream truncated to whole ns."""
@@ -107,11 +117,7 @@ cdef void interp(Core self, int ti) noexcept:
                 return
         if op == OP_WORK:
             if ins[1]:
-                d = work_ns(self, ins[1], ins[4]) if ins[4] else ins[1]
-                if self.smt_n:  # SMT: the speed of the whole advance, decided at its start (_steps)
-                    if not t.pend:
-                        t.smt = smt_permille(self, t.cpu)
-                    d = d * t.smt // 1000
+                d = stretched(self, t, work_ns(self, ins[1], ins[4]) if ins[4] else ins[1])
                 charge(self, ti, self.now + t.pend, d, stack_of(self, ti, <int>ins[3]), <int>ins[2], 0)
                 t.pend += d
             t.pc += 1
@@ -316,9 +322,7 @@ cdef void interp(Core self, int ti) noexcept:
             if self.w0 <= self.now < self.w1:
                 self.window_loops += 1
             t.pc += 1
-            d = work_ns(self, ins[1], ins[2])
-            if d and self.smt_n:  # SMT: its own advance, at the speed its siblings allow now (_program's Think)
-                d = d * smt_permille(self, t.cpu) // 1000
+            d = stretched(self, t, work_ns(self, ins[1], ins[2]))  # its own advance (nothing pending)
             if d:
                 charge(self, ti, self.now, d, stack_of(self, ti, <int>ins[3]), 1, 0)
                 if not advance(self, self.now + d):

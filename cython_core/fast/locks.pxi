@@ -393,7 +393,7 @@ cdef int64_t release(Core self, int ti, int lid) noexcept:
 cdef void lock_freed(Core self, int lid) noexcept:
     cdef Lock* L = lockp(self, lid)
     cdef int w, nxt, writers = 0, n, k, winner, cls, j, transfers
-    cdef int64_t delay = -1  # the class's hand-off time, when not the race's (rwlock.handoff_cost)
+    cdef int64_t delay = 0  # rwlock.handoff_cost: set below for every class (ticket and MCS lock only mutexes)
     cdef int pool[256]
     cdef int npool = 0, flagged = 0
     cdef int64_t line = 0
@@ -463,11 +463,13 @@ cdef void lock_freed(Core self, int lid) noexcept:
                 self.th[w].w_spinning = 0
                 line = max(line, self.line_tab[L.last_cpu * self.ncpus + self.th[w].cpu])
             w = self.th[w].w_next
+    if not fifo(self, L):  # the race: the farthest winner, then every other spinner's re-read and compare-and-set
+        delay = line + self.handoff_ns * (n - 1)
     L.in_transit = 1
     if self.w0 <= self.now < self.w1:
         self.traffic[self.decl_display[L.decl] * 2] += 1
         self.traffic[self.decl_display[L.decl] * 2 + 1] += transfers
-    push(self, line_transfer(self, L, line + self.handoff_ns * (n - 1) if delay < 0 else delay), EV_HANDOFF, lid, 0)
+    push(self, line_transfer(self, L, delay), EV_HANDOFF, lid, 0)
 
 
 cdef int race(Core self, int* pool, int npool) noexcept:

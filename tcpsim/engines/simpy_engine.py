@@ -162,9 +162,7 @@ class SimpyEngine(SchedulerMixin, LockMixin, NicMixin, ClientMixin):
                 self.bench_loops += 1
                 if self.w0 <= self.env.now < self.w1:
                     self.window_loops += 1
-                d = draw_ns(self.cost[o.cost], o.dist, self.rng_think)
-                if d and self.smt_sibs is not None:  # SMT: its own advance, at the speed its siblings allow now
-                    d = d * self._smt_permille(th) // 1000
+                d = self._stretched(th, draw_ns(self.cost[o.cost], o.dist, self.rng_think), 0)  # its own advance
                 if d:
                     self._charge(th, self.env.now, d, o.frames, True)
                     yield self.env.timeout(d)
@@ -250,10 +248,7 @@ class SimpyEngine(SchedulerMixin, LockMixin, NicMixin, ClientMixin):
                 if d:
                     if step.dist != "constant":
                         d = draw_ns(d, step.dist, self.rng_think)
-                    if self.smt_sibs is not None:  # SMT: the speed of the whole advance, decided at its start
-                        if not pend:
-                            th.smt = self._smt_permille(th)
-                        d = d * th.smt // 1000
+                    d = self._stretched(th, d, pend)
                     self._charge(th, env.now + pend, d, step.frames, step.user, base)
                     pend += d
                 continue
@@ -307,6 +302,15 @@ class SimpyEngine(SchedulerMixin, LockMixin, NicMixin, ClientMixin):
         if pend:
             yield env.timeout(pend)
         return DONE
+
+    def _stretched(self, th, d, pend):
+        """SMT: ``d`` ns of work at the speed the core's other hardware threads allow, decided when the advance it
+        belongs to starts (``pend``, the work it accumulated so far, is 0) and kept for the rest of that advance."""
+        if self.smt_sibs is None:
+            return d
+        if not pend:
+            th.smt = self._smt_permille(th)
+        return d * th.smt // 1000
 
     def _smt_permille(self, th):
         """model/topology.py's rule, from what the other hardware threads of ``th``'s core are doing now."""
