@@ -1,0 +1,118 @@
+"""Linux 3.10's threads and their programs on the article's machines: the NIC's interrupt and NET_RX softirq,
+ksoftirqd, the application's accept thread and epoll workers, the TIME-WAIT hangman.
+
+Receive (docs/linux-facts.md, section 1): the queue vector's hard interrupt (ixgbe_msix_clean_rings ->
+napi_schedule) and the NET_RX softirq it raises run on the CPU that took it, before any thread of that CPU:
+one top-priority thread per queue CPU whose time counts as interrupt time (``si``). net_rx_action polls the
+NAPI context with its weight, 64 (``hardware.rx_process_limit``), while netdev_budget (300) lasts: at most five
+polls (300, 236, 172, 108 and 44 left before each: dev.c:4166 checks only ``budget <= 0``), each ixgbe_poll a TX
+clean then an RX pass. A poll that does not use its weight completes NAPI and re-enables the vector
+(napi_complete, ixgbe_irq_enable_queues). When the budget runs out, softnet_break re-raises NET_RX and
+__do_softirq either restarts (within 2 ms and 10 passes) or wakes ksoftirqd; the model hands over to ksoftirqd
+at once. The restart and net_rx_action's 2-jiffy limit are not modelled: five polls of this workload's frames
+take about a millisecond of the costs file's work, so the budget is what ends a pass (``tests`` print the
+figure); on the article's machines nothing else runs on a queue CPU, so a restart and ksoftirqd's pass do the
+same work at a different priority. ksoftirqd (one per CPU, pinned, at the workers' priority) runs the same
+polls until one leaves budget; its softirq work also counts as ``si``.
+
+Interrupt moderation: 3.10's ixgbe starts a vector at IXGBE_20K_ITR (ixgbe_lib.c:835-836) and ixgbe_update_itr
+(ixgbe_main.c:2079) moves it between 100K, 20K and 8K interrupts/s by bytes per interrupt interval. The model
+keeps the initial 20,000/s (``hardware.max_interrupt_rate``, AIM off): FreeBSD's AIM rule (model/nic.py) is not
+Linux's, and Linux's is not modelled yet; under load NAPI keeps the vector masked and the rate matters little.
+"""
+from __future__ import annotations
+
+from ...model import programs as op
+from ...model.threads import ThreadSpec, bench_threads
+from .paths import ksoftirqd_base
+
+IRQ_BASE = 64  # /proc/interrupts numbers of the first ixgbe queue vector: an example machine's, only a name
+NICE0 = 120  # a SCHED_OTHER task's prio at nice 0 (the workers, the accept thread, ksoftirqd)
+SOFTIRQ_PRI = 0  # better than every task: a softirq runs on interrupt exit, before any task of the CPU
+NETDEV_BUDGET, NAPI_WEIGHT = 300, 64  # dev.c:2870, ixgbe_lib.c:812
+
+
+def polls(budget: int = NETDEV_BUDGET, weight: int = NAPI_WEIGHT) -> int:
+    """ixgbe_poll calls per net_rx_action when every poll uses its whole weight: polls run while budget > 0."""
+    n = 0
+    while budget > 0:
+        budget -= weight
+        n += 1
+    return n
+
+
+def net_rx_action(counter: str, budget_out: tuple) -> tuple:
+    """net_rx_action for one NAPI context: ixgbe_poll (TX clean, RX pass of the weight) while the budget lasts;
+    a poll under its weight -> napi_complete and re-enable the vector; the budget gone -> ``budget_out``."""
+    ops = budget_out
+    for _ in range(polls()):
+        ops = (op.Run("tx_clean"), op.RxPass(counter), op.If("rx_budget_used", ops, (op.Unmask(),)))
+    return ops
+
+
+# the queue CPU: hard interrupt, then NET_RX on interrupt exit; a budget used up wakes ksoftirqd
+SOFTIRQ = (op.Loop((
+    op.Sleep(),
+    op.Run("hardirq"),
+    *net_rx_action("rx_interrupt", (op.WakeTask(),)),
+)),)
+# ksoftirqd/N: NET_RX pending (its task) -> the same polls; a budget used up leaves NET_RX pending again
+KSOFTIRQD = (op.Loop((
+    op.If("task_pending", (
+        op.TakeTask(),
+        *net_rx_action("rx_task", (op.WakeTask(),)),
+        op.Count("task_passes"),
+    ), (op.Sleep(),)),
+)),)
+
+# the article's accept thread on Linux: accept4 (the listener owned across the dequeue: its backlog is run at
+# release_sock), inet_accept's lock_sock of the child, then epoll_ctl ADD in the next worker's epoll
+ACCEPT_OPS = (
+    op.Run("accept_enter"), op.Run("accept"), op.DrainBacklog("listen"), op.Run("accept_release"),
+    op.Run("accept_child"), op.DrainBacklog("conn"), op.Run("accept_child_release"),
+    op.Run("epoll_ctl_add"),
+)
+ACCEPTOR = (op.Loop((
+    op.If("accept_queue", ACCEPT_OPS + (op.HandOff("next_worker"),), (op.Sleep(),)),
+)),)
+# a worker: epoll_wait, then recv, send, shutdown, close, each owning the socket and running its backlog
+SERVE_OPS = (
+    op.Run("epoll_wait"), op.TakeReady(),
+    op.Run("recv"), op.DrainBacklog("conn"), op.Run("recv_release"),
+    op.Run("send"), op.DrainBacklog("conn"), op.Run("send_release"),
+    op.Run("shutdown"), op.DrainBacklog("conn"), op.Run("shutdown_release"),
+    op.Run("close"), op.DrainBacklog("conn"), op.Run("close_release"),
+)
+WORKER = (op.Loop((op.If("ready", SERVE_OPS, (op.Sleep(),)),)),)
+WORKER_ACCEPTING = (op.Loop((
+    op.If("ready", SERVE_OPS, (op.If("accept_queue", ACCEPT_OPS + (op.HandOff("self"),), (op.Sleep(),)),)),
+)),)
+# the death row's hangman: a timer every 7.5 s (kernel.slowtimo_ms: this kernel's default is the period)
+HANGMAN = (op.Loop((op.Tick("slowtimo_ms"), op.Run("tw_expiry"))),)
+
+PROGRAMS = (SOFTIRQ, KSOFTIRQD, ACCEPTOR, WORKER, WORKER_ACCEPTING, HANGMAN)
+
+
+def thread_specs(model) -> list[ThreadSpec]:
+    if model.bench is not None:  # the lock microbenchmark's threads are the same on every kernel
+        return bench_threads(model)
+    hw, app = model.hardware, model.app
+    out = []
+    for q, cpu in enumerate(hw.queue_cpus):
+        name = f"ixgbe-TxRx-{q}" if hw.queues > 1 else "ixgbe"
+        irq = f"irq/{IRQ_BASE + q}-eth0-TxRx-{q}"
+        # kind "ithread": the NIC's interrupt wakes it; "taskqueue": WakeTask wakes it (the engines' names)
+        out.append(ThreadSpec("ithread", f"softirq{{{name}}}", irq, 0, SOFTIRQ_PRI, cpu, "interrupt", q,
+                              program=SOFTIRQ))
+        out.append(ThreadSpec("taskqueue", f"ksoftirqd/{cpu}", f"ksoftirqd/{cpu}", 3 + 6 * cpu, NICE0, cpu,
+                              "interrupt", q, program=KSOFTIRQD, base=ksoftirqd_base))
+    if app.acceptors == "thread":
+        out.append(ThreadSpec("acceptor", "acceptor", "tcp_server{accept}", 1000, NICE0, app.accept_cpu, "system", 0,
+                              program=ACCEPTOR, listen=0))
+    worker = WORKER_ACCEPTING if app.acceptors == "per_worker" else WORKER
+    for i, cpu in enumerate(app.worker_cpus):
+        out.append(ThreadSpec("worker", f"worker{i}", f"tcp_server{{worker {i}}}", 1000, NICE0, cpu, "system", i,
+                              program=worker, listen=i if app.acceptors == "per_worker" else -1))
+    out.append(ThreadSpec("callout", "hangman", "softirq{TIMER}", 0, SOFTIRQ_PRI, model.kernel.timer_cpu,
+                          "interrupt", 0, program=HANGMAN))
+    return out
