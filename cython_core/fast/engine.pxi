@@ -313,6 +313,9 @@ cdef void interp(Core self, int ti) noexcept:
         elif op == OP_HANDOFF:
             hand_off(self, ti, <int>ins[1])
             t.pc += 1
+        elif op == OP_DEADLINE:
+            t.deadline = (self.now // self.tick_ns + ins[1]) * self.tick_ns
+            t.pc += 1
         elif op == OP_THINK:  # user work between two lock acquisitions (the lock microbenchmark)
             if not t.running:  # the first think: get the CPU first, then come back here
                 t.after = RK_CONT
@@ -357,6 +360,8 @@ cdef int program_holds(Core self, int ti, int cond) noexcept:
         return self.q[t.queue].ntasks > 0
     if cond == PC_TASKRX:
         return t.task == TASK_RX
+    if cond == PC_DEADLINE:
+        return self.now < t.deadline
     return t.listen >= 0 and self.accept_q[t.listen].n > 0
 
 

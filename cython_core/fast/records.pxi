@@ -16,7 +16,8 @@ BOUNDARY_FLUSH = 2    # wait out the pending work first, then take a pending pre
 cdef enum:
     OP_WORK, OP_FLUSH, OP_PREEMPT, OP_STEP, OP_ENTER, OP_ACQ, OP_TRY, OP_REL, OP_ACT, OP_WHEN, OP_AGAIN, OP_STOP, OP_RET,
     OP_JUMP, OP_IFNOT, OP_SLEEP, OP_TICK, OP_CALL, OP_RXBEGIN, OP_RXNEXT, OP_RXDISP, OP_RXDRET, OP_RXEND,
-    OP_TAKETASK, OP_MODERATE, OP_UNMASK, OP_WAKETASK, OP_COUNT, OP_TAKEREADY, OP_HANDOFF, OP_RETIRE, OP_THINK
+    OP_TAKETASK, OP_MODERATE, OP_UNMASK, OP_WAKETASK, OP_COUNT, OP_TAKEREADY, OP_HANDOFF, OP_RETIRE, OP_THINK,
+    OP_DEADLINE
 
 OPCODES = dict(
     WORK=OP_WORK, FLUSH=OP_FLUSH, PREEMPT=OP_PREEMPT, STEP=OP_STEP, ENTER=OP_ENTER, ACQ=OP_ACQ, TRY=OP_TRY, REL=OP_REL,
@@ -24,7 +25,7 @@ OPCODES = dict(
     SLEEP=OP_SLEEP, TICK=OP_TICK, CALL=OP_CALL, RXBEGIN=OP_RXBEGIN, RXNEXT=OP_RXNEXT, RXDISP=OP_RXDISP,
     RXDRET=OP_RXDRET, RXEND=OP_RXEND, TAKETASK=OP_TAKETASK, MODERATE=OP_MODERATE,
     UNMASK=OP_UNMASK, WAKETASK=OP_WAKETASK, COUNT=OP_COUNT, TAKEREADY=OP_TAKEREADY, HANDOFF=OP_HANDOFF,
-    RETIRE=OP_RETIRE, THINK=OP_THINK,
+    RETIRE=OP_RETIRE, THINK=OP_THINK, DEADLINE=OP_DEADLINE,
 )
 
 # event kinds
@@ -45,7 +46,7 @@ cdef enum:
 cdef enum:
     SC_GLOBAL, SC_CONNECTION, SC_LISTEN, SC_BUCKET, SC_TIMEWAIT, SC_GROUP, SC_TWGROUP, SC_TXRING
 cdef enum:
-    PC_BUDGET, PC_READY, PC_ACCEPTQ, PC_TASKPEND, PC_TASKRX
+    PC_BUDGET, PC_READY, PC_ACCEPTQ, PC_TASKPEND, PC_TASKRX, PC_DEADLINE
 cdef enum:
     KC_TWFULL, KC_TWEXPIRED, KC_TXPEND, KC_TXRECLAIM, KC_TXLOW
 cdef enum:
@@ -82,7 +83,7 @@ DEF NCOUNTERS = 5
 # The numbering of the enums above, as names (lowering.py numbers the model's names with these), and a check at
 # import that the model's own lists still have the order the enums assume.
 SCOPES = ("global", "connection", "listen", "bucket", "timewait", "group", "timewait_group", "txring")
-PROGRAM_CONDITIONS = ("rx_budget_used", "ready", "accept_queue", "task_pending", "task_is_rx")
+PROGRAM_CONDITIONS = ("rx_budget_used", "ready", "accept_queue", "task_pending", "task_is_rx", "before_deadline")
 KINDS = ("ithread", "taskqueue", "acceptor", "worker", "callout", "bench")
 if (tuple(ACTIONS), CONDITIONS, CATEGORIES, len(CLIENT_SEGMENTS + SERVER_SEGMENTS), len(STATES),
         len(NIC_COUNTERS)) != (
@@ -136,6 +137,7 @@ ctypedef struct Ring:        # a circular buffer of int32 (a growable one when c
 
 ctypedef struct Thread:
     int64_t last_off, pend
+    int64_t deadline     # the end of its last Deadline op (ns, a tick boundary)
     int64_t w_first, w_spin_start, w_gen
     int64_t when_t[MAXWHEN]
     int64_t when_acts[MAXWHEN]

@@ -238,6 +238,8 @@ def lower(model) -> dict:
                 emit(OP["TAKEREADY"])
             elif cls is op.HandOff:
                 emit(OP["HANDOFF"], int(o.to == "self"))
+            elif cls is op.Deadline:
+                emit(OP["DEADLINE"], o.ticks)
             elif cls is op.Think:
                 emit(OP["THINK"], int(costs[o.cost]), DISTRIBUTIONS.index(o.dist), stack_set(lambda b, o=o: o.frames))
             else:

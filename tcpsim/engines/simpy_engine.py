@@ -19,6 +19,7 @@ from ..model import clients, nic, programs as op
 from ..model.kernel_state import Connection, Kernel
 from ..model.nic import QueueState
 from ..model.rwlock import LockState, runlock_function
+from ..model.sched import TICK_NS
 from ..model.steps import Acquire, Act, Release, Retire, Stop, TryAcquire, When, Work, draw_ns
 from ..model.threads import listen_sockets, thread_specs
 from ..model.topology import siblings, smt_extra, smt_permille, transfer_table
@@ -166,6 +167,8 @@ class SimpyEngine(SchedulerMixin, LockMixin, NicMixin, ClientMixin):
                 if d:
                     self._charge(th, self.env.now, d, o.frames, True)
                     yield self.env.timeout(d)
+            elif cls is op.Deadline:
+                th.deadline = (self.env.now // TICK_NS + o.ticks) * TICK_NS
             elif cls is op.Tick:
                 if th.running:
                     self._off_cpu(th)
@@ -185,6 +188,8 @@ class SimpyEngine(SchedulerMixin, LockMixin, NicMixin, ClientMixin):
             return bool(self.nic[th.queue].tasks)
         if cond == "task_is_rx":
             return th.task == nic.RX_TASK
+        if cond == "before_deadline":
+            return self.env.now < th.deadline
         raise KeyError(f"unknown program condition {cond!r}")
 
     def _hand_off(self, th, to):

@@ -45,6 +45,7 @@ class Thread:
         self.txring = 0  # the transmit ring its last send chose, or (the driver's threads) its own queue's
         self.tx_budget = 0  # frames its running ixgbe_txeof may still reclaim
         self.task = None  # the task a queue's thread took last (nic.RX_TASK or nic.TX_TASK)
+        self.deadline = 0  # the end of its last Deadline (ns, a tick boundary)
         self.smt = 1000  # SMT: its current work advance's time, in thousandths of its costs (model/topology.py)
 
 

@@ -17,6 +17,7 @@ driver (2.5.15) and the article's server application are written down:
 ``TakeTask()``           take the oldest task pending on the thread's taskqueue (``task_is_rx`` tells which)
 ``Count(counter)``       count one event of the thread's NIC queue (``vmstat -i``-style counters); fires ``probe``
 ``If(cond, then, else_)``  branch on a condition: ``rx_budget_used`` (the last RxPass ran out of budget),
+                         ``before_deadline`` (the thread's last Deadline has not passed),
                          ``ready`` (a connection of this thread has a readable event), ``accept_queue`` (the
                          thread's listen socket has a connection to accept), ``task_pending`` (a task waits on
                          the thread's taskqueue), ``task_is_rx`` (the task taken is the receive task, not the
@@ -24,6 +25,9 @@ driver (2.5.15) and the article's server application are written down:
 ``TakeReady()``          make the oldest readable connection the thread's current one
 ``HandOff(to)``          after accept(): register the accepted connection in a worker's kqueue: ``next_worker``
                          (round robin) or ``self``
+``Deadline(ticks)``      a time limit in scheduler ticks (jiffies): the thread's deadline becomes the start of
+                         the tick ``ticks`` after the current one (Linux's ``end = jiffies + ticks``); the
+                         condition ``before_deadline`` holds until then (``time_before(jiffies, end)``)
 ``Think(cost, dist)``    user-mode CPU work outside any path and lock: the cost ``cost`` names (ns), or an
                          exponential draw of that mean (``steps.DISTRIBUTIONS``); the lock microbenchmark's
                          pause between two acquisitions (``bench.py``)
@@ -103,6 +107,11 @@ class TakeReady:
 @dataclass(frozen=True)
 class HandOff:
     to: str  # "next_worker" | "self"
+
+
+@dataclass(frozen=True)
+class Deadline:
+    ticks: int  # scheduler ticks (model/sched.py TICK_NS) from the current one
 
 
 @dataclass(frozen=True)

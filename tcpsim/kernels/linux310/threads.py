@@ -3,17 +3,21 @@ ksoftirqd, the application's accept thread and epoll workers, the TIME-WAIT hang
 
 Receive (docs/linux-facts.md, section 1): the queue vector's hard interrupt (ixgbe_msix_clean_rings ->
 napi_schedule) and the NET_RX softirq it raises run on the CPU that took it, before any thread of that CPU:
-one top-priority thread per queue CPU whose time counts as interrupt time (``si``). net_rx_action polls the
-NAPI context with its weight, 64 (``hardware.rx_process_limit``), while netdev_budget (300) lasts: at most five
-polls (300, 236, 172, 108 and 44 left before each: dev.c:4166 checks only ``budget <= 0``), each ixgbe_poll a TX
-clean then an RX pass. A poll that does not use its weight completes NAPI and re-enables the vector
-(napi_complete, ixgbe_irq_enable_queues). When the budget runs out, softnet_break re-raises NET_RX and
-__do_softirq either restarts (within 2 ms and 10 passes) or wakes ksoftirqd; the model hands over to ksoftirqd
-at once. The restart and net_rx_action's 2-jiffy limit are not modelled: five polls of this workload's frames
-take about a millisecond of the costs file's work, so the budget is what ends a pass (``tests`` print the
-figure); on the article's machines nothing else runs on a queue CPU, so a restart and ksoftirqd's pass do the
-same work at a different priority. ksoftirqd (one per CPU, pinned, at the workers' priority) runs the same
-polls until one leaves budget; its softirq work also counts as ``si``.
+one top-priority thread per queue CPU whose time counts as interrupt time (``si``).
+
+* net_rx_action (dev.c:4149) polls the NAPI context with its weight, 64 (``hardware.rx_process_limit``), while
+  netdev_budget (300) lasts and jiffies is before its start + 2 (both checked before each poll, :4166): at
+  most five polls (300, 236, 172, 108 and 44 left before each), each ixgbe_poll a TX clean, then an RX pass.
+  A poll that does not use its weight completes NAPI and re-enables the vector (napi_complete,
+  ixgbe_irq_enable_queues). Budget or time gone: softnet_break re-raises NET_RX (:4238-4240).
+* __do_softirq (softirq.c:213) then restarts while jiffies is before its start + MAX_SOFTIRQ_TIME (2 ms = 2
+  jiffies at HZ=1000) and fewer than MAX_SOFTIRQ_RESTART = 10 passes ran; otherwise it wakes ksoftirqd
+  (:278). One deadline (``Deadline(2)`` at __do_softirq's start) serves both limits: a restarted
+  net_rx_action's own limit starts later than __do_softirq's and is taken as never binding before its budget
+  (a pass of five polls is about a millisecond of this workload's work). need_resched() is not modelled (on
+  the article's machines no task shares a queue CPU).
+* ksoftirqd/N (one per CPU, pinned, at the workers' priority) runs the same __do_softirq while NET_RX is
+  pending; its softirq work also counts as ``si`` (irqtime accounting, cputime.c:341-348).
 
 Interrupt moderation: 3.10's ixgbe starts a vector at IXGBE_20K_ITR (ixgbe_lib.c:835-836) and ixgbe_update_itr
 (ixgbe_main.c:2079) moves it between 100K, 20K and 8K interrupts/s by bytes per interrupt interval. The model
@@ -32,6 +36,9 @@ SOFTIRQ_PRI = 0  # better than every task: a softirq runs on interrupt exit, bef
 NETDEV_BUDGET, NAPI_WEIGHT = 300, 64  # dev.c:2870, ixgbe_lib.c:812
 
 
+MAX_SOFTIRQ_TIME_TICKS, MAX_SOFTIRQ_RESTART = 2, 10  # softirq.c:210-211 (2 ms at HZ = 1000)
+
+
 def polls(budget: int = NETDEV_BUDGET, weight: int = NAPI_WEIGHT) -> int:
     """ixgbe_poll calls per net_rx_action when every poll uses its whole weight: polls run while budget > 0."""
     n = 0
@@ -41,26 +48,38 @@ def polls(budget: int = NETDEV_BUDGET, weight: int = NAPI_WEIGHT) -> int:
     return n
 
 
-def net_rx_action(counter: str, budget_out: tuple) -> tuple:
-    """net_rx_action for one NAPI context: ixgbe_poll (TX clean, RX pass of the weight) while the budget lasts;
-    a poll under its weight -> napi_complete and re-enable the vector; the budget gone -> ``budget_out``."""
-    ops = budget_out
-    for _ in range(polls()):
-        ops = (op.Run("tx_clean"), op.RxPass(counter), op.If("rx_budget_used", ops, (op.Unmask(),)))
+def net_rx_action(counter: str, timed: bool, softnet_break: tuple) -> tuple:
+    """net_rx_action for one NAPI context: ixgbe_poll (TX clean, RX pass of the weight) while the budget -- and,
+    if ``timed``, the time -- lasts; a poll under its weight: napi_complete and re-enable the vector; budget or
+    time gone: ``softnet_break``."""
+    ops = softnet_break
+    for k in range(polls(), 0, -1):
+        poll = (op.Run("tx_clean"), op.RxPass(counter), op.If("rx_budget_used", ops, (op.Unmask(),)))
+        ops = poll if k == 1 or not timed else (op.If("before_deadline", poll, softnet_break),)
     return ops
 
 
-# the queue CPU: hard interrupt, then NET_RX on interrupt exit; a budget used up wakes ksoftirqd
+def do_softirq(counter: str) -> tuple:
+    """__do_softirq for NET_RX: its deadline, net_rx_action, then restarts while before the deadline and under
+    MAX_SOFTIRQ_RESTART passes; past them, NET_RX is left pending for ksoftirqd (WakeTask)."""
+    ops = (op.WakeTask(),)
+    for k in range(MAX_SOFTIRQ_RESTART, 0, -1):
+        restart = ops if k == MAX_SOFTIRQ_RESTART else (op.If("before_deadline", ops, (op.WakeTask(),)),)
+        ops = net_rx_action(counter, k == 1, restart)
+    return (op.Deadline(MAX_SOFTIRQ_TIME_TICKS),) + ops
+
+
+# the queue CPU: hard interrupt, then NET_RX on interrupt exit
 SOFTIRQ = (op.Loop((
     op.Sleep(),
     op.Run("hardirq"),
-    *net_rx_action("rx_interrupt", (op.WakeTask(),)),
+    *do_softirq("rx_interrupt"),
 )),)
-# ksoftirqd/N: NET_RX pending (its task) -> the same polls; a budget used up leaves NET_RX pending again
+# ksoftirqd/N: NET_RX pending (its task) -> the same __do_softirq; still pending after it: run again
 KSOFTIRQD = (op.Loop((
     op.If("task_pending", (
         op.TakeTask(),
-        *net_rx_action("rx_task", (op.WakeTask(),)),
+        *do_softirq("rx_task"),
         op.Count("task_passes"),
     ), (op.Sleep(),)),
 )),)
