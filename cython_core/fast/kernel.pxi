@@ -123,6 +123,13 @@ cdef int act(Core self, int ti, int action, int arg) noexcept:
         if self.accept_q[self.conns[ci].listen].n > 3 * self.backlog // 2:
             self.listen_overflow += 1
             return 0
+    elif action == A_ACCEPTQ_CHECK:
+        if ci < 0:  # numbered after the transmit actions, which need none: the check above lets it through
+            fail(self, RuntimeError("fast engine: action 'acceptq_check' with no connection"))
+            return 1
+        if self.accept_q[self.conns[ci].listen].n > self.backlog:
+            self.listen_overflow += 1
+            return 0
     elif action == A_ACCEPT_ENQ:
         ref(self, ci)
         ring_push(&self.accept_q[self.conns[ci].listen], ci)

@@ -51,7 +51,7 @@ cdef enum:
     KC_TWFULL, KC_TWEXPIRED, KC_TXPEND, KC_TXRECLAIM, KC_TXLOW
 cdef enum:
     A_STATE, A_LISTEN_CHECK, A_ACCEPT_ENQ, A_WAKE_ACCEPTOR, A_ACCEPT_DEQ, A_RCV_DATA, A_TW_INSERT, A_TW_CLOSE,
-    A_FLOWID, A_TX_ENQ, A_TX_DEFER, A_TX_XMIT, A_TX_OWN, A_TX_BEGIN, A_TX_RECLAIM
+    A_FLOWID, A_TX_ENQ, A_TX_DEFER, A_TX_XMIT, A_TX_OWN, A_TX_BEGIN, A_TX_RECLAIM, A_ACCEPTQ_CHECK
 # a queue's tasks (nic.RX_TASK, nic.TX_TASK)
 cdef enum:
     TASK_RX, TASK_TX
@@ -89,7 +89,7 @@ if (tuple(ACTIONS), CONDITIONS, CATEGORIES, len(CLIENT_SEGMENTS + SERVER_SEGMENT
         len(NIC_COUNTERS)) != (
         ("state", "listen_queue_check", "accept_enqueue", "wake_acceptor", "accept_dequeue", "rcv_data",
          "timewait_insert", "tw_close_oldest", "flowid", "tx_enqueue", "tx_defer", "tx_xmit", "tx_own_ring",
-         "tx_pass_begin", "tx_reclaim"),
+         "tx_pass_begin", "tx_reclaim", "acceptq_check"),
         ("timewait_full", "timewait_expired", "tx_pending", "tx_reclaimable", "tx_below_threshold"),
         ("user", "system", "interrupt"), NSEG, NSTATES, NCOUNTERS) or (RX_TASK, TX_TASK) != ("rx", "tx"):
     raise ImportError("tcpsim._fast: its numbering of actions, conditions, CPU time categories, segments, states or "

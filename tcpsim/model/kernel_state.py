@@ -20,8 +20,10 @@ ACTIONS = {"state": STATES, "listen_queue_check": (), "accept_enqueue": (),
            "tx_xmit": (),  # ixgbe_xmit + the TDT doorbell for the oldest frame on the thread's ring: on the wire
            "tx_own_ring": (),  # the driver's passes work on their own queue's ring
            "tx_pass_begin": (),  # ixgbe_txeof starts: its budget is tx_process_limit frames
-           "tx_reclaim": ()}  # ixgbe_txeof frees one sent frame of the thread's ring
-ABORTING_ACTIONS = ("listen_queue_check",)
+           "tx_reclaim": (),  # ixgbe_txeof frees one sent frame of the thread's ring
+           # Linux's sk_acceptq_is_full (sock.h:723-726): refuse when the accept queue holds more than the backlog
+           "acceptq_check": ()}
+ABORTING_ACTIONS = ("listen_queue_check", "acceptq_check")
 GIVES_CONNECTION = ("accept_dequeue",)  # the path's connection is the one this action returns
 # what an action works on besides the path's connection: tw_close_oldest the TIME-WAIT list's entry, the driver's
 # transmit work its ring; every other action needs a connection (or, accept_dequeue, a listen socket of its own)
@@ -124,6 +126,11 @@ class Kernel:
         elif name == "listen_queue_check":
             # sonewconn refuses a new socket when so_qlen > 3 * so_qlimit / 2.
             if len(self.accept_queues[conn.listen]) > 3 * self.backlog // 2:
+                self.counters["listen_queue_overflow"] += 1
+                return False
+        elif name == "acceptq_check":
+            # tcp_v4_syn_recv_sock / tcp_v4_conn_request: sk_ack_backlog > sk_max_ack_backlog is full
+            if len(self.accept_queues[conn.listen]) > self.backlog:
                 self.counters["listen_queue_overflow"] += 1
                 return False
         elif name == "accept_enqueue":

@@ -132,6 +132,10 @@ def _syn(base: tuple) -> tuple:
     cr = base + ("tcp_rcv_state_process", "tcp_v4_conn_request")
     return (
         Work(base + ("tcp_v4_hnd_req", "inet_csk_search_req"), "syn_table_lookup"),
+        # accept queue full and more than one young request in the SYN table -> drop (tcp_ipv4.c:1501); under
+        # load the young requests are there, so the model drops on a full queue alone. A full SYN table would
+        # send syncookies (:1490, not modelled: the table holds max(backlog, 128) rounded up)
+        Act("acceptq_check", abort_reason="listen_queue_overflow"),
         Work(cr, "conn_request"),
         Act("state", "SYN_RECEIVED"),
         *transmit(cr + ("ip_build_and_send_pkt",), "SYNACK", head="make_synack"),
@@ -156,7 +160,7 @@ def _handshake(base: tuple) -> tuple:
     return (
         Work(req + ("inet_csk_search_req",), "syn_table_lookup"),
         Work(chk, "check_req"),
-        Act("listen_queue_check", abort_reason="listen_queue_overflow"),
+        Act("acceptq_check", abort_reason="listen_queue_overflow"),
         Work(child, "sk_clone"),
         Acquire("sk_slock", WRITE, "sock.c:1425", child),
         Work(srs + ("tcp_create_openreq_child",), "openreq_child"),
