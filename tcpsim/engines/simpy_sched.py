@@ -32,6 +32,8 @@ class Thread:
         self.path = ""  # name of the path running
         self.listen = None  # listen socket this thread accepts on, if it does
         self.abort_reason = ""  # why the last aborted path gave up
+        self.rx_seg = None  # the segment of the frame being received (a backlog action queues it)
+        self.deferred = False  # the last aborted path queued its frame on a socket's backlog (not a drop)
         self.preempt = False  # a better-priority thread waits for this CPU: yield it at the next step boundary
         self.spin = None  # the Waiter it spins as, if it is spinning on a lock
         self.wake_ev = None
