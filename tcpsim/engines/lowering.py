@@ -274,7 +274,7 @@ def lower(model) -> dict:
             backlog_dispatch.append([path_pc(n) for n in names])
     answers = [[SEGMENTS.index(a) for a in clients.ANSWERS.get(seg, ())] for seg in SEGMENTS]
     hw = model.hardware
-    switch_stack = low.stacks(sched.SWITCH_STACK)
+    switch_stack = low.stacks(kernel.word("switch_stack", sched.SWITCH_STACK))
     return dict(
         code=low.code, stacks=low.stacks.names, stack_sets=low.stack_sets, nvariants=len(bases),
         sites=low.sites.names, displays=low.displays.names, rows=low.rows.names, paths=low.paths.names,

@@ -109,7 +109,8 @@ class SchedulerMixin:
         if self.probes:
             self.probes.fire("sched:::on-cpu", self.env.now, thread=th.name, cpu=th.cpu)
         cs = self.cost["context_switch"]
-        self._charge(th, self.env.now, cs, SWITCH_STACK[1:], False, base=SWITCH_STACK[:1])
+        stack = self.kernel_package.word("switch_stack", SWITCH_STACK)
+        self._charge(th, self.env.now, cs, stack[1:], False, base=stack[:1])
         yield self.env.timeout(cs)
 
     def _sched_rnd(self):
