@@ -106,3 +106,17 @@ def test_both_engines_run_the_backlog_identically(backlog_kernel, limit):
 def test_a_kernel_without_backlogs_refuses_socket_backlog():
     with pytest.raises(scenario.TcpsimError, match=r"\[kernel\] socket_backlog: kernel 'freebsd10' has no socket"):
         scenario.load(FIG3, {"kernel": {"socket_backlog": 8}})
+
+
+def test_a_variant_removes_a_backlog_check_by_its_when_anchor_but_no_life_cycle_action():
+    """A kernel whose socket is no longer locked for a segment (Linux 4.4's listener) has no backlog check
+    there: ``remove`` takes the conditional block by ``when:CONDITION``; a range with a life-cycle action is
+    still refused."""
+    from tcpsim.model.patches import PatchError, apply
+    k = _package()
+    paths, _, _ = apply(k.paths, k.locks, [{"op": "remove", "path": "syn", "first": "when:listen_owned",
+                                            "last": "when:listen_owned"}], "v")
+    assert not any(isinstance(s, When) for s in paths["syn"].steps)
+    assert len(paths["syn"].steps) == len(k.paths["syn"].steps) - 1
+    with pytest.raises(PatchError, match="act:state:SYN_RECEIVED"):
+        apply(k.paths, k.locks, [{"op": "remove", "path": "syn", "first": "when:listen_owned", "last": "end"}], "v")
