@@ -93,6 +93,8 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "slowtimo_ms": _k(float, 500.0, "tcp_slowtimo period", 1, 60_000),
         "timer_cpu": _k(int, 0, "CPU running the callout (softclock)", 0, 255),
         "timewait_prefill": _k(bool, True, "start with the TIME-WAIT list full, as a machine serving this load for a while"),
+        "socket_backlog": _k(int, 0, "frames a socket's backlog holds while a user thread owns the socket (Linux: "
+                             "sk_add_backlog's limit; only for a kernel with socket backlogs)", 0, 1_000_000),
     },
     "app": {
         "accept_cpu": _k(int, REQUIRED, "CPU of the accept thread", 0, 255),
@@ -266,6 +268,9 @@ def _cross_check(where, s, data, file_checked=False):
         _fail(where, "hardware", "cpus", f"{cpus} CPUs do not divide into sockets = {hw['sockets']} x "
               f"threads_per_core = {hw['threads_per_core']}",
               "cpus a multiple of sockets x threads_per_core (cores per socket = cpus / sockets / threads_per_core)")
+    if "socket_backlog" in (data.get("kernel") or {}) and kernels.package(s["scenario"]["kernel"]).backlog_paths_for is None:
+        _fail(where, "kernel", "socket_backlog", f"kernel {s['scenario']['kernel']!r} has no socket backlogs",
+              "leave it out, or a kernel with them")
     if hw["queue_cpus"] is None:
         hw["queue_cpus"] = list(range(hw["queues"]))
     hw["queue_cpus"] = _cpu_list(where, "hardware", "queue_cpus", hw["queue_cpus"], cpus)
@@ -384,7 +389,8 @@ def build(sections: dict, text: str = "", source: str = "") -> Model:
                           hw["rx_process_limit"], hw["max_interrupt_rate"], key, hw["lock_race_weight"],
                           hw["tx_process_limit"], hw["enable_aim"], hw["que_task_cpu"], hw["tx_ring_descriptors"], hw["vlan"],
                           hw["sockets"], hw["threads_per_core"], hw["cpu_numbering"]),
-        kernel=KernelSpec(k["maxtcptw"], k["msl_s"], k["backlog"], k["slowtimo_ms"], k["timer_cpu"], k["timewait_prefill"]),
+        kernel=KernelSpec(k["maxtcptw"], k["msl_s"], k["backlog"], k["slowtimo_ms"], k["timer_cpu"], k["timewait_prefill"],
+                          k["socket_backlog"]),
         app=AppSpec(app["accept_cpu"], app["worker_cpus"], options.get("acceptors", "thread")),
         clients=ClientSpec(cl["mode"], cl["rate"], cl["concurrency"], cl["think_us"], cl["rtt_us"], cl["request_bytes"],
                            cl["response_bytes"], cl["addresses"], cl["server_address"], cl["server_port"],

@@ -25,6 +25,10 @@ driver (2.5.15) and the article's server application are written down:
 ``TakeReady()``          make the oldest readable connection the thread's current one
 ``HandOff(to)``          after accept(): register the accepted connection in a worker's kqueue: ``next_worker``
                          (round robin) or ``self``
+``DrainBacklog(socket)`` release_sock's __release_sock: while the socket's backlog (``socket``: "listen", the
+                         thread's listen socket, or "conn", its current connection) holds frames, run the oldest
+                         one's ``backlog_paths_for`` paths (the kernel package's) with its connection current;
+                         then the thread's own connection is current again
 ``Deadline(ticks)``      a time limit in scheduler ticks (jiffies): the thread's deadline becomes the start of
                          the tick ``ticks`` after the current one (Linux's ``end = jiffies + ticks``); the
                          condition ``before_deadline`` holds until then (``time_before(jiffies, end)``)
@@ -107,6 +111,11 @@ class TakeReady:
 @dataclass(frozen=True)
 class HandOff:
     to: str  # "next_worker" | "self"
+
+
+@dataclass(frozen=True)
+class DrainBacklog:
+    socket: str  # "listen" | "conn"
 
 
 @dataclass(frozen=True)

@@ -119,7 +119,7 @@ def collect(engine) -> dict:
         "scenario": m.name,
         "scenario_path": m.source,  # as given: the file the run read (its text's sha256 below)
         "variant": m.variant,
-        "kernel": m.kernel_name,  # the kernel package it ran (tcpsim/kernels/)
+        "kernel_name": m.kernel_name,  # the kernel package it ran (tcpsim/kernels/); "kernel": its counters
         "engine": engine.name,
         "version": __version__,
         "revision": revision(),  # the code that made the numbers (tcpsim/revision.py)
