@@ -16,7 +16,8 @@ from ..errors import TcpsimError, did_you_mean
 
 DEFAULT_KERNEL = "freebsd10"
 # name -> module defining PACKAGE; imported on first use (a package imports the model, the model this registry)
-MODULES = {"freebsd10": "tcpsim.kernels.freebsd10", "linux310": "tcpsim.kernels.linux310"}
+MODULES = {"freebsd10": "tcpsim.kernels.freebsd10", "linux310": "tcpsim.kernels.linux310",
+           "linux44": "tcpsim.kernels.linux44"}
 
 
 @dataclass(frozen=True)

@@ -140,8 +140,9 @@ def _op_lock(paths, locks, p, where):
     if p["scope"] not in SCOPES:
         raise PatchError(f"{where}: scope {p['scope']!r}; allowed: {', '.join(SCOPES)}")
     display = p["display"]
-    if ":" not in display:
-        raise PatchError(f"{where}: display {display!r} must read class:name, e.g. 'rw:tcptw'")
+    if not display.strip():
+        raise PatchError(f"{where}: display {display!r}: empty; allowed: the name the kernel's lock profiler prints "
+                         "(FreeBSD: class:name, e.g. 'rw:tcptw'; Linux: the lockdep class, e.g. '&queue->rskq_lock')")
     cls = p.get("class", "adaptive")
     _check_class(cls, p["kind"], where)
     locks[name] = LockDecl(name, p["kind"], display, p["scope"], bool(p.get("recursive", False)), cls)

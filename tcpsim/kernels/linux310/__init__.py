@@ -10,9 +10,8 @@ runs), costs ``tcpsim/data/linux310.toml``.
 from __future__ import annotations
 
 from ...model.programs import connectionless_paths
-from ...model.variants import Variant
 from .. import KernelPackage
-from . import dispatch, locks, paths, syscalls, threads
+from . import dispatch, locks, paths, syscalls, threads, variants
 
 PATHS = {**paths.RECEIVE_PATHS, **syscalls.SYSCALL_PATHS}
 
@@ -45,7 +44,7 @@ PACKAGE = KernelPackage(
     paths=PATHS,
     locks=locks.LOCKS,
     documented_order=locks.DOCUMENTED_ORDER,
-    variants={"baseline": Variant("baseline", "Linux 3.10.0 as released: the paths of kernels/linux310, unpatched.")},
+    variants=variants.BUILTIN,
     thread_specs=threads.thread_specs,
     paths_for=dispatch.paths_for,
     backlog_paths_for=dispatch.backlog_paths_for,

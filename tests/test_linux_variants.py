@@ -1,0 +1,72 @@
+"""Linux's built-in variants (kernels/linux310/variants.py) and the 4.4 package built from them
+(kernels/linux44.py): each builds and passes the static checks; 4.4's listener takes no listener lock for a
+SYN or a handshake ACK, hashes the request into ehash before its SYN|ACK, queues the child under rskq_lock and
+takes no death_lock; its order has no reversal; both engines run every configuration identically."""
+import pytest
+
+from tcpsim import differential, kernels, scenario, witness
+from tcpsim.engines import ENGINES
+from tcpsim.kernels.linux310.variants import BUILTIN
+from tcpsim.model import variants
+from tcpsim.model.steps import Acquire, Act, Work, When, walk
+
+FIG3 = "scenarios/linux/fig3_4queues.toml"
+L44 = kernels.package("linux44")
+
+
+def _acquired(path):
+    return [(s.lock, s.site) for s in walk(path.steps) if isinstance(s, Acquire)]
+
+
+@pytest.mark.parametrize("name", list(BUILTIN))
+def test_every_linux310_variant_builds(name):
+    paths, locks = variants.build(name, kernel="linux310")  # checks.check runs on each
+    assert set(paths) == set(kernels.package("linux310").paths)
+
+
+def test_linux44_listener_takes_no_listener_lock_in_softirq():
+    for name in ("syn", "handshake_ack", "listen_rst"):
+        steps = list(walk(L44.paths[name].steps))
+        assert not any(isinstance(s, Acquire) and s.lock == "listen_slock" for s in steps), name
+        assert not any(isinstance(s, When) and s.condition == "listen_owned" for s in steps), name
+    # accept() still owns the listener (lock_sock), and dequeues under rskq_lock
+    assert ("rskq_lock", "request_sock.h:194") in _acquired(L44.paths["accept"])
+    assert ("listen_slock", "sock.c:2287") in _acquired(L44.paths["accept_enter"])
+
+
+def test_linux44_hashes_the_request_before_the_synack_and_queues_the_child_under_rskq_lock():
+    for name in ("syn", "syn_backlog"):
+        steps = list(walk(L44.paths[name].steps))
+        at = [i for i, s in enumerate(steps) if isinstance(s, Acquire) and s.site == "inet_hashtables.c:425"]
+        synack = next(i for i, s in enumerate(steps) if isinstance(s, Work) and s.cost == "make_synack")
+        assert len(at) == 1 and at[0] < synack, name
+        assert not any(isinstance(s, Acquire) and s.lock == "syn_wait_lock" for s in steps), name
+    steps = list(walk(L44.paths["handshake_ack"].steps))
+    i = next(k for k, s in enumerate(steps) if isinstance(s, Act) and s.name == "accept_enqueue")
+    assert isinstance(steps[i - 1], Acquire) and steps[i - 1].lock == "rskq_lock"
+
+
+def test_linux44_has_no_death_row_and_queued_spinlocks():
+    assert not any(lock == "death_lock" for p in L44.paths.values() for lock, _ in _acquired(p))
+    used = {lock for p in L44.paths.values() for lock, _ in _acquired(p)}
+    assert {L44.locks[n].cls for n in used if L44.locks[n].kind == "mtx" and n != "epmutex"} == {"mcs"}
+    assert L44.defaults["kernel.slowtimo_ms"] == 1.0  # the TIME-WAIT timers run every jiffy
+
+
+def test_linux44_follows_its_documented_order():
+    edges = witness.static_edges(L44.paths, L44.locks)
+    assert not witness.reversals(edges, L44.documented_order)
+    for (first, second), e in edges.items():
+        assert L44.documented_order.index(first) < L44.documented_order.index(second), e
+
+
+@pytest.mark.skipif("fast" not in ENGINES, reason="the fast engine is not built")
+@pytest.mark.parametrize("kernel,variant", [("linux310", "reuseport"), ("linux310", "lockless_listener"),
+                                            ("linux44", "baseline"), ("linux44", "reuseport")])
+def test_both_engines_run_each_configuration_identically(kernel, variant):
+    m = scenario.load(FIG3, {"scenario": {"kernel": kernel, "variant": variant},
+                             "run": {"warmup_s": 0.002, "duration_s": 0.008}})
+    a, ra = differential.trace(m, "simpy")
+    b, rb = differential.trace(m, "fast")
+    assert len(a) > 10_000 and differential.first_divergence(a, b) is None
+    assert ra["goodput_cps"] == rb["goodput_cps"] > 0
