@@ -10,6 +10,7 @@ runs), costs ``tcpsim/data/linux310.toml``.
 from __future__ import annotations
 
 from ...model.programs import connectionless_paths
+from ...rss import RSS_QUEUES
 from .. import KernelPackage
 from . import dispatch, locks, paths, syscalls, threads, variants
 
@@ -52,4 +53,8 @@ PACKAGE = KernelPackage(
     sites_doc="docs/linux-lock-sites.md",
     connectionless=connectionless_paths(threads.PROGRAMS),
     defaults=DEFAULTS,
+    # RSS queues: min(IXGBE_MAX_RSS_INDICES = 16, CPUs) (ixgbe_sw_init, ixgbe_main.c:4561). Flow Director's ATR,
+    # on by default (atr_sample_rate 20), makes min(63, CPUs) queues and steers a sampled flow to the queue of the
+    # CPU that sent it (ixgbe_set_rss_queues, ixgbe_lib.c:599; ixgbe_atr): not modelled, RSS's 16 are the queues
+    max_queues=RSS_QUEUES,
 )
