@@ -84,6 +84,8 @@ cdef int holds(Core self, int ti, int cond) noexcept:
         return t.tx_budget > 0 and self.q[t.txring].tx_done.n > 0
     if cond == KC_LOWNED:
         return self.listen_owned[self.conns[t.conn].listen]
+    if cond == KC_HSDONE:
+        return self.conns[t.conn].state >= STATE_ESTABLISHED
     if cond == KC_COWNED:
         return self.conns[t.conn].owned
     # KC_TXLOW: QueueState.descriptors_low

@@ -48,7 +48,8 @@ cdef enum:
 cdef enum:
     PC_BUDGET, PC_READY, PC_ACCEPTQ, PC_TASKPEND, PC_TASKRX, PC_DEADLINE
 cdef enum:
-    KC_TWFULL, KC_TWEXPIRED, KC_TXPEND, KC_TXRECLAIM, KC_TXLOW, KC_LOWNED, KC_COWNED
+    KC_TWFULL, KC_TWEXPIRED, KC_TXPEND, KC_TXRECLAIM, KC_TXLOW, KC_LOWNED, KC_COWNED, KC_HSDONE
+DEF STATE_ESTABLISHED = 2  # tcp.STATES.index("ESTABLISHED"), checked below; later states follow it
 cdef enum:
     A_STATE, A_LISTEN_CHECK, A_ACCEPT_ENQ, A_WAKE_ACCEPTOR, A_ACCEPT_DEQ, A_RCV_DATA, A_TW_INSERT, A_TW_CLOSE,
     A_FLOWID, A_TX_ENQ, A_TX_DEFER, A_TX_XMIT, A_TX_OWN, A_TX_BEGIN, A_TX_RECLAIM,
@@ -93,8 +94,9 @@ if (tuple(ACTIONS), CONDITIONS, CATEGORIES, len(CLIENT_SEGMENTS + SERVER_SEGMENT
          "tx_pass_begin", "tx_reclaim", "own_listen", "unown_listen", "own_conn", "unown_conn", "backlog_listen",
          "backlog_conn", "acceptq_check"),
         ("timewait_full", "timewait_expired", "tx_pending", "tx_reclaimable", "tx_below_threshold", "listen_owned",
-         "conn_owned"),
-        ("user", "system", "interrupt"), NSEG, NSTATES, NCOUNTERS) or (RX_TASK, TX_TASK) != ("rx", "tx"):
+         "conn_owned", "handshake_done"),
+        ("user", "system", "interrupt"), NSEG, NSTATES, NCOUNTERS) or (RX_TASK, TX_TASK) != ("rx", "tx") or \
+        STATES[STATE_ESTABLISHED] != "ESTABLISHED":
     raise ImportError("tcpsim._fast: its numbering of actions, conditions, CPU time categories, segments, states or "
                       "NIC counters no longer matches the model's")
 if tuple(LOCK_CLASSES) != ("adaptive", "spin", "ticket", "mcs", "epoch"):

@@ -38,7 +38,10 @@ ON_LISTEN_SOCKET = ("own_listen", "unown_listen")  # act on the thread's listen 
 NEEDS_NO_CONNECTION = ("tw_close_oldest", "tx_defer", "tx_xmit", "tx_own_ring", "tx_pass_begin", "tx_reclaim")
 CONDITIONS = ("timewait_full", "timewait_expired", "tx_pending", "tx_reclaimable", "tx_below_threshold",
               "listen_owned",  # the listen socket of the path's connection is owned (sock_owned_by_user)
-              "conn_owned")  # the path's connection is owned
+              "conn_owned",  # the path's connection is owned
+              # the path's connection is ESTABLISHED or later: its handshake was completed by another frame while
+              # this one waited (Linux: tcp_v4_hnd_req finds the child in ehash under the listener's lock)
+              "handshake_done")
 COUNTERS = ("tw_recycled", "tw_expired", "listen_queue_overflow",  # Kernel.counters (a result's "kernel")
             "backlog_queued")  # frames a socket's owner ran from its backlog (sk_add_backlog succeeded)
 
@@ -116,6 +119,8 @@ class Kernel:
             return self.nic[ctx.txring].descriptors_low(self.tx_descriptors)
         if condition == "listen_owned":
             return self.listen_owned[ctx.conn.listen]
+        if condition == "handshake_done":
+            return STATES.index(ctx.conn.state) >= STATES.index("ESTABLISHED")
         if condition == "conn_owned":
             return ctx.conn in self.owned
         raise KeyError(f"unknown condition {condition!r}")

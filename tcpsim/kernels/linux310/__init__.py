@@ -37,6 +37,16 @@ DEFAULTS = {
     # tcp_max_tw_buckets = ehash size / 2 (tcp.c:3424); the ehash has one slot per 128 KB of memory, at most
     # 512K (tcp.c:3390-3398): 262,144 slots on the 32 GB this assumes (the article does not give its memory)
     "kernel.maxtcptw": 131_072,
+    # sk_add_backlog's limit (tcp_v4_rcv, tcp_ipv4.c:2039-2040): sk_rcvbuf + sk_sndbuf bytes of skb truesize,
+    # refused once backlog + receive queue exceed it (sk_rcvqueues_full, sock.h:768-786). A listener's buffers
+    # are tcp_rmem[1] + tcp_wmem[1] = 87,380 + 16,384 = 103,764 bytes (tcp.c:416-417). ixgbe copies a frame of at
+    # most IXGBE_RX_HDR_SIZE = 256 bytes (all of this workload's) into an skb allocated for 256 bytes
+    # (ixgbe_add_rx_frag, ixgbe_main.c:1752; netdev_alloc_skb_ip_align, :1825): truesize = SKB_TRUESIZE of its
+    # 320-byte aligned data = 320 + sk_buff + skb_shared_info ~ 896 bytes (the two structs' sizes are this
+    # package's estimate: 3.10 x86-64, not measured). So 116 frames fit: frame n is refused when
+    # (n - 1) x 896 > 103,764. Not modelled: __release_sock zeroes the byte count only when the whole backlog
+    # is drained, so frames run meanwhile still count against the limit.
+    "kernel.socket_backlog": 116,
 }
 
 PACKAGE = KernelPackage(

@@ -158,6 +158,10 @@ def _handshake(base: tuple) -> tuple:
     srs = chk + ("tcp_v4_syn_recv_sock",)
     child = srs + ("tcp_create_openreq_child", "inet_csk_clone_lock", "sk_clone_lock")
     return (
+        # another frame of the flow completed the handshake while this one waited for the listener (the request
+        # found in the SYN table when it was dispatched is gone): tcp_v4_hnd_req finds the child in ehash
+        # (tcp_ipv4.c:1751) and the frame is the child's -- this path ends, the frame's next path (data) runs
+        When("handshake_done", (Stop(),)),
         Work(req + ("inet_csk_search_req",), "syn_table_lookup"),
         Work(chk, "check_req"),
         Act("acceptq_check", abort_reason="listen_queue_overflow"),

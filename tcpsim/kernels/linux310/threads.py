@@ -84,12 +84,20 @@ KSOFTIRQD = (op.Loop((
     ), (op.Sleep(),)),
 )),)
 
+def owned(path: str, socket: str) -> tuple:
+    """A system call's ``path`` that ends owning ``socket`` (lock_sock), then release_sock: __release_sock runs
+    the backlog (DrainBacklog), the ``*_release`` path re-takes the spinlock and clears the owner flag. Linux
+    checks the backlog and clears the flag under the spinlock, so nothing can slip in between; here the
+    backlog is drained before the release path takes the spinlock, and a frame queued while it waited for it
+    would stay queued with nobody owning the socket (a connection's last owner never comes back): a second
+    drain right after the release runs such a frame in the same thread, as release_sock would have."""
+    return (op.Run(path), op.DrainBacklog(socket), op.Run(f"{path}_release"), op.DrainBacklog(socket))
+
+
 # the article's accept thread on Linux: accept4 (the listener owned across the dequeue: its backlog is run at
 # release_sock), inet_accept's lock_sock of the child, then epoll_ctl ADD in the next worker's epoll
 ACCEPT_OPS = (
-    op.Run("accept_enter"), op.Run("accept"), op.DrainBacklog("listen"), op.Run("accept_release"),
-    op.Run("accept_child"), op.DrainBacklog("conn"), op.Run("accept_child_release"),
-    op.Run("epoll_ctl_add"),
+    op.Run("accept_enter"), *owned("accept", "listen"), *owned("accept_child", "conn"), op.Run("epoll_ctl_add"),
 )
 ACCEPTOR = (op.Loop((
     op.If("accept_queue", ACCEPT_OPS + (op.HandOff("next_worker"),), (op.Sleep(),)),
@@ -97,10 +105,7 @@ ACCEPTOR = (op.Loop((
 # a worker: epoll_wait, then recv, send, shutdown, close, each owning the socket and running its backlog
 SERVE_OPS = (
     op.Run("epoll_wait"), op.TakeReady(),
-    op.Run("recv"), op.DrainBacklog("conn"), op.Run("recv_release"),
-    op.Run("send"), op.DrainBacklog("conn"), op.Run("send_release"),
-    op.Run("shutdown"), op.DrainBacklog("conn"), op.Run("shutdown_release"),
-    op.Run("close"), op.DrainBacklog("conn"), op.Run("close_release"),
+    *owned("recv", "conn"), *owned("send", "conn"), *owned("shutdown", "conn"), *owned("close", "conn"),
 )
 WORKER = (op.Loop((op.If("ready", SERVE_OPS, (op.Sleep(),)),)),)
 WORKER_ACCEPTING = (op.Loop((
