@@ -35,7 +35,7 @@ cdef void new_connection(Core self) noexcept:
     c.cid = <int32_t>cid
     c.queue = self.reta[h & 127]
     c.bucket = h % (self.nbuckets if self.nbuckets > 0 else 1)
-    c.listen = (h >> 8) % self.nlisten
+    c.listen = c.queue % self.nlisten if self.listen_by_queue else (h >> 8) % self.nlisten  # AppSpec.acceptors
     c.t_start = self.now
     c.state = self.state_closed
     c.refs = 1  # the client's, until its outcome

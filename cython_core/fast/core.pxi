@@ -20,7 +20,7 @@ cdef class Core:
     cdef int32_t* decl_rec
     cdef int32_t* decl_cls      # lock class (CL_*)
     cdef int32_t* decl_display
-    cdef int inp_decl, bucket_slot, nbuckets, nlisten, switch_stack
+    cdef int inp_decl, bucket_slot, nbuckets, nlisten, switch_stack, listen_by_queue
     cdef int32_t dispatch[NSEG][NSTATES][2]
     cdef int32_t ndispatch[NSEG][NSTATES]
     cdef int32_t bdispatch[NSEG][NSTATES][2]   # what a socket's owner runs for a frame of its backlog
@@ -145,6 +145,7 @@ cdef class Core:
         self.bucket_slot = low["bucket_slot"]
         self.nbuckets = low["nbuckets"]
         self.nlisten = low["nlisten"]
+        self.listen_by_queue = low["listen_by_queue"]
         self.switch_stack = low["switch_stack"]
         for i in range(NSEG):
             self.frame_bytes[i] = low["frame_bytes"][i]

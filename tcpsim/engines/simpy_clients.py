@@ -18,7 +18,8 @@ class ClientMixin:
         src, sport = clients.address(cid, c.addresses)
         h = hash_ipv4_tcp(src, c.server_address, sport, c.server_port, key=self.m.hardware.rss_key)
         conn = Connection(cid, self.rss.queue_for(h), h % max(self.nbuckets, 1), self.env.now)
-        conn.listen = (h >> 8) % self.nlisten  # SO_REUSEPORT_LB: the flow hash picks the listen socket
+        # SO_REUSEPORT_LB: the flow hash picks the listen socket; per_core: the receiving queue's (model/system.py)
+        conn.listen = conn.queue % self.nlisten if self.m.app.acceptors == "per_core" else (h >> 8) % self.nlisten
         self.started += 1
         if self.w0 <= self.env.now < self.w1:
             self.window_started += 1

@@ -21,7 +21,10 @@ A patch is a plain dict (a TOML inline table in a scenario's ``[variant]`` secti
             assertion too, citing the change that moved it (``checks.py`` refuses it otherwise).
 ``app``     change the server application: ``acceptors`` = "thread" (one accept thread handing descriptors
             to the workers; one listen socket) or "per_worker" (each worker has its own listen socket,
-            accept queue and accepting loop, SO_REUSEPORT style; connections spread over them by flow hash).
+            accept queue and accepting loop, SO_REUSEPORT style; connections spread over them by flow hash) or
+            "per_core" (the same, but a connection goes to the listen socket of the core that received it:
+            listen socket q for receive queue q, Fastsocket's per-core listen table; worker i belongs on queue
+            i's CPU).
 
 Anchors name one step of a path: ``site:FILE:LINE`` (an acquisition), ``cost:NAME`` (CPU work),
 ``act:NAME`` or ``act:NAME:ARG`` (an action), ``release:LOCK``, ``assert:FILE:LINE``, ``when:CONDITION`` (a
@@ -80,7 +83,7 @@ OPS = {
     "app": (set(), {"acceptors"}),
     "assert": ({"site"}, {"mode", "lock", "path"}),
 }
-APP_OPTIONS = {"acceptors": ("thread", "per_worker")}
+APP_OPTIONS = {"acceptors": ("thread", "per_worker", "per_core")}
 # every op key is a string except these (checked before an op runs, so a wrong type is one line, not a crash)
 KEY_TYPES = {"recursive": (bool, "true or false"), "replace": (bool, "true or false"),
              "steps": (list, "a list of step tables"), "base": (list, "a list of function names")}

@@ -46,7 +46,8 @@ class KernelSpec:
 class AppSpec:
     accept_cpu: int
     worker_cpus: tuple[int, ...]
-    acceptors: str = "thread"  # "thread": one accept thread, one listen socket; "per_worker": reuseport
+    acceptors: str = "thread"  # "thread": one accept thread, one listen socket; "per_worker": reuseport;
+    # "per_core": a listen socket per worker, a connection on its receive queue's (Fastsocket's local listen table)
 
 
 @dataclass(frozen=True)

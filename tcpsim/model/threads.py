@@ -28,7 +28,7 @@ class ThreadSpec:
 
 def listen_sockets(app) -> int:
     """How many listen sockets the application has: one, or one per worker with SO_REUSEPORT (``per_worker``)."""
-    return len(app.worker_cpus) if app.acceptors == "per_worker" else 1
+    return len(app.worker_cpus) if app.acceptors != "thread" else 1
 
 
 def thread_specs(model) -> list[ThreadSpec]:
@@ -46,11 +46,11 @@ def thread_specs(model) -> list[ThreadSpec]:
     if app.acceptors == "thread":
         out.append(ThreadSpec("acceptor", "acceptor", "tcp_server{accept}", 1000, -21, app.accept_cpu, "system", 0,
                               program=programs.ACCEPTOR, listen=0))
-    worker = programs.WORKER_ACCEPTING if app.acceptors == "per_worker" else programs.WORKER
+    worker = programs.WORKER_ACCEPTING if app.acceptors != "thread" else programs.WORKER
     for i, cpu in enumerate(app.worker_cpus):
         # with reuseport each worker accepts on its own listen socket
         out.append(ThreadSpec("worker", f"worker{i}", f"tcp_server{{worker {i}}}", 1000, 52, cpu, "system", i,
-                              program=worker, listen=i if app.acceptors == "per_worker" else -1))
+                              program=worker, listen=i if app.acceptors != "thread" else -1))
     out.append(ThreadSpec("callout", "clock", "intr{swi4: clock}", 11, -88, model.kernel.timer_cpu, "system", 0,
                           program=programs.CALLOUT))
     return out

@@ -133,10 +133,10 @@ def thread_specs(model) -> list[ThreadSpec]:
     if app.acceptors == "thread":
         out.append(ThreadSpec("acceptor", "acceptor", "tcp_server{accept}", 1000, NICE0, app.accept_cpu, "system", 0,
                               program=ACCEPTOR, listen=0))
-    worker = WORKER_ACCEPTING if app.acceptors == "per_worker" else WORKER
+    worker = WORKER_ACCEPTING if app.acceptors != "thread" else WORKER
     for i, cpu in enumerate(app.worker_cpus):
         out.append(ThreadSpec("worker", f"worker{i}", f"tcp_server{{worker {i}}}", 1000, NICE0, cpu, "system", i,
-                              program=worker, listen=i if app.acceptors == "per_worker" else -1))
+                              program=worker, listen=i if app.acceptors != "thread" else -1))
     out.append(ThreadSpec("callout", "hangman", "softirq{TIMER}", 0, SOFTIRQ_PRI, model.kernel.timer_cpu,
                           "interrupt", 0, program=HANGMAN))
     return out
