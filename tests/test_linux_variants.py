@@ -31,7 +31,7 @@ def test_linux44_listener_takes_no_listener_lock_in_softirq():
         assert not any(isinstance(s, When) and s.condition == "listen_owned" for s in steps), name
     # accept() still owns the listener (lock_sock), and dequeues under rskq_lock
     assert ("rskq_lock", "request_sock.h:194") in _acquired(L44.paths["accept"])
-    assert ("listen_slock", "sock.c:2287") in _acquired(L44.paths["accept_enter"])
+    assert ("listen_slock", "sock.c:2434") in _acquired(L44.paths["accept_enter"])
 
 
 def test_linux44_hashes_the_request_before_the_synack_and_queues_the_child_under_rskq_lock():
@@ -51,6 +51,25 @@ def test_linux44_has_no_death_row_and_queued_spinlocks():
     used = {lock for p in L44.paths.values() for lock, _ in _acquired(p)}
     assert {L44.locks[n].cls for n in used if L44.locks[n].kind == "mtx" and n != "epmutex"} == {"mcs"}
     assert L44.defaults["kernel.slowtimo_ms"] == 1.0  # the TIME-WAIT timers run every jiffy
+
+
+def test_linux44_sites_are_4_4_1_lines():
+    """Every acquisition of the 4.4 package is at a 4.4.1 line: those 4.4 kept renumbered, those it added."""
+    from tcpsim.kernels.linux310.variants import LINES_441
+    added = {"inet_connection_sock.c:797", "request_sock.h:194", "inet_hashtables.c:425", "inet_timewait_sock.c:58"}
+    sites = {site for p in L44.paths.values() for _, site in _acquired(p)}
+    assert sites <= set(LINES_441.values()) | added and not sites & (set(LINES_441) - set(LINES_441.values()))
+
+
+def test_a_site_op_renumbers_and_refuses_what_is_not_a_site():
+    from tcpsim.model.patches import PatchError, apply
+    k = kernels.package("linux310")
+    paths, _, _ = apply(k.paths, k.locks, [{"op": "site", "site": "file.c:468", "to": "file.c:503"}], "v")
+    assert ("file_lock", "file.c:503") in _acquired(paths["accept_enter"])
+    with pytest.raises(PatchError, match="allowed: a site as FILE:LINE"):
+        apply(k.paths, k.locks, [{"op": "site", "site": "file.c:468", "to": "file.c"}], "v")
+    with pytest.raises(PatchError, match="site file.c:9999 is not in any path"):
+        apply(k.paths, k.locks, [{"op": "site", "site": "file.c:9999", "to": "file.c:1"}], "v")
 
 
 def test_linux44_follows_its_documented_order():

@@ -1,8 +1,8 @@
 """Linux 4.4 as a kernel package: Linux 3.10's (``kernels/linux310``) with the changes between them on this
 workload's path applied as patches (``linux310/variants.py``: ``LINUX44``) -- the lockless listener, TIME-WAIT
 timers instead of the death row, fd_install under RCU, epoll_ctl ADD without the global epmutex, queued
-spinlocks. Same driver, application, dispatch, costs and defaults as 3.10, except where said below; sites the
-changes add carry 4.4.1's lines, the others 3.10.0's (docs/linux-lock-sites.md maps them).
+spinlocks -- and every site at its 4.4.1 line (``LINES_441``). Same driver, application, dispatch, costs and
+defaults as 3.10, except where said below.
 
 Not carried over from 4.4 (not modelled): the ixgbe driver's 4.4 changes, the scheduler's, TCP's own per-segment
 work (the costs are 3.10's), SO_REUSEPORT's 4.4 socket groups (4.6: BPF selection; 4.4 still scores the chain).

@@ -12,6 +12,7 @@ A patch is a plain dict (a TOML inline table in a scenario's ``[variant]`` secti
 ``mode``    ``site`` -> ``mode`` (R | W) at every acquisition at that site (or only in ``path``).
 ``drop``    remove the acquisition at ``site`` and its matching release (a try-lock goes with its fallback).
 ``relock``  make the acquisition at ``site`` (and its release, and a try-lock's fallback) take ``lock``.
+``site``    renumber the acquisitions at ``site`` as ``to`` (the same acquisition at another version's line).
 ``insert``  put ``steps`` ``before`` or ``after`` an anchor in ``path``.
 ``remove``  delete the steps ``first`` .. ``last`` (anchors, same block) from ``path``.
 ``move``    move the steps ``first`` .. ``last`` to ``before`` / ``after`` another anchor of ``path``.
@@ -76,6 +77,7 @@ OPS = {
     "mode": ({"site", "mode"}, {"path"}),
     "drop": ({"site"}, {"path"}),
     "relock": ({"site", "lock"}, {"path"}),
+    "site": ({"site", "to"}, {"path"}),
     "insert": ({"path", "steps"}, {"before", "after"}),
     "remove": ({"path", "first", "last"}, set()),
     "move": ({"path", "first", "last"}, {"before", "after"}),
@@ -221,6 +223,15 @@ def _op_relock(paths, locks, p, where):
     _at_site(paths, p, where, edit, top_only=True)
 
 
+def _op_site(paths, locks, p, where):
+    if not SITE.match(p["to"]):
+        raise PatchError(f"{where}: to {p['to']!r}; allowed: a site as FILE:LINE, e.g. 'tcp_ipv4.c:1639'")
+
+    def edit(steps, i, step):
+        steps[i] = replace(step, site=p["to"])
+    _at_site(paths, p, where, edit)
+
+
 def _op_insert(paths, locks, p, where):
     path = _path(paths, p, where)
     new = parse_steps(p["steps"], where)
@@ -284,7 +295,7 @@ def _op_assert(paths, locks, p, where):
 
 _OPS = {"lock": _op_lock, "mode": _op_mode, "drop": _op_drop, "relock": _op_relock, "insert": _op_insert,
         "remove": _op_remove, "move": _op_move, "path": _op_path, "assert": _op_assert,
-        "class": _op_class}
+        "class": _op_class, "site": _op_site}
 
 
 # --- finding steps --------------------------------------------------------------------------------------------
@@ -513,7 +524,8 @@ STEP_KEYS = {
     "assert": ({"mode", "site"}, {"what"}),
     "retire": (set(), set()),
 }
-SITE = re.compile(r"^[A-Za-z0-9_.\-]+\.[ch]:[1-9][0-9]*$")  # file:line, as LOCK_PROFILING prints a site
+# file:line, as LOCK_PROFILING prints a site (a Linux file may keep its folder: sched/core.c:3238)
+SITE = re.compile(r"^[A-Za-z0-9_.\-/]+\.[ch]:[1-9][0-9]*$")
 
 
 def parse_steps(items, where) -> list:

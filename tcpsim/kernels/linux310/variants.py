@@ -121,8 +121,34 @@ QSPINLOCK = Variant(
         "sk_slock", "listen_slock", "listen_wq", "bhash", "ehash", "death_lock", "file_lock", "qdisc_lock",
         "xmit_lock")),
 )
-# kernels/linux44.py: all of them, and the accept queue's lock (which only the lockless listener declares) queued too
-LINUX44 = (LOCKLESS_LISTENER, TW_TIMERS, FD_RCU, EPOLL_ADD_NO_EPMUTEX, QSPINLOCK,
-           Variant("rskq_qspinlock", "rskq_lock as a qspinlock", ({"op": "class", "lock": "rskq_lock", "class": "mcs"},)))
+# The acquisitions 4.4 keeps, at their 4.4.1 lines (each read in zanpocc/linux-4.4.1 at d4321c96: the same call
+# in the same function; docs/linux-lock-sites.md maps the rest)
+LINES_441 = {
+    "tcp_ipv4.c:2024": "tcp_ipv4.c:1639",  # tcp_v4_rcv: bh_lock_sock_nested (non-LISTEN sockets only)
+    "sock.c:2287": "sock.c:2434",  # lock_sock_nested: spin_lock_bh
+    "sock.c:2307": "sock.c:2454",  # release_sock: spin_lock_bh
+    "sock.c:1425": "sock.c:1519",  # sk_clone_lock: bh_lock_sock(newsk)
+    "tcp.c:2153": "tcp.c:2120",  # tcp_close: bh_lock_sock
+    "inet_hashtables.c:88": "inet_hashtables.c:111",  # __inet_put_port
+    "inet_hashtables.c:115": "inet_hashtables.c:138",  # __inet_inherit_port
+    "inet_hashtables.c:414": "inet_hashtables.c:425",  # the child into ehash: inet_ehash_nolisten -> inet_ehash_insert
+    "inet_timewait_sock.c:140": "inet_timewait_sock.c:115",  # __inet_twsk_hashdance: bind bucket
+    "inet_timewait_sock.c:146": "inet_timewait_sock.c:121",  # __inet_twsk_hashdance: ehash lock
+    "sched/core.c:3238": "sched/wait.c:144",  # __wake_up_sync_key (moved to kernel/sched/wait.c)
+    "dev.c:2674": "dev.c:2890",  # __dev_xmit_skb: root_lock
+    "sch_generic.c:122": "sch_generic.c:163",  # sch_direct_xmit: HARD_TX_LOCK
+    "sch_generic.c:128": "sch_generic.c:169",  # sch_direct_xmit: root_lock again
+    "file.c:468": "file.c:503",  # __alloc_fd
+    "file.c:594": "file.c:639",  # __close_fd
+    "eventpoll.c:890": "eventpoll.c:925",  # eventpoll_release_file: epmutex
+}
+LINES = Variant("lines_441", "the acquisitions 4.4 keeps, at their 4.4.1 lines",
+                tuple({"op": "site", "site": a, "to": b} for a, b in LINES_441.items()))
 
-BUILTIN = {v.name: v for v in (BASELINE, REUSEPORT, *LINUX44[:-1])}
+# kernels/linux44.py: all of them, the accept queue's lock (which only the lockless listener declares) queued too,
+# and the sites renumbered
+LINUX44 = (LOCKLESS_LISTENER, TW_TIMERS, FD_RCU, EPOLL_ADD_NO_EPMUTEX, QSPINLOCK,
+           Variant("rskq_qspinlock", "rskq_lock as a qspinlock", ({"op": "class", "lock": "rskq_lock", "class": "mcs"},)),
+           LINES)
+
+BUILTIN = {v.name: v for v in (BASELINE, REUSEPORT, LOCKLESS_LISTENER, TW_TIMERS, FD_RCU, EPOLL_ADD_NO_EPMUTEX, QSPINLOCK)}
