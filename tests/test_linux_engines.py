@@ -19,7 +19,7 @@ FAST = [e for e in ENGINES if e != diff.REFERENCE]
 CASES = {
     "fig2": (FIG2, {}),
     "fig3": (FIG3, {}),
-    "overload": (FIG3, {"clients": {"mode": "open", "rate": 400_000.0, "syn_rto_ms": 1.0, "rto_ms": 1.0,
+    "overload": (FIG2, {"clients": {"mode": "open", "rate": 400_000.0, "syn_rto_ms": 1.0, "rto_ms": 1.0,
                                     "max_syn_retries": 2},
                         "hardware": {"rx_ring_descriptors": 256}, "kernel": {"backlog": 8}}),
     "timewait": (FIG3, {"kernel": {"msl_s": 0.0005, "slowtimo_ms": 1.0, "timewait_prefill": False,

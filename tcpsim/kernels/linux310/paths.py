@@ -167,6 +167,9 @@ def _handshake(base: tuple) -> tuple:
         Act("acceptq_check", abort_reason="listen_queue_overflow"),
         Work(child, "sk_clone"),
         Acquire("sk_slock", WRITE, "sock.c:1425", child),
+        # the same, decided under the connection's own lock: the model's owner runs a listener's frames from its
+        # backlog once more right after release_sock (threads.owned), beside the softirq
+        When("handshake_done", (Stop(),)),
         Work(srs + ("tcp_create_openreq_child",), "openreq_child"),
         Work(srs, "syn_recv_sock"),
         Acquire("bhash", WRITE, "inet_hashtables.c:115", srs + ("__inet_inherit_port",)),
