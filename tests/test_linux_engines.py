@@ -35,7 +35,8 @@ def test_the_package_defaults_reach_a_linux_model():
     m = scenario.load(ROOT / FIG3)
     assert m.kernel_name == "linux310" and kernels.of(m).title == "Linux 3.10"
     hw = m.hardware
-    assert (hw.rx_process_limit, hw.rx_ring_descriptors, hw.max_interrupt_rate, hw.enable_aim) == (64, 512, 20_000, False)
+    assert (hw.rx_process_limit, hw.rx_ring_descriptors, hw.max_interrupt_rate, hw.enable_aim) == \
+        (64, 512, 20_000, False)
     assert (m.kernel.slowtimo_ms, m.kernel.msl_s) == (7500.0, 30.0)
     assert set(m.paths) == set(kernels.package("linux310").paths)
     # net_rx_action: netdev_budget 300 at weight 64 gives five polls (budget > 0 before each)
