@@ -42,11 +42,18 @@ REVERSED = '''
 [variant]
 name = "reversed"
 doc = "accept() takes the port's bind-hash bucket around release_sock of the listener"
-patches = [
-  { op = "insert", path = "accept_release", before = "start",
-    steps = [{ acquire = "bhash", mode = "W", site = "test.c:1", frames = [] }] },
-  { op = "insert", path = "accept_release", after = "end", steps = [{ release = "bhash" }] },
-]
+
+[[variant.patches]]
+op = "insert"
+path = "accept_release"
+before = "start"
+steps = [{ acquire = "bhash", mode = "W", site = "test.c:1", frames = [] }]
+
+[[variant.patches]]
+op = "insert"
+path = "accept_release"
+after = "end"
+steps = [{ release = "bhash" }]
 '''
 
 
