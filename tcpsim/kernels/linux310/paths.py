@@ -209,8 +209,8 @@ def _fin_wait_1_ack(base: tuple) -> tuple:
     """The ACK of the server's FIN (FIN_WAIT1 -> FIN_WAIT2, tcp_input.c:5770). The socket is orphaned by then
     (close() follows shutdown() at once; the ACK needs a round trip -- the model assumes it), so tcp_time_wait
     (tcp_input.c:5803 -> tcp_minisocks.c:266): with tcp_max_tw_buckets TIME-WAIT sockets already (:276) there
-    is none -- the socket is simply closed ("TCP: time wait bucket table overflow"; 3.10 does not recycle the
-    oldest); else the TIME-WAIT sock (substate FIN_WAIT2) goes through __inet_twsk_hashdance (bind bucket
+    is none -- the socket is simply closed (counted as TCPTimeWaitOverflow, tcp_minisocks.c:349; 3.10 does not
+    recycle the oldest); else the TIME-WAIT sock (substate FIN_WAIT2) goes through __inet_twsk_hashdance (bind bucket
     inet_timewait_sock.c:140, then the ehash lock :146) and inet_twsk_schedule (the global death_lock, :373).
     Either way tcp_done (tcp_minisocks.c:353): inet_put_port under the bind bucket (inet_hashtables.c:88), the
     socket's timers deleted (timer base locks, folded into tcp_done) and the socket freed."""
