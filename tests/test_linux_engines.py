@@ -85,3 +85,13 @@ def test_a_short_run_same_trace(engine, case):
         rows = {r["name"].split(" ")[0] for r in result["lock_profile"]}
         assert {"inet_timewait_sock.c:373", "inet_timewait_sock.c:268", "inet_timewait_sock.c:140"} <= rows
         assert result["kernel"]["tw_expired"] > 0
+
+
+@pytest.mark.parametrize("case", ["fig2", "fig3", "timewait"])
+def test_the_invariants_hold_after_every_event(case):
+    """Connections, frames, CPU time, locks and the lock profile agree after every event of a short Linux run
+    (run_model(check=True) raises at the first event where they do not)."""
+    path, over = CASES[case]
+    result, _ = run_model(_load(path, over, {"warmup_s": 0.0005, "duration_s": 0.0015, "seed": 1}), diff.REFERENCE,
+                          check=True)
+    assert result["connections"]["completed"] > 0
