@@ -19,7 +19,7 @@ from .model.paths import with_vlan
 from .model.steps import Work, executable, walk
 from .model.system import AppSpec, ClientSpec, Hardware, KernelSpec, Model, RunSpec
 from .model.topology import SMT_COSTS, cores_per_socket, smt_costs, transfer_costs
-from .rss import DEFAULT_KEY, MAX_QUEUES
+from .rss import DEFAULT_KEY, RSS_QUEUES
 
 
 @dataclass(frozen=True)
@@ -56,7 +56,8 @@ SCHEMA: dict[str, dict[str, Key]] = {
                       "unless it is the machine's value) and replaces the costs file's cpu_ghz and line-transfer "
                       "latencies with its own"),
         "cpus": _k(int, 8, "number of cores", 1, 256),
-        "queues": _k(int, 1, "NIC receive queues (ixgbe: RSS only with more than one, at most 8)", 1, MAX_QUEUES),
+        "queues": _k(int, 1, "NIC receive queues (ixgbe: RSS only with more than one; at most what the kernel's driver "
+                     "configures: FreeBSD 10.0 8, Linux 16)", 1, RSS_QUEUES),
         "queue_cpus": _k(list, None, "CPU of each queue's MSI-X interrupt thread (default 0..queues-1)"),
         "link_gbps": _k(float, 10.0, "link rate in Gbit/s", 0.001, 400),
         "rx_ring_descriptors": _k(int, 2048, "hw.ixgbe.rxd: receive descriptors per ring (2.5.15: PERFORM_RXD); a "
@@ -271,6 +272,10 @@ def _cross_check(where, s, data, file_checked=False):
     if "socket_backlog" in (data.get("kernel") or {}) and kernels.package(s["scenario"]["kernel"]).backlog_paths_for is None:
         _fail(where, "kernel", "socket_backlog", f"kernel {s['scenario']['kernel']!r} has no socket backlogs",
               "leave it out, or a kernel with them")
+    most = kernels.package(s["scenario"]["kernel"]).max_queues
+    if hw["queues"] > most:
+        _fail(where, "hardware", "queues", f"{hw['queues']} is more than {s['scenario']['kernel']}'s NIC driver "
+              "configures", f"1 to {most}")
     if hw["queue_cpus"] is None:
         hw["queue_cpus"] = list(range(hw["queues"]))
     hw["queue_cpus"] = _cpu_list(where, "hardware", "queue_cpus", hw["queue_cpus"], cpus)

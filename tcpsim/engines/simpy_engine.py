@@ -26,7 +26,7 @@ from ..model.topology import siblings, smt_extra, smt_permille, transfer_table
 from ..observe.lockprof import LockProfile
 from ..observe.results import SERIES
 from ..rng import Stream
-from ..rss import RedirectionTable
+from ..rss import RSS_QUEUES, RedirectionTable
 from .simpy_clients import ClientMixin
 from .simpy_locks import LockMixin
 from .simpy_nic import NicMixin
@@ -79,7 +79,7 @@ class SimpyEngine(SchedulerMixin, LockMixin, NicMixin, ClientMixin):
         bucket_decl = next((d for d in model.locks.values() if d.scope == "bucket"), None)
         self.nbuckets = int(model.costs["syncache_buckets"])
         self.buckets = [LockState(bucket_decl) for _ in range(self.nbuckets)] if bucket_decl else []
-        self.rss = RedirectionTable(hw.queues)
+        self.rss = RedirectionTable(hw.queues, max_queues=RSS_QUEUES)
         self.nic_counts = [dict.fromkeys(op.NIC_COUNTERS, 0) for _ in range(hw.queues)]  # in the window
         self.ring_size = hw.rx_ring_descriptors
         self.link_ns_per_byte = 8.0 / hw.link_gbps  # ns per byte
