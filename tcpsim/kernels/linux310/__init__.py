@@ -63,4 +63,9 @@ PACKAGE = KernelPackage(
     sites_doc="docs/linux-lock-sites.md",
     connectionless=connectionless_paths(threads.PROGRAMS),
     defaults=DEFAULTS,
+    # RSS spreads flows over at most IXGBE_MAX_RSS_INDICES = 16 queues (ixgbe.h:280); with Flow Director ATR the
+    # driver makes a queue per CPU up to 63 (ixgbe_set_rss_queues), which only ATR's steering fills: not modelled
+    max_queues=16,
+    # a context switch shows under __schedule (sched/core.c:2969, where it takes the runqueue lock)
+    words={"switch_stack": ("schedule", "__schedule")},
 )
