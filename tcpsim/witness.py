@@ -101,8 +101,8 @@ def dynamic_edges(order_edges: dict) -> dict:
 
 
 def check(model) -> list[list[Edge]]:
-    """Static reversals of a built Model's paths."""
-    return reversals(static_edges(model.paths, model.locks))
+    """Static reversals of a built Model's paths, ordered by its kernel's documented order."""
+    return reversals(static_edges(model.paths, model.locks), kernels.of(model).documented_order)
 
 
 def refuse(model, allow_lor: bool) -> None:

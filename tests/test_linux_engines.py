@@ -19,7 +19,7 @@ FAST = [e for e in ENGINES if e != diff.REFERENCE]
 CASES = {
     "fig2": (FIG2, {}),
     "fig3": (FIG3, {}),
-    "overload": (FIG3, {"clients": {"mode": "open", "rate": 400_000.0, "syn_rto_ms": 1.0, "rto_ms": 1.0,
+    "overload": (FIG2, {"clients": {"mode": "open", "rate": 400_000.0, "syn_rto_ms": 1.0, "rto_ms": 1.0,
                                     "max_syn_retries": 2},
                         "hardware": {"rx_ring_descriptors": 256}, "kernel": {"backlog": 8}}),
     "timewait": (FIG3, {"kernel": {"msl_s": 0.0005, "slowtimo_ms": 1.0, "timewait_prefill": False,
@@ -35,7 +35,8 @@ def test_the_package_defaults_reach_a_linux_model():
     m = scenario.load(ROOT / FIG3)
     assert m.kernel_name == "linux310" and kernels.of(m).title == "Linux 3.10"
     hw = m.hardware
-    assert (hw.rx_process_limit, hw.rx_ring_descriptors, hw.max_interrupt_rate, hw.enable_aim) == (64, 512, 20_000, False)
+    assert (hw.rx_process_limit, hw.rx_ring_descriptors, hw.max_interrupt_rate, hw.enable_aim) == \
+        (64, 512, 20_000, False)
     assert (m.kernel.slowtimo_ms, m.kernel.msl_s) == (7500.0, 30.0)
     assert set(m.paths) == set(kernels.package("linux310").paths)
     # net_rx_action: netdev_budget 300 at weight 64 gives five polls (budget > 0 before each)
@@ -84,3 +85,13 @@ def test_a_short_run_same_trace(engine, case):
         rows = {r["name"].split(" ")[0] for r in result["lock_profile"]}
         assert {"inet_timewait_sock.c:373", "inet_timewait_sock.c:268", "inet_timewait_sock.c:140"} <= rows
         assert result["kernel"]["tw_expired"] > 0
+
+
+@pytest.mark.parametrize("case", ["fig2", "fig3", "timewait"])
+def test_the_invariants_hold_after_every_event(case):
+    """Connections, frames, CPU time, locks and the lock profile agree after every event of a short Linux run
+    (run_model(check=True) raises at the first event where they do not)."""
+    path, over = CASES[case]
+    result, _ = run_model(_load(path, over, {"warmup_s": 0.0005, "duration_s": 0.0015, "seed": 1}), diff.REFERENCE,
+                          check=True)
+    assert result["connections"]["completed"] > 0

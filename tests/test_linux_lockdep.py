@@ -36,3 +36,43 @@ def test_a_reversed_variant_is_refused():
     assert cycles
     assert any({e.first for e in c} == {LOCKS["bhash"].display, LOCKS["listen_slock"].display}
                for c in cycles if len(c) == 2)
+
+
+REVERSED = '''
+[variant]
+name = "reversed"
+doc = "accept() takes the port's bind-hash bucket around release_sock of the listener"
+
+[[variant.patches]]
+op = "insert"
+path = "accept_release"
+before = "start"
+steps = [{ acquire = "bhash", mode = "W", site = "test.c:1", frames = [] }]
+
+[[variant.patches]]
+op = "insert"
+path = "accept_release"
+after = "end"
+steps = [{ release = "bhash" }]
+'''
+
+
+def test_a_user_variant_that_reverses_the_order_is_refused_before_it_runs(tmp_path):
+    """The same reversal written as a scenario's [variant] of the Linux paths: the run refuses it (exit 2, one
+    line naming both locks), and WITNESS orders the pair by the package's documented order."""
+    from tcpsim import scenario
+    from tcpsim.cli import main
+    from pathlib import Path
+    base = Path(__file__).resolve().parents[1] / "scenarios" / "linux" / "fig3_4queues.toml"
+    f = tmp_path / "reversed.toml"
+    f.write_text(base.read_text() + REVERSED)
+    m = scenario.load(f)
+    cycles = witness.check(m)
+    pair = [c for c in cycles if len(c) == 2]
+    assert pair and pair[0][0].first == LOCKS["listen_slock"].display  # the documented edge first
+    assert pair[0][1].first == LOCKS["bhash"].display and pair[0][1].second_site == "sock.c:2307"
+    import contextlib, io
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err):
+        assert main(["run", str(f), "--duration", "0.001"]) == 2
+    assert "lock order reversal" in err.getvalue() and len(err.getvalue().strip().splitlines()) == 1

@@ -63,8 +63,10 @@ PACKAGE = KernelPackage(
     sites_doc="docs/linux-lock-sites.md",
     connectionless=connectionless_paths(threads.PROGRAMS),
     defaults=DEFAULTS,
-    # RSS queues: min(IXGBE_MAX_RSS_INDICES = 16, CPUs) (ixgbe_sw_init, ixgbe_main.c:4561). Flow Director's ATR,
-    # on by default (atr_sample_rate 20), makes min(63, CPUs) queues and steers a sampled flow to the queue of the
-    # CPU that sent it (ixgbe_set_rss_queues, ixgbe_lib.c:599; ixgbe_atr): not modelled, RSS's 16 are the queues
+    # RSS queues: min(IXGBE_MAX_RSS_INDICES = 16, CPUs) (ixgbe.h:280; ixgbe_sw_init, ixgbe_main.c:4561). Flow
+    # Director's ATR, on by default (atr_sample_rate 20), makes min(63, CPUs) queues and steers a sampled flow to
+    # the queue of the CPU that sent it (ixgbe_set_rss_queues, ixgbe_lib.c:599; ixgbe_atr): not modelled
     max_queues=RSS_QUEUES,
+    # a context switch shows under __schedule (sched/core.c:2969, where it takes the runqueue lock)
+    words={"switch_stack": ("schedule", "__schedule")},
 )

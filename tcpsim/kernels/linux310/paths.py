@@ -41,6 +41,11 @@ def ksoftirqd_base(base: tuple) -> tuple:
     return base
 
 
+def held(lock: str, site: str, frames: tuple, cost: str) -> tuple:
+    """A short critical section: ``lock`` taken at ``site``, the work ``cost`` done under it, released."""
+    return (Acquire(lock, WRITE, site, frames), Work(frames, cost), Release(lock))
+
+
 # --- transmit (every segment the server sends) ---------------------------------------------------------------
 def transmit(frames: tuple, segment: str, head: str = "tx_output") -> tuple:
     """A segment leaves through dev_queue_xmit: ``frames`` is the stack down to the IP output call, ``head`` the
@@ -67,9 +72,7 @@ def transmit(frames: tuple, segment: str, head: str = "tx_output") -> tuple:
         Work(frames + ("ip_finish_output", "ip_finish_output2", "neigh_resolve_output"), "neigh_output"),
         Act("flowid"),
         Act("tx_enqueue", segment),
-        Acquire("qdisc_lock", WRITE, "dev.c:2674", dqx + ("__dev_xmit_skb",)),
-        Work(dqx + ("__dev_xmit_skb",), "qdisc_enqueue"),
-        Release("qdisc_lock"),
+        *held("qdisc_lock", "dev.c:2674", dqx + ("__dev_xmit_skb",), "qdisc_enqueue"),
         Acquire("xmit_lock", WRITE, "sch_generic.c:122", direct),
         When("tx_pending", (Work(xmit, "tx_xmit"), Work(xmit, "tx_doorbell"), Act("tx_xmit")), repeat=True),
         Release("xmit_lock"),
@@ -167,17 +170,14 @@ def _handshake(base: tuple) -> tuple:
         Act("acceptq_check", abort_reason="listen_queue_overflow"),
         Work(child, "sk_clone"),
         Acquire("sk_slock", WRITE, "sock.c:1425", child),
+        # the same, decided under the connection's own lock: the model's owner runs a listener's frames from its
+        # backlog once more right after release_sock (threads.owned), beside the softirq
+        When("handshake_done", (Stop(),)),
         Work(srs + ("tcp_create_openreq_child",), "openreq_child"),
         Work(srs, "syn_recv_sock"),
-        Acquire("bhash", WRITE, "inet_hashtables.c:115", srs + ("__inet_inherit_port",)),
-        Work(srs + ("__inet_inherit_port",), "inherit_port"),
-        Release("bhash"),
-        Acquire("ehash", WRITE, "inet_hashtables.c:414", srs + ("__inet_hash_nolisten",)),
-        Work(srs + ("__inet_hash_nolisten",), "ehash_insert"),
-        Release("ehash"),
-        Acquire("syn_wait_lock", WRITE, "request_sock.h:191", chk + ("inet_csk_reqsk_queue_unlink",)),
-        Work(chk + ("inet_csk_reqsk_queue_unlink",), "reqsk_unlink"),
-        Release("syn_wait_lock"),
+        *held("bhash", "inet_hashtables.c:115", srs + ("__inet_inherit_port",), "inherit_port"),
+        *held("ehash", "inet_hashtables.c:414", srs + ("__inet_hash_nolisten",), "ehash_insert"),
+        *held("syn_wait_lock", "request_sock.h:191", chk + ("inet_csk_reqsk_queue_unlink",), "reqsk_unlink"),
         Act("accept_enqueue"),
         Work(base + ("tcp_child_process", "tcp_rcv_state_process"), "child_process"),
         Act("state", "ESTABLISHED"),
@@ -209,8 +209,8 @@ def _fin_wait_1_ack(base: tuple) -> tuple:
     """The ACK of the server's FIN (FIN_WAIT1 -> FIN_WAIT2, tcp_input.c:5770). The socket is orphaned by then
     (close() follows shutdown() at once; the ACK needs a round trip -- the model assumes it), so tcp_time_wait
     (tcp_input.c:5803 -> tcp_minisocks.c:266): with tcp_max_tw_buckets TIME-WAIT sockets already (:276) there
-    is none -- the socket is simply closed ("TCP: time wait bucket table overflow"; 3.10 does not recycle the
-    oldest); else the TIME-WAIT sock (substate FIN_WAIT2) goes through __inet_twsk_hashdance (bind bucket
+    is none -- the socket is simply closed (counted as TCPTimeWaitOverflow, tcp_minisocks.c:349; 3.10 does not
+    recycle the oldest); else the TIME-WAIT sock (substate FIN_WAIT2) goes through __inet_twsk_hashdance (bind bucket
     inet_timewait_sock.c:140, then the ehash lock :146) and inet_twsk_schedule (the global death_lock, :373).
     Either way tcp_done (tcp_minisocks.c:353): inet_put_port under the bind bucket (inet_hashtables.c:88), the
     socket's timers deleted (timer base locks, folded into tcp_done) and the socket freed."""
@@ -222,27 +222,19 @@ def _fin_wait_1_ack(base: tuple) -> tuple:
         Act("state", "FIN_WAIT_2"),
         When("timewait_full", (
             Work(rsp + ("tcp_done",), "tcp_done"),
-            Acquire("bhash", WRITE, "inet_hashtables.c:88", put),
-            Work(put, "put_port"),
-            Release("bhash"),
+            *held("bhash", "inet_hashtables.c:88", put, "put_port"),
             Act("state", "CLOSED"),
             Stop(),  # returns (and unlocks the socket): no TIME-WAIT sock
         )),
         Work(tw + ("inet_twsk_alloc",), "tw_alloc"),
-        Acquire("bhash", WRITE, "inet_timewait_sock.c:140", tw + ("__inet_twsk_hashdance",)),
-        Work(tw + ("__inet_twsk_hashdance",), "tw_bind_add"),
-        Release("bhash"),
-        Acquire("ehash", WRITE, "inet_timewait_sock.c:146", tw + ("__inet_twsk_hashdance",)),
-        Work(tw + ("__inet_twsk_hashdance",), "tw_ehash"),
-        Release("ehash"),
+        *held("bhash", "inet_timewait_sock.c:140", tw + ("__inet_twsk_hashdance",), "tw_bind_add"),
+        *held("ehash", "inet_timewait_sock.c:146", tw + ("__inet_twsk_hashdance",), "tw_ehash"),
         Acquire("death_lock", WRITE, "inet_timewait_sock.c:373", tw + ("inet_twsk_schedule",)),
         Work(tw + ("inet_twsk_schedule",), "twsk_schedule"),
         Act("timewait_insert"),
         Release("death_lock"),
         Work(tw + ("tcp_done",), "tcp_done"),
-        Acquire("bhash", WRITE, "inet_hashtables.c:88", tw + ("tcp_done", "tcp_set_state", "inet_put_port")),
-        Work(tw + ("tcp_done", "tcp_set_state", "inet_put_port"), "put_port"),
-        Release("bhash"),
+        *held("bhash", "inet_hashtables.c:88", tw + ("tcp_done", "tcp_set_state", "inet_put_port"), "put_port"),
     )
 
 
@@ -297,9 +289,7 @@ TWR = TV + ("tcp_timewait_state_process",)
 CLIENT_FIN = Path("client_fin", "interrupt", RX, (
     Work(DEMUX, "ehash_lookup"),
     Work(TWR, "tw_state_process"),
-    Acquire("death_lock", WRITE, "inet_timewait_sock.c:373", TWR + ("inet_twsk_schedule",)),
-    Work(TWR + ("inet_twsk_schedule",), "twsk_schedule"),
-    Release("death_lock"),
+    *held("death_lock", "inet_timewait_sock.c:373", TWR + ("inet_twsk_schedule",), "twsk_schedule"),
     Act("state", "TIME_WAIT"),
     *transmit(TV + ("tcp_v4_timewait_ack", "tcp_v4_send_ack", "ip_send_unicast_reply", "ip_push_pending_frames",
                     "ip_local_out", "ip_output"), "ACK", head="send_reply"),

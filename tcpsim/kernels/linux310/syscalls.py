@@ -19,7 +19,7 @@ sites table).
 from __future__ import annotations
 
 from ...model.steps import WRITE, Acquire, Act, Path, Release, Work
-from .paths import transmit
+from .paths import held, transmit
 
 SYSCALL = ("entry_SYSCALL_64", "system_call_fastpath")  # 3.10: system_call -> system_call_fastpath
 
@@ -52,9 +52,7 @@ CSK = ACC + ("inet_accept", "inet_csk_accept")
 # fd table lock, file.c:468), the socket and its file (sock_alloc, sock_alloc_file: no shared lock found)
 ACCEPT_ENTER = Path("accept_enter", "syscall", SYSCALL, (
     Work(ACC + ("sock_alloc",), "accept_entry"),
-    Acquire("file_lock", WRITE, "file.c:468", ACC + ("get_unused_fd_flags", "__alloc_fd")),
-    Work(ACC + ("get_unused_fd_flags", "__alloc_fd"), "alloc_fd"),
-    Release("file_lock"),
+    *held("file_lock", "file.c:468", ACC + ("get_unused_fd_flags", "__alloc_fd"), "alloc_fd"),
     *lock_sock("listen_slock", CSK),
 ))
 # inet_csk_accept with the listener owned (inet_connection_sock.c:312): the queue is not empty (the program
@@ -71,9 +69,7 @@ ACCEPT_CHILD = Path("accept_child", "syscall", SYSCALL, (
 ))
 # then fd_install (socket.c:1627 -> __fd_install: the fd table lock again, file.c:572) and the address copied out
 ACCEPT_CHILD_RELEASE = release_path("accept_child_release", "sk_slock", ACC + ("inet_accept",), (
-    Acquire("file_lock", WRITE, "file.c:572", ACC + ("fd_install", "__fd_install")),
-    Work(ACC + ("fd_install", "__fd_install"), "fd_install"),
-    Release("file_lock"),
+    *held("file_lock", "file.c:572", ACC + ("fd_install", "__fd_install"), "fd_install"),
     Work(ACC + ("move_addr_to_user",), "accept_exit"),
 ))
 
@@ -139,9 +135,7 @@ TCL = FPUT + ("sock_close", "sock_release", "inet_release", "tcp_close")
 # (eventpoll.c:890; ep->mtx, ep_remove's ep->lock folded) -> sock_close -> inet_release -> tcp_close
 # (lock_sock tcp.c:2058): FIN already sent, FIN_WAIT1 stays; sock_orphan (sk_callback_lock W, folded)
 CLOSE = Path("close", "syscall", SYSCALL, (
-    Acquire("file_lock", WRITE, "file.c:594", CLS + ("__close_fd",)),
-    Work(CLS + ("__close_fd",), "close_fd"),
-    Release("file_lock"),
+    *held("file_lock", "file.c:594", CLS + ("__close_fd",), "close_fd"),
     Work(FPUT + ("sock_close",), "sock_close"),
     Acquire("epmutex", WRITE, "eventpoll.c:890", FPUT + ("eventpoll_release_file",)),
     Work(FPUT + ("eventpoll_release_file", "ep_remove"), "ep_remove"),
@@ -152,9 +146,7 @@ CLOSE = Path("close", "syscall", SYSCALL, (
 # release_sock (tcp.c:2146), then bh_lock_sock (tcp.c:2153, BH off) for the orphan's bookkeeping (per-CPU
 # orphan counter), bh_unlock_sock (:2218)
 CLOSE_RELEASE = release_path("close_release", "sk_slock", TCL, (
-    Acquire("sk_slock", WRITE, "tcp.c:2153", TCL),
-    Work(TCL, "tcp_close_orphan"),
-    Release("sk_slock"),
+    *held("sk_slock", "tcp.c:2153", TCL, "tcp_close_orphan"),
 ))
 
 SYSCALL_PATHS = {p.name: p for p in (
