@@ -62,6 +62,18 @@ def parse_set(text: str) -> tuple[str, str, list]:
     return section, key, values
 
 
+KERNEL_KEY = "scenario.kernel"  # the kernel axis of compare and sweep (--kernels): a point's label and override
+
+
+def with_kernels(kernels, points: list[tuple[dict, dict]]) -> list[tuple[dict, dict]]:
+    """``points`` run on each of ``kernels`` in turn (kernel-major), each overriding the file's [scenario] kernel;
+    ``kernels`` None or empty: ``points`` as they are."""
+    if not kernels:
+        return points
+    return [({KERNEL_KEY: k, **labels}, {**over, "scenario": {**over.get("scenario", {}), "kernel": k}})
+            for k in kernels for labels, over in points]
+
+
 def grid(sets: list[tuple[str, str, list]]) -> list[tuple[dict, dict]]:
     """The cartesian product of the --set values: [(labels, scenario overrides)]."""
     seen = Counter((section, key) for section, key, _values in sets)
@@ -88,6 +100,7 @@ def summary(result: dict, model) -> dict:
     workers = [t["system"] for t in threads_named(result, "tcp_server{worker")]
     tasks = [t["wcpu"] for t in threads_named(result, "kernel{ix0 que")]  # where they ran: unbound in 10.0
     total_wait = sum(row["wait_total"] for row in result["lock_profile"])
+    split = {k: mean([c[k] for c in result["cpus"]]) for k in ("user", "system", "interrupt", "idle")}
     top = result["lock_profile"][0] if result["lock_profile"] else None
     app_cpus = sorted({app.accept_cpu, *app.worker_cpus} - set(qcpus))
     return {
@@ -102,6 +115,9 @@ def summary(result: dict, model) -> dict:
         "irq_spin": mean([result["cpus"][c]["spin"] for c in qcpus]),
         "app_spin": mean([result["cpus"][c]["spin"] for c in app_cpus]),
         "accept_system": accept[0]["system"] if accept else None, "worker_system": mean(workers),
+        # the whole machine's time, as mpstat's "all" line or the mean of top's CPU lines (interrupt: Linux's si)
+        "cpu_user": split["user"], "cpu_system": split["system"], "cpu_interrupt": split["interrupt"],
+        "cpu_idle": split["idle"],
         "top_site": top["name"] if top else "",
         "top_wait_share": round(top["wait_total"] / total_wait, 3) if top and total_wait else 0.0,
         "cpus": hw.cpus, "accept_cpu": app.accept_cpu, "worker_cpus": list(app.worker_cpus),
@@ -229,10 +245,13 @@ def run_points(path, points, variants, seed=None, duration_s=None, engine=DEFAUL
     return ordered
 
 
-def sweep(path, sets, variants=None, seed=None, duration_s=None, engine=DEFAULT_ENGINE, jobs=1, allow_lor=False, **kw):
-    """``sets``: [(section, key, values)] as parse_set returns; ``variants``: names, or None for the file's.
+def sweep(path, sets, variants=None, seed=None, duration_s=None, engine=DEFAULT_ENGINE, jobs=1, allow_lor=False,
+          kernels=None, **kw):
+    """``sets``: [(section, key, values)] as parse_set returns; ``variants``: names, or None for the file's;
+    ``kernels``: names to run every point on (with_kernels), or None for the file's.
     Keywords as run_points (seeds, scheduler, output, progress)."""
-    return run_points(path, grid(sets), variants or [None], seed, duration_s, engine, jobs, allow_lor, **kw)
+    return run_points(path, with_kernels(kernels, grid(sets)), variants or [None], seed, duration_s, engine, jobs,
+                      allow_lor, **kw)
 
 
 def label_keys(rows) -> list[str]:
@@ -241,7 +260,8 @@ def label_keys(rows) -> list[str]:
 
 
 NUMBERS = ("goodput_cps", "offered_cps", "drops", "p99_ms", "irq_busy", "irq_interrupt", "irq_system", "que_task",
-           "irq_spin", "app_spin", "accept_system", "worker_system", "top_wait_share")
+           "irq_spin", "app_spin", "accept_system", "worker_system", "top_wait_share", "cpu_user", "cpu_system",
+           "cpu_interrupt", "cpu_idle")
 
 
 def by_point(rows) -> list[dict]:
@@ -257,8 +277,8 @@ def by_point(rows) -> list[dict]:
         first = runs[0]
         p = {k: first[k] for k in (*labels, "variant", "queues", "cpus")}
         p["seeds"] = [r["seed"] for r in runs]
-        for k in NUMBERS:
-            p[k], p[f"{k}_ci95"] = mean_ci([r[k] for r in runs])
+        for k in NUMBERS:  # (a file written before a number existed has none for it: None, shown as -)
+            p[k], p[f"{k}_ci95"] = mean_ci([r.get(k) for r in runs])
         p["top_site"], p["top_site_seeds"] = Counter(r["top_site"] for r in runs).most_common(1)[0]
         points.append(p)
     return points
@@ -290,14 +310,22 @@ COLUMNS = {"variant": ("variant", "{}"), "queues": ("queues", "{}"), "cpus": ("c
            "irq_busy": ("irq busy%", "{:.1f}"), "irq_interrupt": ("intr%", "{:.1f}"), "irq_system": ("sys%", "{:.1f}"),
            "que_task": ("que task%", "{:.1f}"), "irq_spin": ("irq spin%", "{:.1f}"), "app_spin": ("app spin%", "{:.1f}"),
            "accept_system": ("accept sys%", "{:.1f}"), "worker_system": ("workers sys%", "{:.1f}"),
-           "top_site": ("top lock site by wait_total (share of all waiting)", "{}")}
+           "top_site": ("top lock site by wait_total (share of all waiting)", "{}"),
+           "cpu_user": ("usr%", "{:.1f}"), "cpu_system": ("sys%", "{:.1f}"), "cpu_interrupt": ("intr/si%", "{:.1f}"),
+           "cpu_idle": ("idle%", "{:.1f}")}
 TABLE = ("variant", "cpus", "goodput_cps", "drops", "irq_busy", "irq_interrupt", "irq_system", "que_task", "irq_spin",
          "app_spin", "accept_system", "worker_system", "top_site")
+# across kernels: the machine's CPU split (interrupt: Linux's si) in place of FreeBSD's queue task
+KERNELS_TABLE = ("variant", "cpus", "goodput_cps", "drops", "cpu_user", "cpu_system", "cpu_interrupt", "cpu_idle",
+                 "irq_busy", "irq_spin", "app_spin", "accept_system", "worker_system", "top_site")
 _LEFT = {"variant", "top_site"}
 
 
-def format_table(points: list[dict], columns=TABLE) -> str:
-    """by_point's rows as text: one line per point and variant, numbers as mean (± 95% CI half-width)."""
+def format_table(points: list[dict], columns=None) -> str:
+    """by_point's rows as text: one line per point and variant, numbers as mean (± 95% CI half-width); the columns
+    (besides the point's keys) TABLE, or KERNELS_TABLE when the points differ by kernel."""
+    if columns is None:
+        columns = KERNELS_TABLE if any(KERNEL_KEY in p for p in points) else TABLE
     cols = [(k, k, "{}") for k in label_keys(points)] + [(k, *COLUMNS[k]) for k in columns]
     cells = [[head for _k, head, _f in cols]]
     for p in points:

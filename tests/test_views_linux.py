@@ -104,7 +104,7 @@ def test_mpstat_shows_a_split_hard_irq_share():
 
 # --- top -H -----------------------------------------------------------------------------------------------------
 
-def _t(pid, wcpu, command, state="CPU0", pri=20, time_s=1.0, name=None):
+def _t(pid, wcpu, command, state="CPU0", pri=120, time_s=1.0, name=None):
     return {"pid": pid, "pri": pri, "state": state, "time_s": time_s, "wcpu": wcpu, "command": command,
             "name": name or command}
 
@@ -116,17 +116,19 @@ def test_top_cpu_line_is_procps_eight_field_line():
 
 def test_top_layout():
     threads = [_t(3, 2.5, "ksoftirqd/0", "RUN", time_s=0.025), _t(1000, 0.0, "tcp_server", "accept"),
-               _t(1001, 93.35, "tcp_server", "CPU1", time_s=61.5), _t(1002, 40.0, "tcp_server", "*epmutex", pri=-51)]
+               _t(1001, 93.35, "tcp_server", "CPU1", time_s=61.5), _t(1002, 40.0, "tcp_server", "*epmutex", pri=49),
+               _t(4, 1.0, "migration/0", "RUN", pri=0)]
     assert format_linux_top(CPUS, threads, 65.0).split("\n") == [
-        "top - 00:01:05 up 1 min,  0 users,  load average: 1.36, 1.36, 1.36",
-        "Threads:   4 total,   2 running,   2 sleeping,   0 stopped,   0 zombie",
+        "top - 00:01:05 up 1 min,  0 users,  load average: 1.37, 1.37, 1.37",
+        "Threads:   5 total,   3 running,   2 sleeping,   0 stopped,   0 zombie",
         "%Cpu0  :  0.0 us,  0.4 sy,  0.0 ni,  3.5 id,  0.0 wa,  0.0 hi, 96.1 si,  0.0 st",
         "%Cpu1  :  6.6 us, 93.3 sy,  0.0 ni,  0.0 id,  0.0 wa,  0.0 hi,  0.0 si,  0.0 st",
         "",
         HEADER,
         " 1001 root      20   0       0      0      0 R  93.3  0.0   1:01.50 tcp_server",
-        " 1002 root      rt   0       0      0      0 D  40.0  0.0   0:01.00 tcp_server",
+        " 1002 root     -51   0       0      0      0 D  40.0  0.0   0:01.00 tcp_server",
         "    3 root      20   0       0      0      0 R   2.5  0.0   0:00.02 ksoftirqd/0",
+        "    4 root      rt   0       0      0      0 R   1.0  0.0   0:01.00 migration/0",
         ""]
     assert HEADER == "  PID USER      PR  NI    VIRT    RES    SHR S  %CPU %MEM     TIME+ COMMAND"
     assert [task_state(s) for s in ("CPU3", "RUN", "*slock", "kqread")] == ["R", "R", "D", "S"]
@@ -142,6 +144,7 @@ SAMPLES = {SOFTIRQ + ("tcp_v4_rcv", "_raw_spin_lock"): 650, SOFTIRQ + ("inet_csk
 
 def test_perf_report_layout():
     text = format_perf_report(SAMPLES, 65536)
+    below = ["            |          " + f for f in reversed(SOFTIRQ)]  # a child's frames after its first
     assert text.split("\n") == [
         "# Samples: 1K of event 'cycles'",
         "# Event count (approx.): 65601536",
@@ -152,20 +155,10 @@ def test_perf_report_layout():
         "    68.13%  [k] _raw_spin_lock",
         "            |",
         "            |--95.31%-- tcp_v4_rcv",
-        "            |          ixgbe_poll",
-        "            |          net_rx_action",
-        "            |          __do_softirq",
-        "            |          smpboot_thread_fn",
-        "            |          kthread",
-        "            |          ret_from_fork",
+        *below,
         "            |",
         "            |--4.40%-- inet_csk_accept",
-        "            |          ixgbe_poll",
-        "            |          net_rx_action",
-        "            |          __do_softirq",
-        "            |          smpboot_thread_fn",
-        "            |          kthread",
-        "            |          ret_from_fork",
+        *below,
         "             --0.29%-- [...]",
         "",
         "    29.97%  [k] tcp_v4_rcv",

@@ -3,13 +3,14 @@ keys), each point over one or more seeds, as a table of means ± confidence inte
 results file that later runs resume from."""
 from __future__ import annotations
 
+import argparse
 import json
 import time
 from contextlib import closing
 from pathlib import Path
 
 from .. import scenario
-from ..errors import TcpsimError
+from ..errors import TcpsimError, did_you_mean
 from ..progress import for_terminal
 from ..results_file import check_path
 from . import options
@@ -38,6 +39,7 @@ def add_compare(sub):
                    help="comma-separated receive queue counts (default: the scenario's); interrupt threads go to CPUs "
                         "0..q-1 and the application moves after them where they would collide, growing the "
                         "machine if needed (the cpus column, and a warning)")
+    _kernels(c)
     options.common(c)
     _replications(c)
     options.allow_lor(c)
@@ -50,9 +52,33 @@ def add_sweep(sub):
                     help="a scenario key and the values to sweep, as TOML: a value or an array "
                          "(clients.rate=[50000, 54000]); repeat for a grid")
     sw.add_argument("--variants", help="comma-separated variants to run at every point (default: the scenario's)")
+    _kernels(sw)
     options.common(sw)
     _replications(sw)
     options.allow_lor(sw)
+
+
+def _kernels(p):
+    p.add_argument("--kernels", type=_kernel_names, metavar="KERNELS",
+                   help="comma-separated kernels to run every point on (e.g. freebsd10,linux310; default: the "
+                        "scenario's [scenario] kernel); each overrides the file's, its own defaults apply and each "
+                        "variant must exist for it; the table then shows the CPU split (intr/si%%: FreeBSD's interrupt "
+                        "time, Linux's softirq time)")
+
+
+def _kernel_names(text):
+    from ..kernels import KERNELS
+
+    names = [k.strip() for k in text.split(",") if k.strip()]
+    if not names:
+        raise argparse.ArgumentTypeError(f"expected kernel names like {','.join(KERNELS)}")
+    for name in names:
+        if name not in KERNELS:
+            raise argparse.ArgumentTypeError(f"unknown kernel {name!r}{did_you_mean(name, KERNELS)}; allowed: "
+                                             f"{', '.join(KERNELS)}")
+    if len(set(names)) < len(names):
+        raise argparse.ArgumentTypeError(f"{text!r} names a kernel twice; allowed: each once")
+    return names
 
 
 def _variant_names(text):
@@ -114,7 +140,7 @@ def cmd_compare(args, out, err) -> int:
     _check_replications(args)
     return _replicated(args, err, lambda progress: compare(
         args.scenario, names, args.queues, args.seed, args.duration, args.engine, args.jobs or 1, args.allow_lor,
-        seeds=args.seeds, output=args.output, progress=progress, scheduler=args.scheduler,
+        args.kernels, seeds=args.seeds, output=args.output, progress=progress, scheduler=args.scheduler,
         across_revisions=args.resume_across_revisions), format_table, out)
 
 
@@ -130,6 +156,8 @@ def cmd_sweep(args, out, err) -> int:
         raise TcpsimError("--set scenario.variant and --variants both choose variants; allowed: one of them")
     if args.seeds is not None and any((s, k) == ("run", "seed") for s, k, _v in sets):
         raise TcpsimError("--set run.seed and --seeds both choose seeds; allowed: one of them")
+    if args.kernels and any((s, k) == ("scenario", "kernel") for s, k, _v in sets):
+        raise TcpsimError("--set scenario.kernel and --kernels both choose kernels; allowed: one of them")
     _check_replications(args)
     given = {}
     for section, key, values in sets:
@@ -138,5 +166,5 @@ def cmd_sweep(args, out, err) -> int:
                 "to the CPUs after them where they would collide, as compare does" if follows_queues(given) else "")
     return _replicated(args, err, lambda progress: sweep(
         args.scenario, sets, names, args.seed, args.duration, args.engine, args.jobs or 1, args.allow_lor,
-        seeds=args.seeds, output=args.output, progress=progress, scheduler=args.scheduler,
+        kernels=args.kernels, seeds=args.seeds, output=args.output, progress=progress, scheduler=args.scheduler,
         across_revisions=args.resume_across_revisions), format_table, out, footnote)

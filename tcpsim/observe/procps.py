@@ -13,8 +13,9 @@ Layout of procps-ng 3.3.10 (``top/top.c``, ``top/top_nls.c``; CentOS/RHEL 7, a L
   thread, busiest first: ``PID`` (5), ``USER`` (8, left), ``PR`` (3), ``NI`` (3), ``VIRT`` (7), ``RES`` (6), ``SHR``
   (6), ``S``, ``%CPU`` (5), ``%MEM`` (4), ``TIME+`` (9), ``COMMAND`` (left), as ``Fieldstab`` sizes them.
 
-``PR`` is the thread's priority as its kernel package gives it (top's numbers: 20 for a nice-0 task, ``rt`` for a
-real-time one, i.e. a negative value here). ``S``: ``R`` on a CPU or a run queue, ``D`` asleep on a sleeping lock
+``PR`` is the thread's ``pri`` read as the kernel's ``prio`` (0-139; 120 is a nice-0 task): ``prio - 100`` as
+``/proc/PID/stat``'s priority field gives it (20 at nice 0, negative for a real-time task), ``rt`` at -100 (real-time
+priority 99). ``S``: ``R`` on a CPU or a run queue, ``D`` asleep on a sleeping lock
 (a 3.10 mutex sleeps TASK_UNINTERRUPTIBLE), else ``S``. ``TIME+`` is ``M:SS.hh``.
 """
 from __future__ import annotations
@@ -62,7 +63,8 @@ def format_linux_top(cpus: list[dict], threads: list[dict], uptime_s: float) -> 
     lines += [format_cpu_line(c) for c in sorted(cpus, key=lambda c: c["cpu"])]
     lines += ["", HEADER]
     for t in sorted((t for t in threads if t["wcpu"] > 0), key=lambda t: (-t["wcpu"], t["command"])):
-        pr = "rt" if t["pri"] < 0 else str(t["pri"])
+        pr = t["pri"] - 100
+        pr = "rt" if pr <= -100 else str(pr)
         lines.append("%5d %-8.8s %3s %3d %7d %6d %6d %s %5.1f %4.1f %9s %s" % (
             t["pid"], "root", pr, 0, 0, 0, 0, task_state(t["state"]), t["wcpu"], 0.0, format_time(t["time_s"]),
             t["command"]))

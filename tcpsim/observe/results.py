@@ -13,8 +13,17 @@ from ..model.rwlock import SPIN_FUNCTION
 from .callgraph import callgraph_tree, format_callgraph, leaf_share
 from .lockprof import format_stats, per_connection
 from .top import format_header, format_top
+from .words import words
 
-SPIN_LEAVES = tuple(dict.fromkeys(SPIN_FUNCTION.values()))
+SPIN_LEAVES = tuple(dict.fromkeys(SPIN_FUNCTION.values()))  # FreeBSD's; a kernel's own: spin_leaves()
+
+
+def spin_leaves(w: dict) -> tuple[str, ...]:
+    """The functions a sample spinning on a lock lands in, in a kernel's words (observe/words.py)."""
+    table = w.get("spin")
+    if table is None:
+        return SPIN_LEAVES
+    return tuple(dict.fromkeys(f if isinstance(f, str) else f[-1] for f in table.values()))
 PMC_EVENT = "unhalted-cycles"  # the event the engine samples (pmc_sample_cycles of them per sample)
 
 
@@ -104,13 +113,14 @@ def collect(engine) -> dict:
         r["per_connection"] = round(per_conn.get(r["name"], 0.0), 4)
     lat = engine.latencies  # ascending: an engine sorts them at the end of its run (no list of a million ints)
     profile = []
+    leaves = spin_leaves(words(m.kernel_name))
     for i, samples in enumerate(engine.samples):
         total = sum(samples.values())
         if not total:
             continue
         profile.append({
             "cpu": i, "samples": total,
-            "spin_share": {leaf: round(leaf_share(samples, leaf), 4) for leaf in SPIN_LEAVES},
+            "spin_share": {leaf: round(leaf_share(samples, leaf), 4) for leaf in leaves},
             "tree": callgraph_tree(samples, max_depth=4),
         })
     link_bps = hw.link_gbps * 1e9
@@ -119,6 +129,7 @@ def collect(engine) -> dict:
         "scenario": m.name,
         "scenario_path": m.source,  # as given: the file the run read (its text's sha256 below)
         "variant": m.variant,
+        "kernel_name": m.kernel_name,  # the [scenario] kernel: which words the views speak (observe/words.py)
         "engine": engine.name,
         "version": __version__,
         "revision": revision(),  # the code that made the numbers (tcpsim/revision.py)

@@ -13,8 +13,8 @@ from .perf import format_perf_report
 from .procps import format_linux_top
 from .results import (format_lock_view, format_profile_view, format_top_view, format_vmstat_view, no_samples)
 
-__all__ = ["format_lock_stat_view", "format_mpstat_view", "format_perf_view", "format_linux_top_view",
-           "lock_heading", "text_views"]
+__all__ = ["format_lock_stat_view", "format_mpstat_view", "format_perf_view", "format_linux_top_view", "sections",
+           "text_views"]
 
 
 def format_mpstat_view(r: dict, w: dict) -> str:
@@ -51,17 +51,25 @@ def format_perf_view(engine, cpus, w: dict) -> str:
     return "\n".join(out)
 
 
-def lock_heading(w: dict) -> str:
-    """What the lock view is called in the kernel's words (the HTML page's heading)."""
-    return "/proc/lock_stat" if w["views"] == "linux" else "LOCK_PROFILING"
+def sections(r: dict, engine, cpus, lock_rows: int | None, w: dict, pmc: bool = True) -> dict[str, tuple[str, str]]:
+    """The views after the summary in the kernel's words, each as (heading, text), keyed ``cpus``, ``interrupts``
+    (FreeBSD's vmstat -i), ``locks`` and ``profile`` (the sampled call graphs; left out without ``pmc``); the
+    profile's heading is the sampling tool's name."""
+    if w["views"] == "linux":
+        hidden = {th.name for th in engine.threads if th.kind in w.get("not_tasks", ())}
+        out = {"cpus": ("CPUs (mpstat -P ALL, top -H)",
+                        format_mpstat_view(r, w) + "\n\n" + format_linux_top_view(r, w, hidden)),
+               "locks": ("Lock statistics (/proc/lock_stat)", format_lock_stat_view(engine, w, lock_rows))}
+        if pmc:
+            out["profile"] = ("perf", format_perf_view(engine, cpus, w))
+        return out
+    out = {"cpus": ("CPUs (top -SHIPz)", format_top_view(r)), "interrupts": ("Interrupts (vmstat -i)", format_vmstat_view(r)),
+           "locks": ("Lock profile (LOCK_PROFILING)", format_lock_view(r, lock_rows))}
+    if pmc:
+        out["profile"] = ("pmcstat", format_profile_view(engine, cpus))
+    return out
 
 
 def text_views(r: dict, engine, cpus, lock_rows: int | None, w: dict, pmc: bool = True) -> list[str]:
-    """The views after the summary, in the kernel's words; ``pmc``: with the sampled call graphs."""
-    if w["views"] == "linux":
-        hidden = {th.name for th in engine.threads if th.kind in w.get("not_tasks", ())}
-        views = [format_mpstat_view(r, w), format_linux_top_view(r, w, hidden),
-                 format_lock_stat_view(engine, w, lock_rows)]
-        return views + ([format_perf_view(engine, cpus, w)] if pmc else [])
-    views = [format_top_view(r), format_vmstat_view(r), format_lock_view(r, lock_rows)]
-    return views + ([format_profile_view(engine, cpus)] if pmc else [])
+    """The texts of sections(), in order: what ``tcpsim run`` prints after the summary."""
+    return [text for _heading, text in sections(r, engine, cpus, lock_rows, w, pmc).values()]

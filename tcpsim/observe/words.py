@@ -8,6 +8,8 @@ below, so a package only states what differs. The keys:
 * ``release``: the kernel release the views name (``uname -r``);
 * ``lock_stat``: the ``/proc/lock_stat`` version, which fixes its columns (observe/lockstat.py);
 * ``perf_event``: the event ``perf record`` samples;
+* ``not_tasks``: the thread kinds (model/threads.py) that stand for a context the kernel does not run as a task
+  (Linux's softirq on an interrupt's exit): ``top -H`` leaves them out, their time shows on the CPU lines alone;
 * ``spin``: where a lock waiter's spinning shows in a sampled stack, keyed ``(class, kind, mode)`` like
   ``model/rwlock.py``'s CLASS_SPIN_FUNCTION, each value the frames below the caller (outermost first). Absent:
   FreeBSD's (rwlock.py). Read by both engines when they lower a lock step (spin_frames);
@@ -61,6 +63,8 @@ LINUX_PROBES = {
 
 LINUX_310 = {
     "views": "linux", "release": "3.10.0", "lock_stat": "0.3", "perf_event": "cycles",
+    # the thread kinds that stand for softirq context, not a task (top -H leaves them out; their time is si)
+    "not_tasks": ("ithread", "callout"),
     "spin": {
         ("ticket", "mtx", WRITE): ("_raw_spin_lock",), ("spin", "mtx", WRITE): ("_raw_spin_lock",),
         ("spin", "rw", WRITE): ("_raw_write_lock", "__write_lock_failed"),
