@@ -7,12 +7,13 @@ from pathlib import Path
 from . import tomlfile
 from .errors import TcpsimError
 
-DEFAULT_COSTS = "freebsd10.toml"
 SECTIONS = {"constants": "value", "cpu": "ns"}
 
 
-def default_costs_path() -> Path:
-    return Path(str(resources.files("tcpsim") / "data" / DEFAULT_COSTS))
+def default_costs_path(kernel: str = "freebsd10") -> Path:
+    """The costs file a kernel package ships (``KernelPackage.costs_file``)."""
+    from .kernels import package  # the packages import the model, which imports this module
+    return Path(str(resources.files("tcpsim") / "data" / package(kernel).costs_file))
 
 
 def load_costs(path: str | Path | None = None) -> tuple[dict, dict, dict]:

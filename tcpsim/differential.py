@@ -36,11 +36,10 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import scenario, tomlfile
+from . import kernels, scenario, tomlfile
 from .engines import ENGINES
 from .errors import TcpsimError
 from .fingerprint import ROOT, shipped
-from .model.variants import BUILTIN
 from .observe.probes import Probes
 from .placement import queue_overrides
 from .simulate import run_model
@@ -236,7 +235,7 @@ def _identity(path: str, variant: str, queues: int) -> str:
         merged = scenario.parse(text, path, _overrides(path, variant, queues))
     except TcpsimError as e:  # refused while building: a case of its own, refused (identically) by both
         return f"refused: {path} {variant} {queues}: {e}"
-    merged["scenario"] = {"variant": merged["scenario"]["variant"], "costs": merged["scenario"]["costs"]}
+    merged["scenario"] = {k: merged["scenario"][k] for k in ("variant", "costs", "kernel")}
     return json.dumps(merged, sort_keys=True, default=str)
 
 
@@ -252,7 +251,8 @@ def matrix(kind: str = "ci") -> list[Case]:
     for path in shipped():
         scen = scenario.parse(tomlfile.read(ROOT / path, "scenario")[1], path)
         own[path] = scen["scenario"]["variant"]
-        for variant in dict.fromkeys([*BUILTIN, own[path]]):  # its own variant may be a composition
+        builtin = kernels.package(scen["scenario"]["kernel"]).variants  # the variants of the scenario's kernel
+        for variant in dict.fromkeys([*builtin, own[path]]):  # its own variant may be a composition
             for q in QUEUES if kind == "full" else (scen["hardware"]["queues"],):
                 wanted.append((path, variant, q))
         if kind == "ci":

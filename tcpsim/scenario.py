@@ -10,8 +10,8 @@ import ipaddress
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import machines, tomlfile
-from .costs import load_costs
+from . import kernels, machines, tomlfile
+from .costs import default_costs_path, load_costs
 from .errors import TcpsimError, did_you_mean
 from .model import variants
 from .model.patches import PatchError
@@ -45,7 +45,10 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "name": _k(str, REQUIRED, "short name shown in reports"),
         "description": _k(str, "", "free text"),
         "variant": _k(str, "baseline", "locking variant: built-in names joined with + (or the [variant] section's name)"),
-        "costs": _k(str, "", "costs file (default: the built-in tcpsim/data/freebsd10.toml)"),
+        "kernel": _k(str, kernels.DEFAULT_KERNEL, "the kernel the machine runs: a kernel package (tcpsim/kernels/): its "
+                     "paths, locks, variants, thread programs, costs file and defaults for the keys below",
+                     choices=tuple(kernels.MODULES)),
+        "costs": _k(str, "", "costs file (default: the kernel's built-in one, tcpsim/data/<kernel>.toml)"),
     },
     "hardware": {
         "machine": _k(str, "", "a machine file: a shipped machine's name (opteron-48, xeon-24) or a path (relative to "
@@ -208,6 +211,7 @@ def parse(text: str, file: str = "<scenario>", overrides: dict | None = None, or
 
 def _validate(data: dict, where, file_checked=False) -> dict:
     out = {}
+    kernel = _kernel_of(data, where)
     for section in data:
         if section not in SCHEMA:
             _fail(where, section, "", f"unknown section{did_you_mean(section, SCHEMA)}",
@@ -229,9 +233,16 @@ def _validate(data: dict, where, file_checked=False) -> dict:
             elif spec.default is REQUIRED:
                 _fail(where, section, name, "missing", spec.help, at=where(section) if section in data else None)
             else:
-                out[section][name] = spec.default
+                out[section][name] = kernel.defaults.get(f"{section}.{name}", spec.default)
     _cross_check(where, out, data, file_checked)
     return out
+
+
+def _kernel_of(data: dict, where) -> kernels.KernelPackage:
+    """The package ``[scenario] kernel`` names (checked first: its defaults fill the keys the file leaves out)."""
+    sc = data.get("scenario")
+    name = sc.get("kernel", kernels.DEFAULT_KERNEL) if isinstance(sc, dict) else kernels.DEFAULT_KERNEL
+    return kernels.package(check_value(where, "scenario", "kernel", name))
 
 
 def _cpu_list(where, section, name, value, cpus):
@@ -293,19 +304,20 @@ def _cross_check(where, s, data, file_checked=False):
               f"{cl['arrivals']!r}", "arrivals = 'paced' with it, or leave jitter out")
     v = s["variant"]
     given_variant = (data.get("scenario") or {}).get("variant")
+    builtin = kernels.package(s["scenario"]["kernel"]).variants
     if v is not None:
-        if "+" in v["name"] or v["name"] in variants.BUILTIN:
+        if "+" in v["name"] or v["name"] in builtin:
             _fail(where, "variant", "name", f"{v['name']!r} is taken or contains '+'",
-                  "a new name, not " + ", ".join(variants.BUILTIN))
+                  "a new name, not " + ", ".join(builtin))
         if given_variant is None:
             s["scenario"]["variant"] = v["name"]  # a file that defines a variant runs it by default
         elif not file_checked and v["name"] not in given_variant.split("+"):
             _fail(where, "variant", "name", f"{v['name']!r} is defined but [scenario] variant "
                   f"{given_variant!r} does not use it", f"variant = \"{v['name']}\" or a composition naming it")
         for name in filter(None, v["base"].split("+")):
-            if name not in variants.BUILTIN and name != v["name"]:  # (itself: a cycle, reported by expand)
-                _fail(where, "variant", "base", f"unknown variant {name!r}{did_you_mean(name, variants.BUILTIN)}",
-                      ", ".join(variants.BUILTIN) + " (joined with +)")
+            if name not in builtin and name != v["name"]:  # (itself: a cycle, reported by expand)
+                _fail(where, "variant", "base", f"unknown variant {name!r}{did_you_mean(name, builtin)}",
+                      ", ".join(builtin) + " (joined with +)")
     try:
         _model_variant(s)
     except PatchError as e:
@@ -349,7 +361,7 @@ def _user_variant(s):
 
 def _model_variant(s):
     """Paths, locks and application options of the scenario's variant (raises PatchError)."""
-    return variants.build_variant(s["scenario"]["variant"], _user_variant(s))
+    return variants.build_variant(s["scenario"]["variant"], _user_variant(s), s["scenario"]["kernel"])
 
 
 def build(sections: dict, text: str = "", source: str = "") -> Model:
@@ -358,7 +370,7 @@ def build(sections: dict, text: str = "", source: str = "") -> Model:
     costs_file = sc["costs"]
     if costs_file and source and not Path(costs_file).is_absolute():
         costs_file = str(Path(source).parent / costs_file)
-    costs, _notes, cost_sections = load_costs(costs_file or None)
+    costs, _notes, cost_sections = load_costs(costs_file or default_costs_path(sc["kernel"]))
     if hw["machine"]:  # its clock and line transfers replace the costs file's (machines.py)
         costs = machines.on_machine(costs, machines.load(hw["machine"], option="[hardware] machine"))
     key = DEFAULT_KEY if hw["rss_key"] == "microsoft" else bytes.fromhex(hw["rss_key"])
@@ -383,6 +395,7 @@ def build(sections: dict, text: str = "", source: str = "") -> Model:
         costs=costs,
         cpu_cost_names=tuple(k for k, sec in cost_sections.items() if sec == "cpu"),
         variant=sc["variant"],
+        kernel_name=sc["kernel"],
         scenario_sha256=hashlib.sha256(text.encode()).hexdigest(),
         source=source,
     )

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import networkx as nx
 
 from .errors import TcpsimError
+from . import kernels
 from .model.locks import DOCUMENTED_ORDER
 from .model.steps import READ, WRITE, Acquire, Release, Stop, TryAcquire, When
 
@@ -112,7 +113,7 @@ def refuse(model, allow_lor: bool) -> None:
     for e in ups:
         raise TcpsimError(f"{where}variant {model.variant!r}: path {e.path!r} takes {e.second} W at {e.second_site} "
                           f"while holding it R since {e.first_site}: an rwlock cannot be upgraded (self-deadlock)")
-    cycles = reversals(edges)
+    cycles = reversals(edges, kernels.of(model).documented_order)
     if cycles and not allow_lor:
         e = cycles[0][-1]
         raise TcpsimError(f"{where}variant {model.variant!r}: lock order reversal between {e.first} and {e.second} "
@@ -126,22 +127,22 @@ def graph(edges: dict) -> nx.DiGraph:
     return g
 
 
-def reversals(edges: dict) -> list[list[Edge]]:
+def reversals(edges: dict, order: tuple = DOCUMENTED_ORDER) -> list[list[Edge]]:
     """Every elementary cycle of the order graph, as the edges that establish it. A 2-cycle is the classic
     'lock order reversal' (two locks taken in both orders); its first edge is the one that follows the
-    documented order (``locks.DOCUMENTED_ORDER``), the second the reversal."""
+    documented ``order`` (the kernel package's; FreeBSD's ``locks.DOCUMENTED_ORDER``), the second the
+    reversal."""
     g = graph(edges)
     out = []
     for cycle in sorted(nx.simple_cycles(g), key=lambda c: (len(c), c)):
         found = [g.edges[a, b]["edge"] for a, b in zip(cycle, cycle[1:] + cycle[:1])]
-        if len(found) == 2 and _documented(found[1]) and not _documented(found[0]):
+        if len(found) == 2 and _documented(found[1], order) and not _documented(found[0], order):
             found.reverse()
         out.append(found)
     return out
 
 
-def _documented(e: Edge) -> bool:
-    order = DOCUMENTED_ORDER
+def _documented(e: Edge, order: tuple) -> bool:
     return e.first in order and e.second in order and order.index(e.first) < order.index(e.second)
 
 

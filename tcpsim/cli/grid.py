@@ -67,7 +67,7 @@ def _kernels(p):
 
 
 def _kernel_names(text):
-    from ..kernels import KERNELS
+    from ..kernels import MODULES as KERNELS
 
     names = [k.strip() for k in text.split(",") if k.strip()]
     if not names:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from .. import scenario, witness
+from .. import kernels, scenario, witness
 from ..errors import TcpsimError
 
 
@@ -13,6 +13,8 @@ def add_witness(sub):
                        epilog="exit status: 0 no reversal; 1 a lock order reversal or an rwlock upgrade was found; "
                               "2 a usage error")
     w.add_argument("variant", help="built-in variant(s) joined with +, or a scenario TOML file")
+    w.add_argument("--kernel", default=kernels.DEFAULT_KERNEL, choices=tuple(kernels.MODULES),
+                   help="the kernel whose built-in variants these are (a scenario file names its own)")
     w.add_argument("--dot", help="also write the graph as Graphviz DOT to this file")
     w.add_argument("--json", action="store_true", help="print the graph and reversals as JSON (default: text)")
 
@@ -22,15 +24,16 @@ def cmd_witness(args, out, err) -> int:
 
     if args.variant.endswith(".toml"):
         model = scenario.load(args.variant)
-        paths, locks, name = model.paths, model.locks, model.variant
+        paths, locks, name, kernel = model.paths, model.locks, model.variant, model.kernel_name
     else:
+        kernel = args.kernel
         try:
-            paths, locks = variants.build(args.variant)
+            paths, locks = variants.build(args.variant, kernel=kernel)
         except variants.PatchError as e:
             raise TcpsimError(f"witness {args.variant}: {e}") from None
         name = args.variant
     edges = witness.static_edges(paths, locks)
-    cycles = witness.reversals(edges)
+    cycles = witness.reversals(edges, kernels.package(kernel).documented_order)
     upgrades = witness.upgrades(paths, locks)
     status = 1 if cycles or upgrades else 0  # as a check in a script: 1 when the variant would deadlock
     if args.dot:

@@ -5,14 +5,14 @@ variant patches, assertions stripped) becomes fixed-width instructions in one co
 would otherwise compare as a string -- paths, lock declarations, sites, lock-profile rows, call stacks, segments,
 states, actions, drop reasons -- becomes a small integer, and the strings stay here to turn the run's counters
 back into the result ``observe`` formats. The rules themselves stay in ``model``: segment dispatch is
-``tcp.paths_for`` tabulated, the clients' answers and retransmission kinds are ``clients``' tables, the
+the kernel's ``paths_for`` tabulated, the clients' answers and retransmission kinds are ``clients``' tables, the
 driver's and scheduler's arithmetic is ``nic``'s and ``sched``'s constants.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .. import _fast
+from .. import _fast, kernels
 from ..errors import TcpsimError
 from ..model import clients, nic, programs as op, sched, tcp
 from ..model.kernel_state import ACTIONS, CONDITIONS
@@ -20,7 +20,7 @@ from ..model.lockclasses import CLASSES
 from ..model.rwlock import runlock_function, spin_frames
 from ..model.steps import (DISTRIBUTIONS, WRITE, Acquire, Act, Release, Retire, Stop, TryAcquire, When, Work,
                            executable)
-from ..model.threads import listen_sockets, thread_specs
+from ..model.threads import listen_sockets
 from ..model.topology import siblings, smt_extra, transfer_table
 from ..observe.probes import PROBES
 from ..observe.words import words
@@ -65,7 +65,8 @@ def lower(model) -> dict:
     low = Lowered()
     low.reasons("rx_ring_full")  # the engine's own drop reasons first: ids 0 and 1
     low.reasons("connection_syn_timeout")
-    specs = thread_specs(model)
+    kernel = kernels.of(model)
+    specs = kernel.thread_specs(model)
     bases = [None] + list(dict.fromkeys(s.base for s in specs if s.base is not None))
     costs = model.costs
     spin_table = words(model.kernel_name).get("spin")  # where the kernel's spinning shows (None: FreeBSD's)
@@ -262,7 +263,7 @@ def lower(model) -> dict:
     dispatch = []
     for seg in SEGMENTS:
         for state in tcp.STATES:
-            names = tcp.paths_for(seg, state) if seg in tcp.CLIENT_SEGMENTS else ()
+            names = kernel.paths_for(seg, state) if seg in tcp.CLIENT_SEGMENTS else ()
             dispatch.append([path_pc(n) for n in names])
     answers = [[SEGMENTS.index(a) for a in clients.ANSWERS.get(seg, ())] for seg in SEGMENTS]
     hw = model.hardware

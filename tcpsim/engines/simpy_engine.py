@@ -13,14 +13,14 @@ from collections import defaultdict
 
 import simpy
 
-from .. import deadlock, invariants
+from .. import deadlock, invariants, kernels
 from ..errors import TcpsimError
 from ..model import clients, nic, programs as op
 from ..model.kernel_state import Connection, Kernel
 from ..model.nic import QueueState
 from ..model.rwlock import LockState, runlock_function
 from ..model.steps import Acquire, Act, Release, Retire, Stop, TryAcquire, When, Work, draw_ns
-from ..model.threads import listen_sockets, thread_specs
+from ..model.threads import listen_sockets
 from ..model.topology import siblings, smt_extra, smt_permille, transfer_table
 from ..observe.lockprof import LockProfile
 from ..observe.results import SERIES
@@ -40,6 +40,7 @@ class SimpyEngine(SchedulerMixin, LockMixin, NicMixin, ClientMixin):
 
     def __init__(self, model, probes=None):
         self.m = model
+        self.kernel_package = kernels.of(model)  # its thread programs and TCP dispatch
         self.env = simpy.Environment()
         self.probes = probes if probes else None  # one test per probe point when nothing is attached
         hw, k, run = model.hardware, model.kernel, model.run
@@ -106,7 +107,7 @@ class SimpyEngine(SchedulerMixin, LockMixin, NicMixin, ClientMixin):
     # --- threads ---------------------------------------------------------------------------------------------
     def _build_threads(self):
         self.ithreads, self.tasks, self.workers, self.acceptors = [], [], [], []  # acceptors: one per listen socket
-        for spec in thread_specs(self.m):
+        for spec in self.kernel_package.thread_specs(self.m):
             th = Thread(spec.name, spec.command, spec.pid, spec.pri, spec.cpu, spec.mode, spec.kind, spec.bound)
             th.base = spec.base
             th.queue = spec.index  # an interrupt thread's or a task's NIC queue

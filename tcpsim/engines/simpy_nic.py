@@ -123,7 +123,7 @@ class NicMixin:
             q.rx_bytes += self._frame_bytes(seg) - DRIVER_FRAME_OVERHEAD
             yield from self._run(th, o.frame_path)
             th.conn = conn
-            for name in tcp.paths_for(seg, conn.state):
+            for name in self.kernel_package.paths_for(seg, conn.state):
                 ok = yield from self._run(th, name)
                 if not ok:
                     self._client_dropped(conn, seg, th.abort_reason)

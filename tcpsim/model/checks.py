@@ -30,11 +30,12 @@ class Hold:
 PER_CONNECTION = ("connection", "bucket", "group")  # lock scopes resolved through the path's connection
 
 
-def check(paths: dict, locks: dict, who: str) -> None:
-    """Raise PatchError (one line naming ``who``, the path and the site) for the first broken rule."""
+def check(paths: dict, locks: dict, who: str, connectionless: frozenset = CONNECTIONLESS) -> None:
+    """Raise PatchError (one line naming ``who``, the path and the site) for the first broken rule.
+    ``connectionless``: the paths the kernel's threads run with no connection (its package's)."""
     for name in sorted(paths):
         _connection_first(paths[name], locks, who)
-        _no_connection(paths[name], locks, who)
+        _no_connection(paths[name], locks, who, connectionless)
         _walk(tuple(paths[name].steps), (), paths[name], locks, who, ())
 
 
@@ -58,11 +59,11 @@ def _connection_first(path, locks, who):
               "connection locks, actions and stops after it")
 
 
-def _no_connection(path, locks, who):
-    """A path run with no connection (programs.CONNECTIONLESS: the driver's per-pass and per-frame work, the
+def _no_connection(path, locks, who, connectionless):
+    """A path run with no connection (``connectionless``: the driver's per-pass and per-frame work, the
     callout) may not lock or act on one, nor take a listen socket's lock (such a thread has no socket of its
     own either) -- found by the fuzzer: the engines had none to use."""
-    if path.name not in CONNECTIONLESS:
+    if path.name not in connectionless:
         return
     for s in walk(path.steps):
         if isinstance(s, (Acquire, TryAcquire)) and locks[s.lock].scope in PER_CONNECTION + ("listen",):

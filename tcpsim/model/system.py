@@ -97,6 +97,7 @@ class Model:
     costs: dict  # cost name -> nanoseconds (int) or constant
     cpu_cost_names: tuple = ()  # the per-step CPU costs and lock timings (what calibration may move)
     variant: str = "baseline"
+    kernel_name: str = "freebsd10"  # the kernel package the model runs (tcpsim/kernels/)
     scenario_sha256: str = ""
     source: str = ""
     # The workload: None for the article's (clients, NIC, test-bed threads), or a bench.BenchSpec for the lock

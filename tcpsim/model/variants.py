@@ -9,9 +9,7 @@ from dataclasses import dataclass
 
 from ..errors import did_you_mean
 from . import checks
-from .locks import BASE_LOCKS
 from .patches import PatchError, apply
-from .paths import BASELINE_PATHS
 
 TW = ["tcp_tw_2msl_scan"]
 
@@ -201,24 +199,26 @@ def expand(spec: str, known: dict | None = None) -> list[Variant]:
     return out
 
 
-def build_variant(spec: str, extra: Variant | None = None) -> tuple[dict, dict, dict]:
-    """Paths, locks and application options of a composed variant (``extra``: a user-defined one, usable by
-    name in ``spec``)."""
-    known = dict(BUILTIN)
+def build_variant(spec: str, extra: Variant | None = None, kernel: str = "freebsd10") -> tuple[dict, dict, dict]:
+    """Paths, locks and application options of a composed variant of ``kernel``'s paths (``extra``: a
+    user-defined one, usable by name in ``spec``)."""
+    from ..kernels import package  # the registry imports the packages, which import this module
+    k = package(kernel)
+    known = dict(k.variants)
     if extra is not None:
         known[extra.name] = extra
-    paths, locks, options = dict(BASELINE_PATHS), dict(BASE_LOCKS), {}
+    paths, locks, options = dict(k.paths), dict(k.locks), {}
     for v in expand(spec, known):
         try:
             paths, locks, options = apply(paths, locks, v.patches, f"variant {v.name!r}", options)
-            checks.check(paths, locks, f"variant {v.name!r}")  # each variant leaves the paths sound
+            checks.check(paths, locks, f"variant {v.name!r}", k.connectionless)  # each variant leaves the paths sound
         except PatchError as e:
             e.variant = e.variant or v.name
             raise
     return paths, locks, options
 
 
-def build(spec: str, extra: Variant | None = None) -> tuple[dict, dict]:
+def build(spec: str, extra: Variant | None = None, kernel: str = "freebsd10") -> tuple[dict, dict]:
     """Paths and locks of a composed variant."""
-    paths, locks, _ = build_variant(spec, extra)
+    paths, locks, _ = build_variant(spec, extra, kernel)
     return paths, locks

@@ -6,7 +6,7 @@ engine-independent arithmetic on those.
 """
 from __future__ import annotations
 
-from .. import __version__, witness
+from .. import __version__, kernels, witness
 from ..revision import revision
 from ..model.nic import interrupt_rate
 from ..model.rwlock import SPIN_FUNCTION
@@ -129,7 +129,9 @@ def collect(engine) -> dict:
         "scenario": m.name,
         "scenario_path": m.source,  # as given: the file the run read (its text's sha256 below)
         "variant": m.variant,
-        "kernel_name": m.kernel_name,  # the [scenario] kernel: which words the views speak (observe/words.py)
+        # the kernel package it ran (tcpsim/kernels/), whose words its views speak (observe/words.py); not
+        # "kernel": that key is the kernel's counters
+        "kernel_name": m.kernel_name,
         "engine": engine.name,
         "version": __version__,
         "revision": revision(),  # the code that made the numbers (tcpsim/revision.py)
@@ -248,7 +250,8 @@ def format_vmstat_view(r: dict) -> str:
 def _witness(engine) -> dict:
     edges = witness.dynamic_edges(engine.order_edges)
     return {"edges": witness.edges_as_data(edges),
-            "reversals": [witness.edges_as_data({(e.first, e.second): e for e in c}) for c in witness.reversals(edges)]}
+            "reversals": [witness.edges_as_data({(e.first, e.second): e for e in c})
+                          for c in witness.reversals(edges, kernels.of(engine.m).documented_order)]}
 
 
 def _ms(ns):
