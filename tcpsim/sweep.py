@@ -188,6 +188,9 @@ def plan(path, points, variants, seed=None, seeds=None, duration_s=None, engine=
             origins = {("run", "seed"): "--seed", ("run", "duration_s"): "--duration",
                        ("scenario", "variant"): "--variants",  # errors name the option a value came from
                        **{tuple(name.split(".", 1)): f"--set {name}={value!r}" for name, value in labels.items()}}
+            if KERNEL_KEY in labels:  # a variant is a kernel's: say which kernel lacks it
+                origins[("scenario", "kernel")] = f"--kernels {labels[KERNEL_KEY]}"
+                origins[("scenario", "variant")] = f"--variants on kernel {labels[KERNEL_KEY]}"
             sections = scenario.parse(text, str(path), merged, origins)
             for s in seed_list(sections["run"]["seed"], seeds):
                 run_over = {**merged, "run": {**merged.get("run", {}), "seed": s}}
@@ -318,7 +321,7 @@ TABLE = ("variant", "cpus", "goodput_cps", "drops", "irq_busy", "irq_interrupt",
 # across kernels: the machine's CPU split (interrupt: Linux's si) in place of FreeBSD's queue task
 KERNELS_TABLE = ("variant", "cpus", "goodput_cps", "drops", "cpu_user", "cpu_system", "cpu_interrupt", "cpu_idle",
                  "irq_busy", "irq_spin", "app_spin", "accept_system", "worker_system", "top_site")
-_LEFT = {"variant", "top_site"}
+_LEFT = {"variant", "top_site", KERNEL_KEY}
 
 
 def format_table(points: list[dict], columns=None) -> str:

@@ -251,3 +251,86 @@ def test_spin_frames_freebsd_unchanged_linux_from_its_words():
     assert spin_frames("mtx", "mcs", WRITE, table) == ("_raw_spin_lock", "queued_spin_lock_slowpath")
     with pytest.raises(TcpsimError, match="no spin function for a read-held mtx"):
         spin_frames("mtx", "ticket", READ, table)
+
+
+# --- end to end: a run of a kernel whose words are Linux's ---------------------------------------------------------
+# (FreeBSD's package under another name with Linux 3.10's words: the Linux formatters on a real run's data, and the
+# spin frames an engine takes from the words; the Linux package's own scenarios are tested where it lives)
+
+@pytest.fixture
+def linux_words_kernel(monkeypatch):
+    """Registers 'wordskernel': FreeBSD's paths and locks, Linux 3.10's words, baseline the only variant."""
+    from dataclasses import replace
+
+    from tcpsim import kernels, scenario
+
+    base = kernels.package("freebsd10")
+    pkg = replace(base, name="wordskernel", variants={"baseline": base.variants["baseline"]}, words=LINUX_310)
+    monkeypatch.setitem(kernels.MODULES, "wordskernel", "unused")
+    monkeypatch.setitem(kernels._LOADED, "wordskernel", pkg)
+    monkeypatch.setitem(scenario.SCHEMA["scenario"], "kernel",
+                        replace(scenario.SCHEMA["scenario"]["kernel"], choices=tuple(kernels.MODULES)))
+    return pkg
+
+
+def _scenario(tmp_path, kernel="wordskernel"):
+    from .conftest import SMALL
+
+    p = tmp_path / "s.toml"
+    p.write_text(SMALL.replace("[scenario]\n", f'[scenario]\nkernel = "{kernel}"\n', 1))
+    return p
+
+
+@pytest.mark.parametrize("engine", ["simpy", "fast"])
+def test_run_prints_the_linux_views_and_spins_in_linux_functions(tmp_path, linux_words_kernel, engine):
+    import io
+    import json
+
+    from tcpsim.cli import main
+
+    p = _scenario(tmp_path)
+    out = io.StringIO()
+    assert main(["run", str(p), "--engine", engine, "--profile-cpus", "0", "--lock-rows", "2",
+                 "--probe", "lock:lock_contended { @[lock] = count() }"], out, io.StringIO()) == 0
+    text = out.getvalue()
+    assert text.splitlines()[0].startswith("tcpsim 0.1.0 (") and "scenario small  kernel wordskernel  variant" in text
+    for heading in ("$ mpstat -P ALL", "Average:     CPU    %usr", "$ top -H", "%Cpu0  :", "$ cat /proc/lock_stat",
+                    "lock_stat version 0.3", "# perf record -C 0 -g", "# Overhead", "# trace 'lock:lock_contended"):
+        assert heading in text, heading
+    for freebsd in ("top -SHIPz", "vmstat -i", "debug.lock.prof.stats", "pmcstat", "dtrace -n"):
+        assert freebsd not in text, freebsd
+    # FreeBSD's rwlocks (kind rw, class adaptive) spin where Linux's rw_semaphore writers wait
+    assert "[k] rwsem_down_write_failed" in text and "__rw_wlock_hard" not in text
+    # the --json result names the kernel and its spin shares are in Linux's functions
+    out = io.StringIO()
+    assert main(["run", str(p), "--engine", engine, "--json"], out, io.StringIO()) == 0
+    r = json.loads(out.getvalue())
+    assert r["kernel_name"] == "wordskernel"
+    assert "rwsem_down_write_failed" in r["profile"][0]["spin_share"]
+    assert "__rw_wlock_hard" not in r["profile"][0]["spin_share"]
+
+
+def test_the_views_are_the_run_numbers(tmp_path, linux_words_kernel):
+    """mpstat's and top's shares are the result's; lock_stat's counts are the lock profile's, per class."""
+    from tcpsim import scenario
+    from tcpsim.observe.views import sections
+    from tcpsim.simulate import run_model
+
+    r, engine = run_model(scenario.load(_scenario(tmp_path)), "fast")
+    views = sections(r, engine, [0], None, LINUX_310)
+    assert list(views) == ["cpus", "locks", "profile"]
+    mpstat = {line.split()[1]: line.split()[2:] for line in views["cpus"][1].splitlines()
+              if line.startswith("Average:") and "CPU" not in line}
+    for c in r["cpus"]:
+        usr, _nice, sys_, _io, irq, soft, *_rest, idle = mpstat[str(c["cpu"])]
+        assert (float(usr), float(sys_), float(irq), float(soft), float(idle)) == (
+            c["user"], c["system"], 0.0, c["interrupt"], c["idle"])
+    counts = {}
+    for row in r["lock_profile"]:
+        counts[row["lock"]] = counts.get(row["lock"], 0) + row["count"]
+    stat = views["locks"][1]
+    for lock, n in counts.items():
+        line = next(x for x in stat.splitlines() if x.strip().startswith(lock + ":"))
+        assert int(line.split(":")[-1].split()[6]) == n  # acquisitions
+    # top -H leaves out the softirq-context kinds (ithread, callout): no interrupt thread is a task
+    assert "intr{" not in views["cpus"][1] and "tcp_server{worker 0}" in views["cpus"][1]

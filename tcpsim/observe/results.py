@@ -268,8 +268,11 @@ def format_summary(r: dict) -> str:
     lat = r["latency_ms"]
     drops = ", ".join(f"{k} {v}" for k, v in r["drops"].items()) or "none"
     resent = ", ".join(f"{k} {v}" for k, v in r["retransmissions"].items()) or "none"
+    kernel = r.get("kernel_name", kernels.DEFAULT_KERNEL)  # named when not the default (FreeBSD 10.0)
+    kernel = f"  kernel {kernel}" if kernel != kernels.DEFAULT_KERNEL else ""
     return "\n".join([
-        f"tcpsim {r['version']} ({r['revision']})  scenario {r['scenario']}  variant {r['variant']}  engine {r['engine']}  "
+        f"tcpsim {r['version']} ({r['revision']})  scenario {r['scenario']}{kernel}  variant {r['variant']}  "
+        f"engine {r['engine']}  "
         f"seed {r['seed']}  window {r['duration_s']} s after {r['warmup_s']} s warm-up",
         f"goodput {r['goodput_cps']:,.0f} connections/s   offered {r['offered_cps']:,.0f}/s   "
         f"latency ms p50 {latency_ms(lat['p50'])} p90 {latency_ms(lat['p90'])} p99 {latency_ms(lat['p99'])}",

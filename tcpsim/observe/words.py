@@ -44,6 +44,7 @@ Linux package's programs fire (observe/probes.py).
 """
 from __future__ import annotations
 
+from ..kernels import package
 from ..model.steps import READ, WRITE
 
 __all__ = ["FREEBSD", "LINUX_310", "LINUX_PROBES", "words"]
@@ -83,6 +84,4 @@ DEFAULTS = {"freebsd10": FREEBSD, "linux310": LINUX_310}
 
 def words(kernel_name: str) -> dict:
     """The view words of a kernel: its package's ``words`` over DEFAULTS."""
-    from ..kernels import package
-
     return {**DEFAULTS.get(kernel_name, FREEBSD), **package(kernel_name).words}
