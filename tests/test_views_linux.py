@@ -207,7 +207,8 @@ def test_linux_names_cover_the_model_probes():
     assert vocab["net:netif_receive_skb"] == ("tcp:::receive",)
     assert "tcp:::receive" not in vocab  # a probe with a Linux name goes by it alone
     assert "sched:::off-cpu" in vocab  # one without keeps the model's name
-    assert sorted(p for ps in vocab.values() for p in ps) == sorted(PROBES)
+    assert vocab["irq:softirq_raise"] == vocab["irq:irq_handler_entry"] == ("fbt::ixgbe_msix_que:entry",)
+    assert {p for ps in vocab.values() for p in ps} == set(PROBES)  # every model probe has a name
     assert names() == {p: (p,) for p in PROBES}
 
 
@@ -334,3 +335,20 @@ def test_the_views_are_the_run_numbers(tmp_path, linux_words_kernel):
         assert int(line.split(":")[-1].split()[6]) == n  # acquisitions
     # top -H leaves out the softirq-context kinds (ithread, callout): no interrupt thread is a task
     assert "intr{" not in views["cpus"][1] and "tcp_server{worker 0}" in views["cpus"][1]
+
+
+def test_report_page_speaks_the_kernels_words(tmp_path, linux_words_kernel):
+    import io
+
+    pytest.importorskip("matplotlib")
+    from tcpsim.cli import main
+
+    out = tmp_path / "r.html"
+    assert main(["report", str(_scenario(tmp_path)), "--duration", "0.003", "-o", str(out)], io.StringIO(),
+                io.StringIO()) == 0
+    page = out.read_text()
+    for view in ("<h2>CPUs (mpstat -P ALL, top -H)</h2>", "$ mpstat -P ALL", "$ top -H", "lock_stat version 0.3",
+                 "<h2>Lock statistics (/proc/lock_stat)</h2>", "spend their cycles (perf)</h2>", "# Overhead"):
+        assert view in page, view
+    for freebsd in ("top -SHIPz", "vmstat -i", "debug.lock.prof.stats", "pmcstat"):
+        assert freebsd not in page, freebsd

@@ -38,9 +38,12 @@ on ``tcp_set_state`` (net/ipv4/tcp.c:1945; ``perf probe -a tcp_set_state`` names
 frame received ``net:netif_receive_skb``, sent ``net:net_dev_xmit``, dropped ``skb:kfree_skb``; lockdep's
 (CONFIG_LOCK_STAT) ``lock:lock_acquired`` when a lock is obtained, ``lock:lock_contended`` for a contended wait
 (the model fires it when the wait ends, with its length), ``lock:lock_release``; ``sched:sched_switch`` when a
-thread gets a CPU; the NIC vector's ``irq:irq_handler_entry``; a NAPI poll's end ``napi:napi_poll``. The softirq
-events ``irq:softirq_raise``, ``irq:softirq_entry`` and ``irq:softirq_exit`` are probes of their own that a
-Linux package's programs fire (observe/probes.py).
+thread gets a CPU; the NIC vector's ``irq:irq_handler_entry``, which is also ``irq:softirq_raise`` (its handler,
+ixgbe_msix_clean_rings, schedules NAPI, which raises NET_RX); a NAPI poll's end ``napi:napi_poll``; the vector
+re-enabled when a poll is done, a kprobe on ``napi_complete`` (net/core/dev.c:4091; ixgbe_irq_enable_queues is
+inline). ``irq:softirq_entry`` and ``irq:softirq_exit`` have no model event (a softirq pass is not one); the
+model's probes without a Linux name (``sched:::off-cpu``, ``sched:::preempt``, ``lockstat:::*-block``: Linux
+spinlocks never sleep, FreeBSD's deferred transmit start) keep the model's names.
 """
 from __future__ import annotations
 
@@ -59,7 +62,9 @@ LINUX_PROBES = {
     "lockstat:::rw-spin": "lock:lock_contended", "lockstat:::adaptive-spin": "lock:lock_contended",
     "lockstat:::rw-release": "lock:lock_release", "lockstat:::adaptive-release": "lock:lock_release",
     "sched:::on-cpu": "sched:sched_switch",
-    "fbt::ixgbe_msix_que:entry": "irq:irq_handler_entry", "fbt::ixgbe_rxeof:return": "napi:napi_poll",
+    # the vector's handler schedules NAPI, which raises NET_RX: one model event, two of Linux's
+    "fbt::ixgbe_msix_que:entry": ("irq:irq_handler_entry", "irq:softirq_raise"),
+    "fbt::ixgbe_rxeof:return": "napi:napi_poll", "fbt::ixgbe_enable_queue:entry": "probe:napi_complete",
 }
 
 LINUX_310 = {
