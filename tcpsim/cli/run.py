@@ -34,7 +34,8 @@ def add_run(sub):
                    help="a DTrace-like clause 'PROBE [/PREDICATE/] [{ @[KEYS] = FUNC(VAR) }]' whose aggregation is "
                         "printed at the end, FUNC one of count, sum, avg, min, max, quantize, lquantize (e.g. "
                         "'tcp:::state-change /new == TIME_WAIT/ { @ = quantize(lifetime) }'); a bare PROBE pattern "
-                        "counts firings by probe and lock/site/segment (repeatable; e.g. 'lockstat:::rw-spin')")
+                        "counts firings by probe and lock/site/segment (repeatable; e.g. 'lockstat:::rw-spin'; a "
+                        "Linux kernel's run names them as Linux does, e.g. 'lock:lock_contended')")
     options.lock_rows(r)
     r.add_argument("--check", action="store_true",
                    help="test the invariants (connections, frames, CPU time, locks, lock profile) after every "
