@@ -9,7 +9,7 @@ from __future__ import annotations
 from . import scenario, sweep, tomlfile
 from .engines import DEFAULT_ENGINE
 from .placement import queue_overrides
-from .sweep import run_points, with_kernels
+from .sweep import run_points, with_axes
 
 
 def compare(path, variants, queues=None, seed=None, duration_s=None, engine=DEFAULT_ENGINE, jobs=1, allow_lor=False,
@@ -19,7 +19,8 @@ def compare(path, variants, queues=None, seed=None, duration_s=None, engine=DEFA
     scheduler, output, progress)."""
     sections = scenario.parse(tomlfile.read(path, "scenario")[1], str(path))
     points = [({}, queue_overrides(sections, q)) for q in queues] if queues else [({}, {})]
-    return run_points(path, with_kernels(kernels, points), variants, seed, duration_s, engine, jobs, allow_lor, **kw)
+    return run_points(path, with_axes(sections, points, kernels), variants, seed, duration_s, engine, jobs, allow_lor,
+                      **kw)
 
 
 # sweep's columns, queue count first: the queue tasks and the spinning say why more queues can mean fewer conn/s

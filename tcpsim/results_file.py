@@ -115,9 +115,18 @@ def _what(key: str, row: dict) -> str:
             "warmup_s": f"{value} s of warm-up"}.get(key, f"{key} {value}")
 
 
+CORES = "cores"  # sweep --cores: an axis that is not one scenario key (placement.core_overrides sets several)
+AXES = (CORES,)
+
+
+def is_label(key: str) -> bool:
+    """Whether a row's column is a point's key: a --set key (SECTION.KEY: no other column has a dot) or an axis."""
+    return "." in key or key in AXES
+
+
 def _swept(rows: list[dict]) -> list[str]:
-    """The --set keys (SECTION.KEY columns) of rows; none for compare's rows."""
-    return sorted({k for r in rows for k in r if "." in k})
+    """The point keys (--set keys, axes) of rows; none for compare's rows without kernels."""
+    return sorted({k for r in rows for k in r if is_label(k)})
 
 
 def conflict(held: list[dict], new: list[dict]) -> str:

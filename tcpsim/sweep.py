@@ -17,12 +17,13 @@ from collections import Counter
 from dataclasses import dataclass
 
 from . import __version__, scenario, tomlfile
+from . import kernels as kernels_pkg
 from .engines import DEFAULT_ENGINE
 from .errors import TcpsimError, did_you_mean
 from .execute import run_all
 from .observe.results import busy, threads_named
-from .placement import place_queues
-from .results_file import ResultsFile
+from .placement import core_overrides, place_queues
+from .results_file import CORES, ResultsFile, is_label
 from .revision import revision
 from .simulate import overrides, run_model
 from .stats import mean_ci
@@ -63,15 +64,28 @@ def parse_set(text: str) -> tuple[str, str, list]:
 
 
 KERNEL_KEY = "scenario.kernel"  # the kernel axis of compare and sweep (--kernels): a point's label and override
+CORES_KEY = CORES  # sweep's core-count axis (--cores): a point's label (results_file.AXES)
 
 
-def with_kernels(kernels, points: list[tuple[dict, dict]]) -> list[tuple[dict, dict]]:
-    """``points`` run on each of ``kernels`` in turn (kernel-major), each overriding the file's [scenario] kernel;
-    ``kernels`` None or empty: ``points`` as they are."""
-    if not kernels:
-        return points
-    return [({KERNEL_KEY: k, **labels}, {**over, "scenario": {**over.get("scenario", {}), "kernel": k}})
-            for k in kernels for labels, over in points]
+def with_axes(sections: dict, points: list[tuple[dict, dict]], kernels=None, cores=None) -> list[tuple[dict, dict]]:
+    """``points`` run on each of ``kernels`` (kernel-major; each overrides the file's [scenario] kernel) at each
+    core count of ``cores`` (placement.core_overrides: the application on the first N cores, one worker per core,
+    a queue per core up to that kernel's driver's limit; a point's own keys win); None or empty: that axis is the
+    file's (``sections``, as parsed)."""
+    out = []
+    for k in kernels or [None]:
+        limit = kernels_pkg.package(k or sections["scenario"]["kernel"]).max_queues
+        for n in cores or [None]:
+            try:
+                placed = core_overrides(sections, n, limit) if n else {}
+            except ValueError as e:
+                raise TcpsimError(f"--cores {n}: {e}; allowed: 1 to {sections['hardware']['cpus']}") from None
+            for labels, over in points:
+                merged = {s: {**placed.get(s, {}), **over.get(s, {})} for s in {*placed, *over}}
+                if k:
+                    merged["scenario"] = {**merged.get("scenario", {}), "kernel": k}
+                out.append(({**({KERNEL_KEY: k} if k else {}), **({CORES_KEY: n} if n else {}), **labels}, merged))
+    return out
 
 
 def grid(sets: list[tuple[str, str, list]]) -> list[tuple[dict, dict]]:
@@ -249,17 +263,21 @@ def run_points(path, points, variants, seed=None, duration_s=None, engine=DEFAUL
 
 
 def sweep(path, sets, variants=None, seed=None, duration_s=None, engine=DEFAULT_ENGINE, jobs=1, allow_lor=False,
-          kernels=None, **kw):
+          kernels=None, cores=None, **kw):
     """``sets``: [(section, key, values)] as parse_set returns; ``variants``: names, or None for the file's;
-    ``kernels``: names to run every point on (with_kernels), or None for the file's.
-    Keywords as run_points (seeds, scheduler, output, progress)."""
-    return run_points(path, with_kernels(kernels, grid(sets)), variants or [None], seed, duration_s, engine, jobs,
-                      allow_lor, **kw)
+    ``kernels``: names to run every point on, ``cores``: core counts to run every point at (with_axes), or None
+    for the file's. Keywords as run_points (seeds, scheduler, output, progress)."""
+    points = grid(sets)
+    if kernels or cores:
+        sections = scenario.parse(tomlfile.read(path, "scenario")[1], str(path))
+        points = with_axes(sections, points, kernels, cores)
+    return run_points(path, points, variants or [None], seed, duration_s, engine, jobs, allow_lor, **kw)
 
 
 def label_keys(rows) -> list[str]:
-    """A point's --set keys among a row's columns: the ones named SECTION.KEY (no other column has a dot)."""
-    return [k for k in (rows[0] if rows else {}) if "." in k]
+    """A point's keys among a row's columns: the --set keys, named SECTION.KEY (no other column has a dot), and
+    the axes that are not scenario keys (cores)."""
+    return [k for k in (rows[0] if rows else {}) if is_label(k)]
 
 
 NUMBERS = ("goodput_cps", "offered_cps", "drops", "p99_ms", "irq_busy", "irq_interrupt", "irq_system", "que_task",

@@ -6,18 +6,30 @@ import json
 import pytest
 
 from tcpsim.cli import main
-from tcpsim.sweep import KERNEL_KEY, with_kernels
+from tcpsim.errors import TcpsimError
+from tcpsim.scenario import parse
+from tcpsim.sweep import CORES_KEY, KERNEL_KEY, with_axes
 
 from .conftest import SMALL
 from .test_views_linux import linux_words_kernel  # noqa: F401  (the fixture: a second kernel, Linux's words)
 
 
-def test_with_kernels_is_kernel_major_and_overrides_the_scenario_kernel():
-    points = [({}, {"hardware": {"queues": 1}}), ({}, {"hardware": {"queues": 2}, "scenario": {"variant": "x"}})]
-    assert with_kernels(None, points) == points
-    out = with_kernels(["a", "b"], points)
-    assert [(p[0][KERNEL_KEY], p[1]["hardware"]["queues"]) for p in out] == [("a", 1), ("a", 2), ("b", 1), ("b", 2)]
-    assert out[1][1]["scenario"] == {"variant": "x", "kernel": "a"}  # the point's own scenario keys stay
+def test_with_axes_is_kernel_major_then_cores_and_the_points_keys_win(linux_words_kernel):
+    sections = parse(SMALL, "s.toml")
+    points = [({}, {"hardware": {"queues": 1}}), ({}, {"clients": {"rate": 5.0}, "scenario": {"variant": "x"}})]
+    assert with_axes(sections, points) == points
+    out = with_axes(sections, points, ["freebsd10", "wordskernel"])
+    assert [(p[0][KERNEL_KEY], p[1]["scenario"]["kernel"]) for p in out] == [
+        ("freebsd10", "freebsd10"), ("freebsd10", "freebsd10"), ("wordskernel", "wordskernel"),
+        ("wordskernel", "wordskernel")]
+    assert out[1][1]["scenario"] == {"variant": "x", "kernel": "freebsd10"}  # the point's own scenario keys stay
+    out = with_axes(sections, points, cores=[1, 3])
+    assert [p[0][CORES_KEY] for p in out] == [1, 1, 3, 3]
+    assert out[0][1]["hardware"]["queues"] == 1  # the point's own
+    three = out[3][1]
+    assert three["app"] == {"accept_cpu": 0, "worker_cpus": [0, 1, 2]} and three["hardware"]["queues"] == 3
+    with pytest.raises(TcpsimError, match="--cores 9: 9 cores on a 8-CPU machine; allowed: 1 to 8"):
+        with_axes(sections, points, cores=[9])
 
 
 def _compare(tmp_path, *extra):
@@ -87,3 +99,23 @@ def test_sweep_runs_kernels_by_points(tmp_path, linux_words_kernel):
     assert main(["sweep", str(p), "--set", "scenario.kernel=['freebsd10']", "--kernels", "freebsd10"],
                 io.StringIO(), err) == 2
     assert "--set scenario.kernel and --kernels both choose kernels" in err.getvalue()
+
+
+def test_sweep_runs_kernels_by_core_counts(tmp_path, linux_words_kernel):
+    p = tmp_path / "s.toml"
+    p.write_text(SMALL)
+    out = io.StringIO()
+    assert main(["sweep", str(p), "--set", "clients.concurrency=[8]", "--kernels", "freebsd10,wordskernel", "--cores",
+                 "1,2", "--duration", "0.003", "--json"], out, io.StringIO()) == 0
+    data = json.loads(out.getvalue())
+    assert [(r[KERNEL_KEY], r[CORES_KEY], r["queues"], r["worker_cpus"]) for r in data["rows"]] == [
+        ("freebsd10", 1, 1, [0]), ("freebsd10", 2, 2, [0, 1]), ("wordskernel", 1, 1, [0]), ("wordskernel", 2, 2, [0, 1])]
+    assert len(data["points"]) == 4 and all(CORES_KEY in pt for pt in data["points"])
+    out = io.StringIO()
+    assert main(["sweep", str(p), "--set", "clients.concurrency=[8]", "--cores", "1,2", "--duration", "0.003"],
+                out, io.StringIO()) == 0
+    head = out.getvalue().splitlines()[2].split()
+    assert head[:3] == ["cores", "clients.concurrency", "variant"]
+    err = io.StringIO()
+    assert main(["sweep", str(p), "--set", "app.worker_cpus=[[1]]", "--cores", "1"], io.StringIO(), err) == 2
+    assert "--set app.worker_cpus and --cores both place the application" in err.getvalue()

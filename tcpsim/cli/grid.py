@@ -53,9 +53,17 @@ def add_sweep(sub):
                          "(clients.rate=[50000, 54000]); repeat for a grid")
     sw.add_argument("--variants", help="comma-separated variants to run at every point (default: the scenario's)")
     _kernels(sw)
+    sw.add_argument("--cores", type=options.int_list, metavar="N,N,...",
+                    help="comma-separated core counts to run every point at: the application on the first N CPUs, "
+                         "one worker per core, the accept thread on CPU 0, a receive queue per core up to the "
+                         "kernel's driver's limit, the CPUs past N idle (a cores column)")
     options.common(sw)
     _replications(sw)
     options.allow_lor(sw)
+
+
+# the keys a --cores count sets (placement.core_overrides)
+CORE_KEYS = (("hardware", "queues"), ("hardware", "queue_cpus"), ("app", "accept_cpu"), ("app", "worker_cpus"))
 
 
 def _kernels(p):
@@ -158,6 +166,9 @@ def cmd_sweep(args, out, err) -> int:
         raise TcpsimError("--set run.seed and --seeds both choose seeds; allowed: one of them")
     if args.kernels and any((s, k) == ("scenario", "kernel") for s, k, _v in sets):
         raise TcpsimError("--set scenario.kernel and --kernels both choose kernels; allowed: one of them")
+    placed = [f"{s}.{k}" for s, k, _v in sets if (s, k) in CORE_KEYS]
+    if args.cores and placed:  # the point's key would win over the core count's placement
+        raise TcpsimError(f"--set {placed[0]} and --cores both place the application; allowed: one of them")
     _check_replications(args)
     given = {}
     for section, key, values in sets:
@@ -166,5 +177,5 @@ def cmd_sweep(args, out, err) -> int:
                 "to the CPUs after them where they would collide, as compare does" if follows_queues(given) else "")
     return _replicated(args, err, lambda progress: sweep(
         args.scenario, sets, names, args.seed, args.duration, args.engine, args.jobs or 1, args.allow_lor,
-        kernels=args.kernels, seeds=args.seeds, output=args.output, progress=progress, scheduler=args.scheduler,
+        kernels=args.kernels, cores=args.cores, seeds=args.seeds, output=args.output, progress=progress, scheduler=args.scheduler,
         across_revisions=args.resume_across_revisions), format_table, out, footnote)
