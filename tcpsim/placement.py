@@ -43,3 +43,16 @@ def grown(rows: list[dict], cpus: int) -> str:
     runs = ", ".join(f"{q} queue{'s' * (q > 1)} on {c} CPUs" for q, c in bigger)
     return (f"the machine grew beyond the scenario's {cpus} CPUs to keep the application off the interrupt CPUs: "
             f"{runs} (the cpus column)")
+
+
+def core_overrides(sections: dict, cores: int, max_queues: int) -> dict:
+    """Scenario overrides that run the scenario's application on its first ``cores`` CPUs, one worker per core,
+    as a Linux server is usually run: the NIC's queues on CPUs 0..q-1 with q = min(cores, ``max_queues``) (the
+    driver's limit: one queue per CPU, IRQ affinity pinned), the accept thread (if the application has one) on
+    CPU 0; the machine keeps its size, the CPUs past ``cores`` idle."""
+    cpus = sections["hardware"]["cpus"]
+    if not 1 <= cores <= cpus:
+        raise ValueError(f"{cores} cores on a {cpus}-CPU machine")
+    q = min(cores, max_queues)
+    return {"hardware": {"queues": q, "queue_cpus": list(range(q))},
+            "app": {"accept_cpu": 0, "worker_cpus": list(range(cores))}}

@@ -21,6 +21,7 @@ __all__ = [
     "DEFAULT_KEY",
     "RETA_ENTRIES",
     "MAX_QUEUES",
+    "RSS_QUEUES",
     "toeplitz_hash",
     "hash_ipv4",
     "hash_ipv4_tcp",
@@ -37,6 +38,10 @@ DEFAULT_KEY: bytes = bytes.fromhex(
 RETA_ENTRIES = 128
 #: Most receive queues FreeBSD 10's ixgbe driver autoconfigures (min(CPUs, 8)).
 MAX_QUEUES = 8
+#: Most queues the 82599's RSS spreads over (a redirection entry holds a 4-bit queue index): what Linux 3.10's
+#: ixgbe configures, min(CPUs, IXGBE_MAX_RSS_INDICES = 16) (ixgbe_set_rss_queues); a kernel package says which
+#: limit its driver has (``KernelPackage.max_queues``).
+RSS_QUEUES = 16
 
 
 def _check_bytes(value, what: str) -> bytes:

@@ -19,7 +19,7 @@ from .model.paths import with_vlan
 from .model.steps import Work, executable, walk
 from .model.system import AppSpec, ClientSpec, Hardware, KernelSpec, Model, RunSpec
 from .model.topology import SMT_COSTS, cores_per_socket, smt_costs, transfer_costs
-from .rss import DEFAULT_KEY, MAX_QUEUES
+from .rss import DEFAULT_KEY, RSS_QUEUES
 
 
 @dataclass(frozen=True)
@@ -56,7 +56,8 @@ SCHEMA: dict[str, dict[str, Key]] = {
                       "unless it is the machine's value) and replaces the costs file's cpu_ghz and line-transfer "
                       "latencies with its own"),
         "cpus": _k(int, 8, "number of cores", 1, 256),
-        "queues": _k(int, 1, "NIC receive queues (ixgbe: RSS only with more than one, at most 8)", 1, MAX_QUEUES),
+        "queues": _k(int, 1, "NIC receive queues (ixgbe: RSS only with more than one; at most what the kernel's driver "
+                     "configures: FreeBSD 10.0 8, Linux 16)", 1, RSS_QUEUES),
         "queue_cpus": _k(list, None, "CPU of each queue's MSI-X interrupt thread (default 0..queues-1)"),
         "link_gbps": _k(float, 10.0, "link rate in Gbit/s", 0.001, 400),
         "rx_ring_descriptors": _k(int, 2048, "hw.ixgbe.rxd: receive descriptors per ring (2.5.15: PERFORM_RXD); a "
@@ -93,6 +94,8 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "slowtimo_ms": _k(float, 500.0, "tcp_slowtimo period", 1, 60_000),
         "timer_cpu": _k(int, 0, "CPU running the callout (softclock)", 0, 255),
         "timewait_prefill": _k(bool, True, "start with the TIME-WAIT list full, as a machine serving this load for a while"),
+        "socket_backlog": _k(int, 0, "frames a socket's backlog holds while a user thread owns the socket (Linux: "
+                             "sk_add_backlog's limit; only for a kernel with socket backlogs)", 0, 1_000_000),
     },
     "app": {
         "accept_cpu": _k(int, REQUIRED, "CPU of the accept thread", 0, 255),
@@ -266,6 +269,13 @@ def _cross_check(where, s, data, file_checked=False):
         _fail(where, "hardware", "cpus", f"{cpus} CPUs do not divide into sockets = {hw['sockets']} x "
               f"threads_per_core = {hw['threads_per_core']}",
               "cpus a multiple of sockets x threads_per_core (cores per socket = cpus / sockets / threads_per_core)")
+    if "socket_backlog" in (data.get("kernel") or {}) and kernels.package(s["scenario"]["kernel"]).backlog_paths_for is None:
+        _fail(where, "kernel", "socket_backlog", f"kernel {s['scenario']['kernel']!r} has no socket backlogs",
+              "leave it out, or a kernel with them")
+    most = kernels.package(s["scenario"]["kernel"]).max_queues
+    if hw["queues"] > most:
+        _fail(where, "hardware", "queues", f"{hw['queues']} is more than {s['scenario']['kernel']}'s NIC driver "
+              "configures", f"1 to {most}")
     if hw["queue_cpus"] is None:
         hw["queue_cpus"] = list(range(hw["queues"]))
     hw["queue_cpus"] = _cpu_list(where, "hardware", "queue_cpus", hw["queue_cpus"], cpus)
@@ -384,7 +394,8 @@ def build(sections: dict, text: str = "", source: str = "") -> Model:
                           hw["rx_process_limit"], hw["max_interrupt_rate"], key, hw["lock_race_weight"],
                           hw["tx_process_limit"], hw["enable_aim"], hw["que_task_cpu"], hw["tx_ring_descriptors"], hw["vlan"],
                           hw["sockets"], hw["threads_per_core"], hw["cpu_numbering"]),
-        kernel=KernelSpec(k["maxtcptw"], k["msl_s"], k["backlog"], k["slowtimo_ms"], k["timer_cpu"], k["timewait_prefill"]),
+        kernel=KernelSpec(k["maxtcptw"], k["msl_s"], k["backlog"], k["slowtimo_ms"], k["timer_cpu"], k["timewait_prefill"],
+                          k["socket_backlog"]),
         app=AppSpec(app["accept_cpu"], app["worker_cpus"], options.get("acceptors", "thread")),
         clients=ClientSpec(cl["mode"], cl["rate"], cl["concurrency"], cl["think_us"], cl["rtt_us"], cl["request_bytes"],
                            cl["response_bytes"], cl["addresses"], cl["server_address"], cl["server_port"],

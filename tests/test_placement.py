@@ -73,3 +73,14 @@ def test_help_gives_defaults(command, capsys):
     for words in (f"(default: {DEFAULT_ENGINE}", "--jobs JOBS runs in parallel local processes (default: 1)",
                   "(default: text)", "(default: refuse it, exit 2)", "default: one seed"):
         assert words in text, words
+
+
+def test_cores_put_one_worker_per_core_and_a_queue_per_core_up_to_the_driver_limit():
+    from tcpsim.placement import core_overrides
+    sections = {"hardware": {"cpus": 24}, "app": {}}
+    over = core_overrides(sections, 20, 16)
+    assert over["app"]["worker_cpus"] == list(range(20)) and over["app"]["accept_cpu"] == 0
+    assert over["hardware"] == {"queues": 16, "queue_cpus": list(range(16))}
+    assert core_overrides(sections, 1, 16)["hardware"] == {"queues": 1, "queue_cpus": [0]}
+    with pytest.raises(ValueError):
+        core_overrides(sections, 25, 16)

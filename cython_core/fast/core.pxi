@@ -23,6 +23,15 @@ cdef class Core:
     cdef int inp_decl, bucket_slot, nbuckets, nlisten, switch_stack
     cdef int32_t dispatch[NSEG][NSTATES][2]
     cdef int32_t ndispatch[NSEG][NSTATES]
+    cdef int32_t bdispatch[NSEG][NSTATES][2]   # what a socket's owner runs for a frame of its backlog
+    cdef int32_t nbdispatch[NSEG][NSTATES]
+    # socket backlogs (kernel_state.Kernel.backlogs): one FIFO of (socket, connection, segment); a socket is a
+    # connection slot, or -1 - i for listen socket i
+    cdef int32_t* bl_sock
+    cdef int32_t* bl_conn
+    cdef int8_t* bl_seg
+    cdef int32_t bl_n, bl_cap, socket_backlog
+    cdef int8_t* listen_owned
     cdef int32_t answers[NSEG][2]
     cdef int32_t nanswers[NSEG]
     cdef int32_t frame_bytes[NSEG]
@@ -85,7 +94,7 @@ cdef class Core:
     cdef public int64_t segments_in, segments_out
     cdef public int64_t bench_loops   # Think operations begun (the watchdog's progress for the lock bench)
     cdef public int64_t window_loops  # the same, in the window (lockbench's acquisitions)
-    cdef int64_t tw_recycled, tw_expired, listen_overflow   # kernel_state.COUNTERS, in that order
+    cdef int64_t tw_recycled, tw_expired, listen_overflow, backlog_queued   # kernel_state.COUNTERS, in that order
     cdef int64_t retransmits[NSEG]
     cdef int64_t frames[6]       # client_sent, arrived, ring_accepted, ring_dropped, reclaimed, client_received
     # --- Python side ---
@@ -148,6 +157,10 @@ cdef class Core:
                 self.ndispatch[i][s] = len(d)
                 for j in range(len(d)):
                     self.dispatch[i][s][j] = d[j]
+                d = low["backlog_dispatch"][i * NSTATES + s]
+                self.nbdispatch[i][s] = len(d)
+                for j in range(len(d)):
+                    self.bdispatch[i][s][j] = d[j]
         self.opens, self.completes = low["opens"], low["completes"]
         self.state_closed, self.state_tw = low["state_closed"], low["state_tw"]
         self.idle_pri, self.tick_ns, self.affinity_ticks = low["idle_pri"], low["tick_ns"], low["affinity_ticks"]
@@ -228,7 +241,7 @@ cdef class Core:
             t.pc = spec["pc"]
             t.cpu, t.pri, t.bound, t.mode = spec["cpu"], spec["pri"], spec["bound"], spec["mode"]
             t.kind, t.queue, t.listen, t.basevar = spec["kind"], spec["queue"], spec["listen"], spec["basevar"]
-            t.conn = t.tw = t.rx_conn = -1
+            t.conn = t.tw = t.rx_conn = t.bl_own = -1
             t.w_lock = -1
             t.w_next = t.w_prev = -1
             t.abort_reason = -1
@@ -258,6 +271,11 @@ cdef class Core:
         self.accept_q = <Ring*>malloc(self.nlisten * sizeof(Ring))
         for i in range(self.nlisten):
             ring_init(&self.accept_q[i], 64)
+        self.listen_owned = <int8_t*>calloc(self.nlisten, sizeof(int8_t))
+        self.bl_cap, self.bl_n, self.socket_backlog = 16, 0, k.socket_backlog
+        self.bl_sock = <int32_t*>malloc(self.bl_cap * sizeof(int32_t))
+        self.bl_conn = <int32_t*>malloc(self.bl_cap * sizeof(int32_t))
+        self.bl_seg = <int8_t*>malloc(self.bl_cap * sizeof(int8_t))
         # NIC
         self.reta = <int32_t*>malloc(128 * sizeof(int32_t))
         for i in range(128):
@@ -316,6 +334,7 @@ cdef class Core:
         for i in range(self.nlisten):
             free(self.accept_q[i].buf)
         free(self.accept_q)
+        free(self.listen_owned); free(self.bl_sock); free(self.bl_conn); free(self.bl_seg)
         free(self.reta)
         for i in range(self.nqueues):
             free(self.q[i].ring_conn)
@@ -483,7 +502,7 @@ cdef class Core:
         return memoryview(<int64_t[:self.nlat]>self.lat).cast("B")
 
     def kernel_counters(self):
-        return self.tw_recycled, self.tw_expired, self.listen_overflow
+        return self.tw_recycled, self.tw_expired, self.listen_overflow, self.backlog_queued
 
     def timewait_expiries(self):
         """tw_expire of every TIME-WAIT entry, oldest first."""

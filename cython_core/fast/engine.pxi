@@ -178,8 +178,9 @@ cdef void interp(Core self, int ti) noexcept:
             t.pc += 1
             if not act(self, ti, <int>ins[1], <int>ins[2]):
                 release_all(self, ti)
-                count_drop(self, <int>ins[3])
-                t.abort_reason = <int>ins[3]
+                if not t.deferred:  # (deferred: the frame went to a socket's backlog, no drop)
+                    count_drop(self, <int>ins[3])
+                    t.abort_reason = <int>ins[3]
                 t.ok = 0
                 t.pc = t.ret
         elif op == OP_WHEN:
@@ -250,12 +251,17 @@ cdef void interp(Core self, int ti) noexcept:
             t.rx_seg = seg
             if call(self, ti, <int>ins[2], t.pc + 1):
                 return
-        elif op == OP_RXDISP:
+        elif op == OP_RXDISP:  # ins[2]: 0 tcp_input's paths (paths_for), 1 a backlog's owner's (backlog_paths_for)
             set_conn(self, ti, t.rx_conn)
             st = self.conns[t.rx_conn].state
-            t.ndisp = self.ndispatch[t.rx_seg][st]
-            t.disp[0] = self.dispatch[t.rx_seg][st][0]
-            t.disp[1] = self.dispatch[t.rx_seg][st][1]
+            if ins[2]:
+                t.ndisp = self.nbdispatch[t.rx_seg][st]
+                t.disp[0] = self.bdispatch[t.rx_seg][st][0]
+                t.disp[1] = self.bdispatch[t.rx_seg][st][1]
+            else:
+                t.ndisp = self.ndispatch[t.rx_seg][st]
+                t.disp[0] = self.dispatch[t.rx_seg][st][0]
+                t.disp[1] = self.dispatch[t.rx_seg][st][1]
             t.disp_i = 0
             if t.ndisp == 0:
                 fail(self, RuntimeError("a client segment with no kernel path"))
@@ -264,7 +270,10 @@ cdef void interp(Core self, int ti) noexcept:
                 return
         elif op == OP_RXDRET:
             if not t.ok:
-                client_dropped(self, t.rx_conn, t.rx_seg, t.abort_reason)
+                if t.deferred:
+                    t.deferred = 0
+                else:
+                    client_dropped(self, t.rx_conn, t.rx_seg, t.abort_reason)
                 t.pc = <int>ins[2]
                 continue
             t.disp_i += 1
@@ -281,6 +290,26 @@ cdef void interp(Core self, int ti) noexcept:
             t.budget_used = t.rx_n == 0
             unref(self, t.rx_conn)
             t.rx_conn = -1
+            t.pc += 1
+        elif op == OP_BLBEGIN:  # programs.DrainBacklog: keep the thread's own connection
+            ref(self, t.conn)
+            t.bl_own = t.conn
+            t.pc += 1
+        elif op == OP_BLNEXT:  # the socket's oldest backlog frame (ins[1]: 0 the listen socket, 1 the connection)
+            i = backlog_take(self, t.bl_own if ins[1] else -1 - t.listen)
+            if i < 0:
+                t.pc = <int>ins[2]
+                continue
+            unref(self, t.rx_conn)
+            t.rx_conn = self.bl_conn[i]  # the backlog's reference moves to the drain
+            t.rx_seg = self.bl_seg[i]
+            t.pc += 1
+        elif op == OP_BLEND:
+            unref(self, t.rx_conn)
+            t.rx_conn = -1
+            set_conn(self, ti, t.bl_own)
+            unref(self, t.bl_own)
+            t.bl_own = -1
             t.pc += 1
         elif op == OP_TAKETASK:
             qu = &self.q[t.queue]

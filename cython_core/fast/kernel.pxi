@@ -82,6 +82,10 @@ cdef int holds(Core self, int ti, int cond) noexcept:
         return self.q[t.txring].buf_ring.n > 0
     if cond == KC_TXRECLAIM:
         return t.tx_budget > 0 and self.q[t.txring].tx_done.n > 0
+    if cond == KC_LOWNED:
+        return self.listen_owned[self.conns[t.conn].listen]
+    if cond == KC_COWNED:
+        return self.conns[t.conn].owned
     # KC_TXLOW: QueueState.descriptors_low
     return self.txd - DESCRIPTORS_PER_FRAME * self.q[t.txring].tx_done.n < self.txd // 8
 
@@ -91,7 +95,7 @@ cdef int act(Core self, int ti, int action, int arg) noexcept:
     cdef int ci = t.conn, old
     cdef Conn* c
     cdef Queue* qu
-    if ci < 0 and action != A_ACCEPT_DEQ and action != A_TW_CLOSE and action < A_TX_DEFER:
+    if ci < 0 and action != A_ACCEPT_DEQ and action != A_TW_CLOSE and (action < A_TX_DEFER or action > A_UNOWN_L):
         fail(self, RuntimeError(f"fast engine: action {self.strings['actions'][action]!r} with no connection"))
         return 1
     if action == A_STATE:
@@ -155,7 +159,54 @@ cdef int act(Core self, int ti, int action, int arg) noexcept:
         else:
             self.tw_recycled += 1
         tw_unlink(self, old)
+    elif action == A_OWN_L or action == A_UNOWN_L:
+        self.listen_owned[t.listen] = action == A_OWN_L
+    elif action == A_OWN_C or action == A_UNOWN_C:
+        self.conns[ci].owned = action == A_OWN_C
+    elif action == A_BL_L or action == A_BL_C:
+        return backlog_add(self, ti, -1 - self.conns[ci].listen if action == A_BL_L else ci, ci)
     return 1
+
+
+cdef int backlog_add(Core self, int ti, int sock, int ci) noexcept:
+    """sk_add_backlog (Kernel.act's backlog_*): queue the frame being received on ``sock``'s backlog; either way
+    its path ends (0), a full backlog's frame as a drop, a queued one deferred to the owner."""
+    cdef int i, n = 0
+    for i in range(self.bl_n):
+        n += self.bl_sock[i] == sock
+    if n >= self.socket_backlog:
+        return 0
+    if self.bl_n == self.bl_cap:
+        self.bl_cap *= 2
+        self.bl_sock = <int32_t*>realloc(self.bl_sock, self.bl_cap * sizeof(int32_t))
+        self.bl_conn = <int32_t*>realloc(self.bl_conn, self.bl_cap * sizeof(int32_t))
+        self.bl_seg = <int8_t*>realloc(self.bl_seg, self.bl_cap * sizeof(int8_t))
+    self.bl_sock[self.bl_n] = sock
+    self.bl_conn[self.bl_n] = ci
+    self.bl_seg[self.bl_n] = <int8_t>self.th[ti].rx_seg
+    self.bl_n += 1
+    self.backlog_queued += 1
+    ref(self, ci)
+    self.th[ti].deferred = 1
+    return 0
+
+
+cdef int backlog_take(Core self, int sock) noexcept:
+    """Kernel.backlog_take: the index of ``sock``'s oldest frame, moved to the end of the live entries (the caller
+    reads it there before the next add), or -1."""
+    cdef int i, j, c, g
+    for i in range(self.bl_n):
+        if self.bl_sock[i] == sock:
+            c, g = self.bl_conn[i], self.bl_seg[i]
+            for j in range(i, self.bl_n - 1):
+                self.bl_sock[j] = self.bl_sock[j + 1]
+                self.bl_conn[j] = self.bl_conn[j + 1]
+                self.bl_seg[j] = self.bl_seg[j + 1]
+            self.bl_n -= 1
+            self.bl_conn[self.bl_n] = c
+            self.bl_seg[self.bl_n] = <int8_t>g
+            return self.bl_n
+    return -1
 
 
 cdef void tw_append(Core self, int ci) noexcept:

@@ -16,7 +16,8 @@ BOUNDARY_FLUSH = 2    # wait out the pending work first, then take a pending pre
 cdef enum:
     OP_WORK, OP_FLUSH, OP_PREEMPT, OP_STEP, OP_ENTER, OP_ACQ, OP_TRY, OP_REL, OP_ACT, OP_WHEN, OP_AGAIN, OP_STOP, OP_RET,
     OP_JUMP, OP_IFNOT, OP_SLEEP, OP_TICK, OP_CALL, OP_RXBEGIN, OP_RXNEXT, OP_RXDISP, OP_RXDRET, OP_RXEND,
-    OP_TAKETASK, OP_MODERATE, OP_UNMASK, OP_WAKETASK, OP_COUNT, OP_TAKEREADY, OP_HANDOFF, OP_RETIRE, OP_THINK
+    OP_TAKETASK, OP_MODERATE, OP_UNMASK, OP_WAKETASK, OP_COUNT, OP_TAKEREADY, OP_HANDOFF, OP_RETIRE, OP_THINK,
+    OP_BLBEGIN, OP_BLNEXT, OP_BLEND
 
 OPCODES = dict(
     WORK=OP_WORK, FLUSH=OP_FLUSH, PREEMPT=OP_PREEMPT, STEP=OP_STEP, ENTER=OP_ENTER, ACQ=OP_ACQ, TRY=OP_TRY, REL=OP_REL,
@@ -24,7 +25,7 @@ OPCODES = dict(
     SLEEP=OP_SLEEP, TICK=OP_TICK, CALL=OP_CALL, RXBEGIN=OP_RXBEGIN, RXNEXT=OP_RXNEXT, RXDISP=OP_RXDISP,
     RXDRET=OP_RXDRET, RXEND=OP_RXEND, TAKETASK=OP_TAKETASK, MODERATE=OP_MODERATE,
     UNMASK=OP_UNMASK, WAKETASK=OP_WAKETASK, COUNT=OP_COUNT, TAKEREADY=OP_TAKEREADY, HANDOFF=OP_HANDOFF,
-    RETIRE=OP_RETIRE, THINK=OP_THINK,
+    RETIRE=OP_RETIRE, THINK=OP_THINK, BLBEGIN=OP_BLBEGIN, BLNEXT=OP_BLNEXT, BLEND=OP_BLEND,
 )
 
 # event kinds
@@ -47,10 +48,11 @@ cdef enum:
 cdef enum:
     PC_BUDGET, PC_READY, PC_ACCEPTQ, PC_TASKPEND, PC_TASKRX
 cdef enum:
-    KC_TWFULL, KC_TWEXPIRED, KC_TXPEND, KC_TXRECLAIM, KC_TXLOW
+    KC_TWFULL, KC_TWEXPIRED, KC_TXPEND, KC_TXRECLAIM, KC_TXLOW, KC_LOWNED, KC_COWNED
 cdef enum:
     A_STATE, A_LISTEN_CHECK, A_ACCEPT_ENQ, A_WAKE_ACCEPTOR, A_ACCEPT_DEQ, A_RCV_DATA, A_TW_INSERT, A_TW_CLOSE,
-    A_FLOWID, A_TX_ENQ, A_TX_DEFER, A_TX_XMIT, A_TX_OWN, A_TX_BEGIN, A_TX_RECLAIM
+    A_FLOWID, A_TX_ENQ, A_TX_DEFER, A_TX_XMIT, A_TX_OWN, A_TX_BEGIN, A_TX_RECLAIM,
+    A_OWN_L, A_UNOWN_L, A_OWN_C, A_UNOWN_C, A_BL_L, A_BL_C
 # a queue's tasks (nic.RX_TASK, nic.TX_TASK)
 cdef enum:
     TASK_RX, TASK_TX
@@ -88,8 +90,10 @@ if (tuple(ACTIONS), CONDITIONS, CATEGORIES, len(CLIENT_SEGMENTS + SERVER_SEGMENT
         len(NIC_COUNTERS)) != (
         ("state", "listen_queue_check", "accept_enqueue", "wake_acceptor", "accept_dequeue", "rcv_data",
          "timewait_insert", "tw_close_oldest", "flowid", "tx_enqueue", "tx_defer", "tx_xmit", "tx_own_ring",
-         "tx_pass_begin", "tx_reclaim"),
-        ("timewait_full", "timewait_expired", "tx_pending", "tx_reclaimable", "tx_below_threshold"),
+         "tx_pass_begin", "tx_reclaim", "own_listen", "unown_listen", "own_conn", "unown_conn", "backlog_listen",
+         "backlog_conn"),
+        ("timewait_full", "timewait_expired", "tx_pending", "tx_reclaimable", "tx_below_threshold", "listen_owned",
+         "conn_owned"),
         ("user", "system", "interrupt"), NSEG, NSTATES, NCOUNTERS) or (RX_TASK, TX_TASK) != ("rx", "tx"):
     raise ImportError("tcpsim._fast: its numbering of actions, conditions, CPU time categories, segments, states or "
                       "NIC counters no longer matches the model's")
@@ -121,6 +125,7 @@ ctypedef struct Conn:
     int32_t tw_next, tw_prev   # TIME-WAIT list links (tw_next: free list link when unused)
     int16_t queue, bucket, listen, worker
     int8_t state, syn_tries, rto_tries, data_ready, outcome, in_tw, used, flowid
+    int8_t owned         # a user thread owns its socket (Linux's lock_sock): frames go to its backlog
 
 ctypedef struct Held:
     int64_t start        # read hold: when it began
@@ -147,6 +152,8 @@ ctypedef struct Thread:
     int32_t preempted_here  # it yielded its CPU at the boundary of the step at pc: do not take it again
     int32_t conn, tw, rlocks, path, ok, abort_reason, budget_used
     int32_t rx_n, rx_conn, rx_seg, ndisp, disp_i
+    int32_t deferred     # its last aborted path queued its frame on a socket's backlog (not a drop)
+    int32_t bl_own       # DrainBacklog: the thread's own connection, current again when the backlog is empty
     int32_t txring, tx_budget, task   # the ring its TX work is on; txeof's budget left; the task taken
     int32_t smt          # SMT: its current work advance's time in thousandths of its costs (model/topology.py)
     int32_t disp[2]

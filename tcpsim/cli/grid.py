@@ -13,6 +13,7 @@ from .. import scenario
 from ..errors import TcpsimError, did_you_mean
 from ..progress import for_terminal
 from ..results_file import check_path
+from ..rss import RSS_QUEUES
 from . import options
 
 
@@ -143,8 +144,8 @@ def cmd_compare(args, out, err) -> int:
     from ..compare import compare, format_table
 
     names = _variant_names(args.variants)
-    if args.queues and not all(1 <= q <= 8 for q in args.queues):
-        raise TcpsimError(f"--queues: {args.queues}: each must be 1 to 8 (ixgbe's RSS queues)")
+    if args.queues and not all(1 <= q <= RSS_QUEUES for q in args.queues):  # (the kernel's driver: the scenario)
+        raise TcpsimError(f"--queues: {args.queues}: each must be 1 to {RSS_QUEUES} (the 82599's RSS queues)")
     _check_replications(args)
     return _replicated(args, err, lambda progress: compare(
         args.scenario, names, args.queues, args.seed, args.duration, args.engine, args.jobs or 1, args.allow_lor,

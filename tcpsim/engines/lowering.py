@@ -224,7 +224,7 @@ def lower(model) -> dict:
             elif cls is op.RxPass:
                 emit(OP["RXBEGIN"])
                 top = emit(OP["RXNEXT"], 0, path_pc(o.frame_path))
-                call = emit(OP["RXDISP"], top)
+                call = emit(OP["RXDISP"], top, 0)
                 emit(OP["RXDRET"], call, top)
                 patch(top, 1, emit(OP["RXEND"], op.NIC_COUNTERS.index(o.counter), PROBES.index(o.probe)))
             elif cls is op.Moderate:
@@ -241,6 +241,12 @@ def lower(model) -> dict:
                 emit(OP["TAKEREADY"])
             elif cls is op.HandOff:
                 emit(OP["HANDOFF"], int(o.to == "self"))
+            elif cls is op.DrainBacklog:
+                emit(OP["BLBEGIN"])
+                top = emit(OP["BLNEXT"], int(o.socket == "conn"), 0)
+                call = emit(OP["RXDISP"], top, 1)
+                emit(OP["RXDRET"], call, top)
+                patch(top, 2, emit(OP["BLEND"]))
             elif cls is op.Think:
                 emit(OP["THINK"], int(costs[o.cost]), DISTRIBUTIONS.index(o.dist), stack_set(lambda b, o=o: o.frames))
             else:
@@ -260,14 +266,17 @@ def lower(model) -> dict:
 
     # --- segments: what tcp_input runs for each (segment, state), frame sizes, the clients' rules ----------------
     c = model.clients
-    dispatch = []
+    dispatch, backlog_dispatch = [], []
     for seg in SEGMENTS:
         for state in tcp.STATES:
-            names = kernel.paths_for(seg, state) if seg in tcp.CLIENT_SEGMENTS else ()
+            client = seg in tcp.CLIENT_SEGMENTS
+            names = kernel.paths_for(seg, state) if client else ()
             dispatch.append([path_pc(n) for n in names])
+            names = kernel.backlog_paths_for(seg, state) if client and kernel.backlog_paths_for else ()
+            backlog_dispatch.append([path_pc(n) for n in names])
     answers = [[SEGMENTS.index(a) for a in clients.ANSWERS.get(seg, ())] for seg in SEGMENTS]
     hw = model.hardware
-    switch_stack = low.stacks(sched.SWITCH_STACK)
+    switch_stack = low.stacks(kernel.word("switch_stack", sched.SWITCH_STACK))
     return dict(
         code=low.code, stacks=low.stacks.names, stack_sets=low.stack_sets, nvariants=len(bases),
         sites=low.sites.names, displays=low.displays.names, rows=low.rows.names, paths=low.paths.names,
@@ -277,7 +286,7 @@ def lower(model) -> dict:
         decl_cls=[list(CLASSES).index(d.cls) for d in decls],
         decl_display=decl_display, inp_decl=inp, slot_decl=slot_decl, bucket_slot=bucket_slot,
         nbuckets=nbuckets, nlisten=nlisten, threads=threads, acceptors=acceptors,
-        segments=SEGMENTS, states=tcp.STATES, actions=list(ACTIONS), dispatch=dispatch, answers=answers,
+        segments=SEGMENTS, states=tcp.STATES, actions=list(ACTIONS), dispatch=dispatch, backlog_dispatch=backlog_dispatch, answers=answers,
         frame_bytes=[tcp.frame_bytes(s, c.request_bytes, c.response_bytes) for s in SEGMENTS],
         resend=[RESEND_KINDS.index(clients.RESENT.get(s)) for s in SEGMENTS],
         opens=SEGMENTS.index(clients.OPENS), completes=SEGMENTS.index(clients.COMPLETES),

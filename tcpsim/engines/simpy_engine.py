@@ -25,7 +25,7 @@ from ..model.topology import siblings, smt_extra, smt_permille, transfer_table
 from ..observe.lockprof import LockProfile
 from ..observe.results import SERIES
 from ..rng import Stream
-from ..rss import RedirectionTable
+from ..rss import RSS_QUEUES, RedirectionTable
 from .simpy_clients import ClientMixin
 from .simpy_locks import LockMixin
 from .simpy_nic import NicMixin
@@ -53,7 +53,8 @@ class SimpyEngine(SchedulerMixin, LockMixin, NicMixin, ClientMixin):
         # one listen socket, or one per worker with reuseport; a connection goes to one by its flow hash
         self.nlisten = listen_sockets(model.app)
         self.nic = [QueueState(hw.max_interrupt_rate, hw.enable_aim) for _ in range(hw.queues)]
-        self.kernel = Kernel(k.backlog, k.maxtcptw, int(k.msl_s * 1e9), self.nlisten, self.nic, hw.tx_ring_descriptors)
+        self.kernel = Kernel(k.backlog, k.maxtcptw, int(k.msl_s * 1e9), self.nlisten, self.nic, hw.tx_ring_descriptors,
+                             k.socket_backlog)
         self.tx_process_limit = hw.tx_process_limit  # ixgbe_txeof's budget (kernel_state's tx_pass_begin reads it)
         self.rng_arrival = Stream(run.seed, "arrivals")
         self.rng_race = Stream(run.seed, "lock-race")
@@ -77,7 +78,7 @@ class SimpyEngine(SchedulerMixin, LockMixin, NicMixin, ClientMixin):
         bucket_decl = next((d for d in model.locks.values() if d.scope == "bucket"), None)
         self.nbuckets = int(model.costs["syncache_buckets"])
         self.buckets = [LockState(bucket_decl) for _ in range(self.nbuckets)] if bucket_decl else []
-        self.rss = RedirectionTable(hw.queues)
+        self.rss = RedirectionTable(hw.queues, max_queues=RSS_QUEUES)
         self.nic_counts = [dict.fromkeys(op.NIC_COUNTERS, 0) for _ in range(hw.queues)]  # in the window
         self.ring_size = hw.rx_ring_descriptors
         self.link_ns_per_byte = 8.0 / hw.link_gbps  # ns per byte
@@ -157,6 +158,8 @@ class SimpyEngine(SchedulerMixin, LockMixin, NicMixin, ClientMixin):
                 th.conn = th.ready.popleft()
             elif cls is op.HandOff:
                 self._hand_off(th, o.to)
+            elif cls is op.DrainBacklog:
+                yield from self._drain_backlog(th, th.listen if o.socket == "listen" else th.conn)
             elif cls is op.Think:
                 if not th.running:  # a bench thread's first think: it gets its CPU first
                     yield from self._on_cpu(th)
@@ -324,6 +327,8 @@ class SimpyEngine(SchedulerMixin, LockMixin, NicMixin, ClientMixin):
     def _abort(self, th, reason):
         for lock in reversed(list(th.held)):
             self._release(th, lock)
+        if th.deferred:  # the frame went to a socket's backlog: its owner runs it (no drop)
+            return
         self._count_drop(reason)
         th.abort_reason = reason  # the caller reports the dropped segment with it
 

@@ -110,6 +110,28 @@ class NicMixin:
         if self.w0 <= self.env.now < self.w1:
             self.nic_counts[qi][counter] += n
 
+    def _receive(self, th, conn, seg, paths_for):
+        """Run the paths ``paths_for`` names for a frame of ``conn`` (its connection current), until one aborts:
+        a drop the client will notice, or the frame queued on a socket's backlog."""
+        th.rx_seg = seg
+        for name in paths_for(seg, conn.state):
+            ok = yield from self._run(th, name)
+            if not ok:
+                if th.deferred:
+                    th.deferred = False
+                else:
+                    self._client_dropped(conn, seg, th.abort_reason)
+                break
+
+    def _drain_backlog(self, th, sock):
+        """programs.DrainBacklog: the owner runs the frames queued on ``sock``'s backlog, oldest first, each with
+        its connection current; then its own connection is current again."""
+        own = th.conn
+        while (frame := self.kernel.backlog_take(sock)) is not None:
+            th.conn = frame[0]
+            yield from self._receive(th, frame[0], frame[1], self.kernel_package.backlog_paths_for)
+        th.conn = own
+
     def _rx_pass(self, th, qi, o):
         """Clean at most rx_process_limit received frames, including those that land during the pass; return
         whether the whole budget was used (the next descriptor is not looked at)."""
@@ -123,11 +145,7 @@ class NicMixin:
             q.rx_bytes += self._frame_bytes(seg) - DRIVER_FRAME_OVERHEAD
             yield from self._run(th, o.frame_path)
             th.conn = conn
-            for name in self.kernel_package.paths_for(seg, conn.state):
-                ok = yield from self._run(th, name)
-                if not ok:
-                    self._client_dropped(conn, seg, th.abort_reason)
-                    break
+            yield from self._receive(th, conn, seg, self.kernel_package.paths_for)
         self._count_nic(qi, o.counter, limit - n)
         if self.probes:
             self.probes.fire(o.probe, self.env.now, queue=qi, thread=th.name, cpu=th.cpu, frames=limit - n,

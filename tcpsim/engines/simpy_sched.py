@@ -32,6 +32,8 @@ class Thread:
         self.path = ""  # name of the path running
         self.listen = None  # listen socket this thread accepts on, if it does
         self.abort_reason = ""  # why the last aborted path gave up
+        self.rx_seg = None  # the segment of the frame being received (a backlog action queues it)
+        self.deferred = False  # the last aborted path queued its frame on a socket's backlog (not a drop)
         self.preempt = False  # a better-priority thread waits for this CPU: yield it at the next step boundary
         self.spin = None  # the Waiter it spins as, if it is spinning on a lock
         self.wake_ev = None
@@ -107,7 +109,8 @@ class SchedulerMixin:
         if self.probes:
             self.probes.fire("sched:::on-cpu", self.env.now, thread=th.name, cpu=th.cpu)
         cs = self.cost["context_switch"]
-        self._charge(th, self.env.now, cs, SWITCH_STACK[1:], False, base=SWITCH_STACK[:1])
+        stack = self.kernel_package.word("switch_stack", SWITCH_STACK)
+        self._charge(th, self.env.now, cs, stack[1:], False, base=stack[:1])
         yield self.env.timeout(cs)
 
     def _sched_rnd(self):

@@ -37,6 +37,12 @@ class KernelPackage:
     backlog_paths_for: Callable | None = None
     defaults: dict = field(default_factory=dict)  # {"section.key": value}: this kernel's default for a scenario key
     words: dict = field(default_factory=dict)  # the views' vocabulary where it differs from FreeBSD's
+    max_queues: int = 8  # receive queues its NIC driver configures at most (FreeBSD 10's ixgbe: 8)
+
+    def word(self, key: str, freebsd):
+        """This kernel's name for something the engines or views print (``freebsd``: FreeBSD's, the default):
+        e.g. "switch_stack", where a context switch's cost shows in a profile."""
+        return self.words.get(key, freebsd)
 
 
 def package(name: str = DEFAULT_KERNEL) -> KernelPackage:

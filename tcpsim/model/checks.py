@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .patches import PatchError, anchor_of
-from .kernel_state import GIVES_CONNECTION, NEEDS_NO_CONNECTION
+from .kernel_state import GIVES_CONNECTION, NEEDS_NO_CONNECTION, ON_LISTEN_SOCKET
 from .programs import CONNECTIONLESS
 from .steps import ANY, READ, WRITE, Acquire, Act, Assert, Release, Retire, Stop, TryAcquire, When, walk
 
@@ -49,7 +49,7 @@ def _connection_first(path, locks, who):
     for s in steps[:gives]:
         if isinstance(s, (Acquire, TryAcquire)) and locks[s.lock].scope in PER_CONNECTION:
             what = f"takes {_name(locks, s.lock)} at {s.site}"
-        elif isinstance(s, Act):
+        elif isinstance(s, Act) and s.name not in ON_LISTEN_SOCKET:
             what = f"runs act:{s.name}"
         elif isinstance(s, Stop):
             what = "may stop"

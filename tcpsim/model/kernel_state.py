@@ -20,14 +20,25 @@ ACTIONS = {"state": STATES, "listen_queue_check": (), "accept_enqueue": (),
            "tx_xmit": (),  # ixgbe_xmit + the TDT doorbell for the oldest frame on the thread's ring: on the wire
            "tx_own_ring": (),  # the driver's passes work on their own queue's ring
            "tx_pass_begin": (),  # ixgbe_txeof starts: its budget is tx_process_limit frames
-           "tx_reclaim": ()}  # ixgbe_txeof frees one sent frame of the thread's ring
-ABORTING_ACTIONS = ("listen_queue_check",)
-GIVES_CONNECTION = ("accept_dequeue",)  # the path's connection is the one this action returns
+           "tx_reclaim": (),  # ixgbe_txeof frees one sent frame of the thread's ring
+           # a socket owned by a user thread (Linux: lock_sock sets sk_lock.owned; release_sock clears it)
+           "own_listen": (), "unown_listen": (),  # the accepting thread's listen socket (its ctx.listen)
+           "own_conn": (), "unown_conn": (),  # the path's connection
+           # sk_add_backlog: the frame being received goes to its listen socket's / connection's backlog, where
+           # the owner runs it (programs.DrainBacklog); its path ends here. Full (socket_backlog frames): a drop
+           "backlog_listen": (), "backlog_conn": ()}
+ABORTING_ACTIONS = ("listen_queue_check", "backlog_listen", "backlog_conn")
+DEFERRING_ACTIONS = ("backlog_listen", "backlog_conn")  # a refusal that queued the frame: its path ends, no drop
+GIVES_CONNECTION = ("accept_dequeue",)
+ON_LISTEN_SOCKET = ("own_listen", "unown_listen")  # act on the thread's listen socket, not on a connection  # the path's connection is the one this action returns
 # what an action works on besides the path's connection: tw_close_oldest the TIME-WAIT list's entry, the driver's
 # transmit work its ring; every other action needs a connection (or, accept_dequeue, a listen socket of its own)
 NEEDS_NO_CONNECTION = ("tw_close_oldest", "tx_defer", "tx_xmit", "tx_own_ring", "tx_pass_begin", "tx_reclaim")
-CONDITIONS = ("timewait_full", "timewait_expired", "tx_pending", "tx_reclaimable", "tx_below_threshold")
-COUNTERS = ("tw_recycled", "tw_expired", "listen_queue_overflow")  # Kernel.counters (a result's "kernel")
+CONDITIONS = ("timewait_full", "timewait_expired", "tx_pending", "tx_reclaimable", "tx_below_threshold",
+              "listen_owned",  # the listen socket of the path's connection is owned (sock_owned_by_user)
+              "conn_owned")  # the path's connection is owned
+COUNTERS = ("tw_recycled", "tw_expired", "listen_queue_overflow",  # Kernel.counters (a result's "kernel")
+            "backlog_queued")  # frames a socket's owner ran from its backlog (sk_add_backlog succeeded)
 
 
 class Connection:
@@ -60,7 +71,7 @@ class Kernel:
     """Listen queues, TIME-WAIT list and their limits (``kernel`` section of a scenario)."""
 
     def __init__(self, backlog: int, maxtcptw: int, msl_ns: int, listen_sockets: int = 1, nic=(),
-                 tx_descriptors: int = 2048):
+                 tx_descriptors: int = 2048, socket_backlog: int = 0):
         self.nic = nic  # the NIC's queues (nic.QueueState): the transmit conditions read their rings
         self.tx_descriptors = tx_descriptors
         self.accept_queues = [deque() for _ in range(listen_sockets)]  # one per listen socket
@@ -69,6 +80,12 @@ class Kernel:
         self.two_msl_ns = 2 * msl_ns
         self.timewait: deque = deque()  # oldest first; each a Connection in TIME_WAIT
         self.counters = dict.fromkeys(COUNTERS, 0)
+        # socket ownership and backlogs: owned listen sockets by index, owned connections; every socket's
+        # backlog in one FIFO of (socket, connection, segment), socket = a listen index or a Connection
+        self.listen_owned = [False] * listen_sockets
+        self.owned: set = set()
+        self.backlogs: list = []  # (listen index or Connection, Connection, segment), oldest first
+        self.socket_backlog = socket_backlog  # frames a socket's backlog holds (sk_add_backlog's limit)
 
     def prefill_timewait(self, now: int, spread_ns: int, make_conn) -> None:
         """Start as a machine that has served this load for a while: the TIME-WAIT list already at maxtcptw.
@@ -95,6 +112,10 @@ class Kernel:
             return ctx.tx_budget > 0 and bool(self.nic[ctx.txring].tx_done)
         if condition == "tx_below_threshold":
             return self.nic[ctx.txring].descriptors_low(self.tx_descriptors)
+        if condition == "listen_owned":
+            return self.listen_owned[ctx.conn.listen]
+        if condition == "conn_owned":
+            return ctx.conn in self.owned
         raise KeyError(f"unknown condition {condition!r}")
 
     def timewait_head(self):
@@ -151,6 +172,28 @@ class Kernel:
             old.state = "CLOSED"
             key = "tw_expired" if old.tw_expire <= now else "tw_recycled"
             self.counters[key] += 1
+        elif name in ("own_listen", "unown_listen"):
+            self.listen_owned[ctx.listen] = name == "own_listen"
+        elif name == "own_conn":
+            self.owned.add(conn)
+        elif name == "unown_conn":
+            self.owned.discard(conn)
+        elif name in DEFERRING_ACTIONS:
+            sock = conn.listen if name == "backlog_listen" else conn
+            if sum(1 for b in self.backlogs if b[0] == sock) >= self.socket_backlog:
+                return False  # sk_add_backlog failed: the frame is dropped
+            self.backlogs.append((sock, conn, ctx.rx_seg))
+            self.counters["backlog_queued"] += 1
+            ctx.deferred = True
+            return False
         else:
             raise KeyError(f"unknown action {name!r}")
         return True
+
+    def backlog_take(self, sock):
+        """The oldest frame (connection, segment) in ``sock``'s backlog, removed; None when it has none."""
+        for i, b in enumerate(self.backlogs):
+            if b[0] == sock:  # a listen index, or a Connection (compared by identity)
+                del self.backlogs[i]
+                return b[1], b[2]
+        return None

@@ -24,7 +24,8 @@ A patch is a plain dict (a TOML inline table in a scenario's ``[variant]`` secti
             accept queue and accepting loop, SO_REUSEPORT style; connections spread over them by flow hash).
 
 Anchors name one step of a path: ``site:FILE:LINE`` (an acquisition), ``cost:NAME`` (CPU work),
-``act:NAME`` or ``act:NAME:ARG`` (an action), ``release:LOCK``, ``assert:FILE:LINE``; add ``#N`` for the
+``act:NAME`` or ``act:NAME:ARG`` (an action), ``release:LOCK``, ``assert:FILE:LINE``, ``when:CONDITION`` (a
+conditional block, as a whole); add ``#N`` for the
 N-th such step (default the first); ``start`` and ``end`` name the ends of the path. Anchors are found at any depth.
 
 Steps (for ``insert`` and ``path``): ``{acquire = LOCK, mode, site, frames}``, ``{try = LOCK, mode, site,
@@ -46,7 +47,7 @@ import re
 from dataclasses import replace
 
 from ..errors import TcpsimError, did_you_mean
-from .kernel_state import ABORTING_ACTIONS, ACTIONS, CONDITIONS
+from .kernel_state import ABORTING_ACTIONS, ACTIONS, CONDITIONS, DEFERRING_ACTIONS
 from .lockclasses import CLASSES
 from .locks import LockDecl
 from .steps import (ASSERT_MODES, MODES, Acquire, Act, Assert, Path, Release, Retire, Stop, TryAcquire, When, Work,
@@ -227,7 +228,8 @@ def _op_insert(paths, locks, p, where):
 def _op_remove(paths, locks, p, where):
     path = _path(paths, p, where)
     block, i, j = _range(path, p, where)
-    acts = [s for s in walk(block[i:j + 1]) if isinstance(s, Act)]
+    # (a socket backlog's deferral is not: a kernel whose socket is no longer locked there has none)
+    acts = [s for s in walk(block[i:j + 1]) if isinstance(s, Act) and s.name not in DEFERRING_ACTIONS]
     if acts:  # found by the fuzzer: without its actions a connection never completes, or a path has none
         raise PatchError(f"{where}: the range holds act:{acts[0].name}{':' + acts[0].arg if acts[0].arg else ''}, "
                          "a step of the connection's life cycle; allowed: remove work, lock and assertion steps "
@@ -420,6 +422,8 @@ def _matches(step, anchor):
         return isinstance(step, Release) and step.lock == rest
     if kind == "assert":
         return isinstance(step, Assert) and step.site == rest
+    if kind == "when":
+        return isinstance(step, When) and step.condition == rest
     return False
 
 
@@ -427,7 +431,8 @@ def anchor_of(path: Path, step) -> str:
     """The anchor (``release:tcp#2``) that names ``step`` (found by identity) in ``path``, for messages."""
     text = {Acquire: lambda s: f"site:{s.site}", TryAcquire: lambda s: f"site:{s.site}",
             Work: lambda s: f"cost:{s.cost}", Act: lambda s: f"act:{s.name}" + (f":{s.arg}" if s.arg else ""),
-            Release: lambda s: f"release:{s.lock}", Assert: lambda s: f"assert:{s.site}"}.get(type(step))
+            Release: lambda s: f"release:{s.lock}", Assert: lambda s: f"assert:{s.site}",
+            When: lambda s: f"when:{s.condition}"}.get(type(step))
     if text is None:
         return type(step).__name__.lower()
     anchor, n = text(step), 0
@@ -458,7 +463,8 @@ def _find(m: _Mutable, anchor, where):
                 if seen == n:
                     return block, i
     raise PatchError(f"{where}: anchor {anchor!r} not found in path {m.name!r}; "
-                     "anchors: site:FILE:LINE, cost:NAME, act:NAME[:ARG], release:LOCK, [#N], start, end")
+                     "anchors: site:FILE:LINE, cost:NAME, act:NAME[:ARG], release:LOCK, assert:FILE:LINE, "
+                     "when:CONDITION, [#N], start, end")
 
 
 def _position(m, p, where):

@@ -24,6 +24,10 @@ driver (2.5.15) and the article's server application are written down:
 ``TakeReady()``          make the oldest readable connection the thread's current one
 ``HandOff(to)``          after accept(): register the accepted connection in a worker's kqueue: ``next_worker``
                          (round robin) or ``self``
+``DrainBacklog(socket)`` release_sock's __release_sock: while the socket's backlog (``socket``: "listen", the
+                         thread's listen socket, or "conn", its current connection) holds frames, run the oldest
+                         one's ``backlog_paths_for`` paths (the kernel package's) with its connection current;
+                         then the thread's own connection is current again
 ``Think(cost, dist)``    user-mode CPU work outside any path and lock: the cost ``cost`` names (ns), or an
                          exponential draw of that mean (``steps.DISTRIBUTIONS``); the lock microbenchmark's
                          pause between two acquisitions (``bench.py``)
@@ -103,6 +107,11 @@ class TakeReady:
 @dataclass(frozen=True)
 class HandOff:
     to: str  # "next_worker" | "self"
+
+
+@dataclass(frozen=True)
+class DrainBacklog:
+    socket: str  # "listen" | "conn"
 
 
 @dataclass(frozen=True)

@@ -39,6 +39,7 @@ class KernelSpec:
     slowtimo_ms: float
     timer_cpu: int
     timewait_prefill: bool
+    socket_backlog: int = 0  # frames a socket's backlog holds (kernels with one: kernel_state's backlog_* actions)
 
 
 @dataclass(frozen=True)

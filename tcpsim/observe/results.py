@@ -129,9 +129,7 @@ def collect(engine) -> dict:
         "scenario": m.name,
         "scenario_path": m.source,  # as given: the file the run read (its text's sha256 below)
         "variant": m.variant,
-        # the kernel package it ran (tcpsim/kernels/), whose words its views speak (observe/words.py); not
-        # "kernel": that key is the kernel's counters
-        "kernel_name": m.kernel_name,
+        "kernel_name": m.kernel_name,  # the kernel package it ran (tcpsim/kernels/); "kernel": its counters
         "engine": engine.name,
         "version": __version__,
         "revision": revision(),  # the code that made the numbers (tcpsim/revision.py)
