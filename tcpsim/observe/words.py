@@ -14,7 +14,13 @@ below, so a package only states what differs. The keys:
   ``model/rwlock.py``'s CLASS_SPIN_FUNCTION, each value the frames below the caller (outermost first). Absent:
   FreeBSD's (rwlock.py). Read by both engines when they lower a lock step (spin_frames);
 * ``probes``: the kernel's name for each of the model's probes (observe/probes.py) that has one; the probes
-  without one keep the model's name.
+  without one keep the model's name;
+* ``switch_stack``: where a context switch's cost shows (the engines read it from the package itself:
+  ``KernelPackage.word``).
+
+A package's ``words`` are laid over its DEFAULTS entry here for the views; the engines' own lookups
+(``KernelPackage.word``) read the package's dict alone, so a Linux package passes ``words=LINUX_310`` (or a dict
+built on it) for both to agree.
 
 Linux 3.10.0's names, each read in that version's source (``ghosteyezz/my-study-linux-3.10``; 4.4.1:
 ``zanpocc/linux-4.4.1``):
@@ -81,6 +87,10 @@ LINUX_310 = {
         ("epoch", "rw", WRITE): ("_raw_spin_lock",),
     },
     "probes": LINUX_PROBES,
+    # where a context switch shows (KernelPackage.word("switch_stack"): the engines read the package's own words,
+    # so a Linux package gives words=LINUX_310): schedule -> __schedule, context_switch inline
+    # (kernel/sched/core.c:3041, :2950, :1979)
+    "switch_stack": ("schedule", "__schedule"),
 }
 
 # What a package's words are laid over, by kernel name; a kernel not named here gets FreeBSD's.
