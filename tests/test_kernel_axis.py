@@ -109,7 +109,8 @@ def test_sweep_runs_kernels_by_core_counts(tmp_path, linux_words_kernel):
                  "1,2", "--duration", "0.003", "--json"], out, io.StringIO()) == 0
     data = json.loads(out.getvalue())
     assert [(r[KERNEL_KEY], r[CORES_KEY], r["queues"], r["worker_cpus"]) for r in data["rows"]] == [
-        ("freebsd10", 1, 1, [0]), ("freebsd10", 2, 2, [0, 1]), ("wordskernel", 1, 1, [0]), ("wordskernel", 2, 2, [0, 1])]
+        ("freebsd10", 1, 1, [0]), ("freebsd10", 2, 2, [0, 1]), ("wordskernel", 1, 1, [0]),
+        ("wordskernel", 2, 2, [0, 1])]
     assert len(data["points"]) == 4 and all(CORES_KEY in pt for pt in data["points"])
     out = io.StringIO()
     assert main(["sweep", str(p), "--set", "clients.concurrency=[8]", "--cores", "1,2", "--duration", "0.003"],

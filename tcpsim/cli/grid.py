@@ -178,5 +178,5 @@ def cmd_sweep(args, out, err) -> int:
                 "to the CPUs after them where they would collide, as compare does" if follows_queues(given) else "")
     return _replicated(args, err, lambda progress: sweep(
         args.scenario, sets, names, args.seed, args.duration, args.engine, args.jobs or 1, args.allow_lor,
-        kernels=args.kernels, cores=args.cores, seeds=args.seeds, output=args.output, progress=progress, scheduler=args.scheduler,
-        across_revisions=args.resume_across_revisions), format_table, out, footnote)
+        kernels=args.kernels, cores=args.cores, seeds=args.seeds, output=args.output, progress=progress,
+        scheduler=args.scheduler, across_revisions=args.resume_across_revisions), format_table, out, footnote)

@@ -63,7 +63,8 @@ def sections(r: dict, engine, cpus, lock_rows: int | None, w: dict, pmc: bool = 
         if pmc:
             out["profile"] = ("perf", format_perf_view(engine, cpus, w))
         return out
-    out = {"cpus": ("CPUs (top -SHIPz)", format_top_view(r)), "interrupts": ("Interrupts (vmstat -i)", format_vmstat_view(r)),
+    out = {"cpus": ("CPUs (top -SHIPz)", format_top_view(r)),
+           "interrupts": ("Interrupts (vmstat -i)", format_vmstat_view(r)),
            "locks": ("Lock profile (LOCK_PROFILING)", format_lock_view(r, lock_rows))}
     if pmc:
         out["profile"] = ("pmcstat", format_profile_view(engine, cpus))
