@@ -175,7 +175,10 @@ def cmd_sweep(args, out, err) -> int:
     for section, key, values in sets:
         given.setdefault(section, {})[key] = values
     footnote = ("hardware.queues: each queue count puts its interrupt threads on CPUs 0..q-1 and moves the application "
-                "to the CPUs after them where they would collide, as compare does" if follows_queues(given) else "")
+                "to the CPUs after them where they would collide, as compare does" if follows_queues(given) else
+                "cores: N cores run the application on CPUs 0..N-1, one worker per core and the accept thread on CPU 0, "
+                "with a receive queue per core up to the kernel's driver's limit; the other CPUs idle" if args.cores
+                else "")
     return _replicated(args, err, lambda progress: sweep(
         args.scenario, sets, names, args.seed, args.duration, args.engine, args.jobs or 1, args.allow_lor,
         kernels=args.kernels, cores=args.cores, seeds=args.seeds, output=args.output, progress=progress,
