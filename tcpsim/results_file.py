@@ -1,7 +1,8 @@
 """Results files: one tidy row per run of a sweep or comparison, as Parquet or CSV (chosen by the suffix).
 
-A row holds the point's --set keys (``SECTION.KEY`` columns), variant, queues, seed, every summary number, the
-scenario's name, path and sha256, engine, tcpsim version and code revision, window and ``run_key`` (the run's identity as one string).
+A row holds the point's --set keys (``SECTION.KEY`` columns) and axes (``cores``), variant, queues, seed, every
+summary number, the kernel it ran (``kernel_name``), the scenario's name, path and sha256, engine, tcpsim version
+and code revision, window and ``run_key`` (the run's identity as one string).
 ``pandas.read_parquet`` / ``read_csv`` read the file unchanged.
 
 Durability: after every finished run the whole file is written again to a temporary file beside it, flushed
@@ -47,7 +48,8 @@ def _pandas(path, option: str = "-o"):
     return pandas
 
 
-TEXT_COLUMNS = ("scenario", "scenario_path", "scenario_sha256", "variant", "engine", "version", "revision", "run_key")
+TEXT_COLUMNS = ("scenario", "scenario_path", "scenario_sha256", "variant", "engine", "version", "revision", "run_key",
+                "kernel_name")
 
 
 def read(path, option: str = "-o") -> list[dict]:

@@ -135,6 +135,7 @@ def summary(result: dict, model) -> dict:
         "top_site": top["name"] if top else "",
         "top_wait_share": round(top["wait_total"] / total_wait, 3) if top and total_wait else 0.0,
         "cpus": hw.cpus, "accept_cpu": app.accept_cpu, "worker_cpus": list(app.worker_cpus),
+        "kernel_name": model.kernel_name,  # the kernel it ran, whether the file or --kernels chose it
     }
 
 

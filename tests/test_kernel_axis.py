@@ -48,6 +48,7 @@ def test_compare_runs_every_kernel_and_queue_count(tmp_path, linux_words_kernel)
     assert [(r[KERNEL_KEY], r["queues"]) for r in rows] == [("freebsd10", 1), ("freebsd10", 2), ("wordskernel", 1),
                                                              ("wordskernel", 2)]
     assert len({r["run_key"] for r in rows}) == 4  # the kernel is part of a run's identity
+    assert [r["kernel_name"] for r in rows] == [r[KERNEL_KEY] for r in rows]  # and each row names the one it ran
     for r in rows:  # the CPU split is the machine's mean of the run's CPU shares
         assert r["cpu_user"] + r["cpu_system"] + r["cpu_interrupt"] + r["cpu_idle"] == pytest.approx(100, abs=0.5)
         assert r["top_site"].endswith(")")  # "file:line (lock)"

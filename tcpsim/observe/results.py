@@ -24,6 +24,8 @@ def spin_leaves(w: dict) -> tuple[str, ...]:
     if table is None:
         return SPIN_LEAVES
     return tuple(dict.fromkeys(f if isinstance(f, str) else f[-1] for f in table.values()))
+
+
 PMC_EVENT = "unhalted-cycles"  # the event the engine samples (pmc_sample_cycles of them per sample)
 
 
