@@ -307,6 +307,7 @@ def test_run_prints_the_linux_views_and_spins_in_linux_functions(tmp_path, linux
     assert main(["run", str(p), "--engine", engine, "--json"], out, io.StringIO()) == 0
     r = json.loads(out.getvalue())
     assert r["kernel_name"] == "wordskernel"
+    assert [v["name"] for v in r["interrupts"]] == ["irq263: ix0:que 0", "irq264: ix0:que 1"]  # FreeBSD's threads
     assert "rwsem_down_write_failed" in r["profile"][0]["spin_share"]
     assert "__rw_wlock_hard" not in r["profile"][0]["spin_share"]
 

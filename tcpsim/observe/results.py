@@ -227,7 +227,10 @@ def _vectors(engine, secs) -> list[dict]:
     deferred transmit starts (ixgbe_deferred_mq_start) and the deepest its transmit buf_ring got (whole run)."""
     out = []
     for qi, (th, q, counts) in enumerate(zip(engine.ithreads, engine.nic, engine.nic_counts)):
-        out.append({"queue": qi, "name": th.command[len("intr{"):-1], "total": counts["interrupts"],
+        # FreeBSD's "intr{irq263: ix0:que 0}" -> "irq263: ix0:que 0"; a name in another form (Linux's
+        # "irq/64-eth0-TxRx-0") as it is
+        name = th.command[len("intr{"):-1] if th.command.startswith("intr{") else th.command
+        out.append({"queue": qi, "name": name, "total": counts["interrupts"],
                     "rate": round(counts["interrupts"] / secs), "interrupt_rate": interrupt_rate(q.eitr),
                     "task_passes": counts["task_passes"], "frames_interrupt": counts["rx_interrupt"],
                     "frames_task": counts["rx_task"], "tx_deferred": counts["tx_deferred"],
