@@ -1,4 +1,4 @@
-"""Compare locking variants across receive-queue counts on one scenario.
+"""Compare locking variants across receive-queue counts (and kernels: ``--kernels``) on one scenario.
 
 Each queue count is placed by ``placement.queue_overrides`` (the application moves off the interrupt CPUs,
 growing the machine if it must). Each run is independent and deterministic; ``jobs`` runs them in parallel

@@ -33,7 +33,8 @@ def _replications(p):
 
 
 def add_compare(sub):
-    c = sub.add_parser("compare", help="variants x queue counts on one scenario: connections/s, interrupt CPU, top lock")
+    c = sub.add_parser("compare", help="variants x queue counts (x kernels) on one scenario: connections/s, interrupt "
+                                       "CPU, top lock")
     c.add_argument("scenario")
     c.add_argument("--variants", required=True, help="comma-separated variants, each built-in names joined with +")
     c.add_argument("--queues", type=options.int_list,
