@@ -194,9 +194,41 @@ def calibration_report() -> str:
     return fit_report(default_costs_path())
 
 
+LINUX_SCENARIO = "scenarios/linux/fig3_4queues.toml"
+
+
+def linux_perf() -> str:
+    """Of the perf report of CPU 0 that `tcpsim run scenarios/linux/fig3_4queues.toml --profile-cpus 0` prints,
+    the heading and the entry of the spinlock's function (_raw_spin_lock), where the waiting for a spinlock shows."""
+    from tcpsim import scenario
+    from tcpsim.observe.perf import format_perf_report
+    from tcpsim.simulate import run_model
+
+    model = scenario.load(ROOT / LINUX_SCENARIO)
+    _result, engine = run_model(model)
+    text = format_perf_report(engine.samples[0], int(model.costs["pmc_sample_cycles"]))
+    heading, entries = text.split("\n")[:6], text.split("\n")[6:]  # six heading lines, then blank-separated entries
+    blocks = "\n".join(entries).split("\n\n")
+    spin = next(b for b in blocks if b.split("\n")[0].endswith("[k] _raw_spin_lock"))
+    return "\n".join(heading + ["...", spin, "..."]) + "\n"
+
+
+def linux_probe_names() -> str:
+    """The model's probes and their names on Linux 3.10 (observe/words.py), as a table."""
+    from tcpsim.observe.probes import PROBES
+    from tcpsim.observe.words import LINUX_PROBES
+
+    width = max(map(len, PROBES))
+    rows = [f"{'the model (FreeBSD DTrace)':<{width}}  Linux 3.10"]
+    for probe in PROBES:
+        linux = LINUX_PROBES.get(probe, "(the model's name)")
+        rows.append(f"{probe:<{width}}  {linux if isinstance(linux, str) else ', '.join(linux)}")
+    return "\n".join(rows) + "\n"
+
+
 FACTS = {"notebook-windows": notebook_windows, "scenario-windows": scenario_windows,
          "scaling-window": scaling_window, "calibration-windows": calibration_windows,
-         "calibration-report": calibration_report}
+         "calibration-report": calibration_report, "linux-perf": linux_perf, "linux-probe-names": linux_probe_names}
 
 
 def main(argv=None) -> int:

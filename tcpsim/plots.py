@@ -77,7 +77,10 @@ Y_LABELS = {"goodput_cps": "connections/s completed", "offered_cps": "connection
             "irq_system": "interrupt CPUs in system time (%)", "que_task": "queue tasks (% of a CPU)",
             "irq_spin": "interrupt CPUs spinning on locks (%)", "app_spin": "application CPUs spinning on locks (%)",
             "accept_system": "accept thread system time (% of a CPU)",
-            "worker_system": "workers' system time (% of a CPU each)", "top_wait_share": "top lock site's share of waiting"}
+            "worker_system": "workers' system time (% of a CPU each)",
+            "top_wait_share": "top lock site's share of waiting",
+            "cpu_user": "user time (% of the machine)", "cpu_system": "system time (% of the machine)",
+            "cpu_interrupt": "interrupt time, Linux's si (% of the machine)", "cpu_idle": "idle (% of the machine)"}
 RATES = ("clients.rate", "offered_cps")  # x keys in connections/s: goodput against them has the y = x line
 MEASURED_X = ("offered_cps",)  # an x that is measured, not swept: the mean over the point's seeds
 

@@ -1,7 +1,8 @@
 """``tcpsim report``: one run as one self-contained HTML file, for sending to someone or attaching to an issue.
 
-The page holds the summary, the four FreeBSD views (``top -SHIPz``, ``vmstat -i``, the lock profile, the
-``pmcstat -G`` call graphs), the CPU and lock-wait plots of ``tcpsim.plots`` and a flame graph per profiled
+The page holds the summary, the views in the run's kernel's words (FreeBSD's ``top -SHIPz``, ``vmstat -i``, the lock
+profile, the ``pmcstat -G`` call graphs; Linux's ``mpstat -P ALL``, ``top -H``, ``/proc/lock_stat``, ``perf report
+-g``: observe/views.py), the CPU and lock-wait plots of ``tcpsim.plots`` and a flame graph per profiled
 CPU (``observe.flame``). Images are PNGs embedded as ``data:`` URIs and the style sheet is inline, so the file
 needs nothing beside it and no network. ``scripts/check_report.py`` opens it in headless Chromium and checks
 that every image decoded.
@@ -15,8 +16,9 @@ from pathlib import Path
 
 from . import plots
 from .observe.flame import flame_figure
-from .observe.results import (format_lock_view, format_profile_view, format_summary, format_top_view,
-                              format_vmstat_view, latency_ms)
+from .observe.results import format_summary, latency_ms
+from .observe.views import sections
+from .observe.words import FREEBSD
 
 DPI = 80  # small files; the pictures are read on a screen
 
@@ -80,9 +82,9 @@ def _pre(text: str) -> str:
     return f"<pre>{html.escape(text)}</pre>"
 
 
-def render(result: dict, engine, cpus, lock_rows: int = 12, command: str = "") -> str:
+def render(result: dict, engine, cpus, lock_rows: int = 12, command: str = "", words: dict = FREEBSD) -> str:
     """The HTML page of a finished run: ``result`` and ``engine`` as ``simulate.run_model`` returns them,
-    ``cpus`` the CPUs whose call graph and flame graph to show."""
+    ``cpus`` the CPUs whose call graph and flame graph to show, ``words`` its kernel's (observe/words.py)."""
     r = result
     lat = r["latency_ms"]
     facts = [("goodput", f"{r['goodput_cps']:,.0f} connections/s"), ("offered", f"{r['offered_cps']:,.0f}/s"),
@@ -92,8 +94,11 @@ def render(result: dict, engine, cpus, lock_rows: int = 12, command: str = "") -
              ("variant / engine / seed", f"{r['variant']} / {r['engine']} / {r['seed']}")]
     rows = "".join(f"<tr><td>{html.escape(k)}</td><td><b>{html.escape(v)}</b></td></tr>" for k, v in facts)
     alt = alt_texts(r)
-    flames = [_img(flame_figure(engine.samples[c], f"CPU {c}: pmcstat samples as a flame graph", dpi=DPI),
+    views = sections(r, engine, cpus, lock_rows, words)
+    sampler = views["profile"][0]
+    flames = [_img(flame_figure(engine.samples[c], f"CPU {c}: {sampler} samples as a flame graph", dpi=DPI),
                    f"flame graph of CPU {c}") for c in cpus if engine.samples[c]]
+    interrupts = [f"<h2>{views['interrupts'][0]}</h2>", _pre(views["interrupts"][1])] if "interrupts" in views else []
     title = f"tcpsim: {r['scenario']} ({r['variant']})"
     parts = [
         f"<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{html.escape(title)}</title>"
@@ -101,15 +106,14 @@ def render(result: dict, engine, cpus, lock_rows: int = 12, command: str = "") -
         f"<h1>{html.escape(title)}</h1>",
         f'<table class="summary">{rows}</table>',
         _pre(format_summary(r)),
-        "<h2>CPUs (top -SHIPz)</h2>", _img(plots.cpu_bars(r), alt["cpus"]), _pre(format_top_view(r)),
-        "<h2>Interrupts (vmstat -i)</h2>", _pre(format_vmstat_view(r)),
-        "<h2>Lock profile (LOCK_PROFILING)</h2>", _img(plots.lock_waits(r), alt["locks"]),
-        _pre(format_lock_view(r, lock_rows)),
+        f"<h2>{views['cpus'][0]}</h2>", _img(plots.cpu_bars(r), alt["cpus"]), _pre(views["cpus"][1]),
+        *interrupts,
+        f"<h2>{views['locks'][0]}</h2>", _img(plots.lock_waits(r), alt["locks"]), _pre(views["locks"][1]),
         "<h2>Connections</h2>", _img(plots.latency_cdf(r), alt["latency"]) if lat["cdf"] else "",
         _img(plots.time_series(r), alt["series"]) if r["series"]["t_ms"] else "",
-        f"<h2>Where the CPUs {', '.join(map(str, cpus))} spend their cycles (pmcstat)</h2>",
+        f"<h2>Where the CPUs {', '.join(map(str, cpus))} spend their cycles ({sampler})</h2>",
         *(flames or ["<p>No samples on these CPUs in the window.</p>"]),
-        _pre(format_profile_view(engine, cpus)),
+        _pre(views["profile"][1]),
         f"<footer>tcpsim {html.escape(r['version'])} ({html.escape(r['revision'])}); scenario "
         f"{html.escape(shareable(r['scenario_path']))}, sha256 {html.escape(r['scenario_sha256'])}"
         + (f"; {html.escape(command)}" if command else "") + "</footer>",

@@ -1,7 +1,8 @@
 """Results files: one tidy row per run of a sweep or comparison, as Parquet or CSV (chosen by the suffix).
 
-A row holds the point's --set keys (``SECTION.KEY`` columns), variant, queues, seed, every summary number, the
-scenario's name, path and sha256, engine, tcpsim version and code revision, window and ``run_key`` (the run's identity as one string).
+A row holds the point's --set keys (``SECTION.KEY`` columns) and axes (``cores``), variant, queues, seed, every
+summary number, the kernel it ran (``kernel_name``), the scenario's name, path and sha256, engine, tcpsim version
+and code revision, window and ``run_key`` (the run's identity as one string).
 ``pandas.read_parquet`` / ``read_csv`` read the file unchanged.
 
 Durability: after every finished run the whole file is written again to a temporary file beside it, flushed
@@ -47,7 +48,8 @@ def _pandas(path, option: str = "-o"):
     return pandas
 
 
-TEXT_COLUMNS = ("scenario", "scenario_path", "scenario_sha256", "variant", "engine", "version", "revision", "run_key")
+TEXT_COLUMNS = ("scenario", "scenario_path", "scenario_sha256", "variant", "engine", "version", "revision", "run_key",
+                "kernel_name")
 
 
 def read(path, option: str = "-o") -> list[dict]:
@@ -115,9 +117,18 @@ def _what(key: str, row: dict) -> str:
             "warmup_s": f"{value} s of warm-up"}.get(key, f"{key} {value}")
 
 
+CORES = "cores"  # sweep --cores: an axis that is not one scenario key (placement.core_overrides sets several)
+AXES = (CORES,)
+
+
+def is_label(key: str) -> bool:
+    """Whether a row's column is a point's key: a --set key (SECTION.KEY: no other column has a dot) or an axis."""
+    return "." in key or key in AXES
+
+
 def _swept(rows: list[dict]) -> list[str]:
-    """The --set keys (SECTION.KEY columns) of rows; none for compare's rows."""
-    return sorted({k for r in rows for k in r if "." in k})
+    """The point keys (--set keys, axes) of rows; none for compare's rows without kernels."""
+    return sorted({k for r in rows for k in r if is_label(k)})
 
 
 def conflict(held: list[dict], new: list[dict]) -> str:

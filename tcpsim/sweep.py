@@ -17,12 +17,13 @@ from collections import Counter
 from dataclasses import dataclass
 
 from . import __version__, scenario, tomlfile
+from . import kernels as kernels_pkg
 from .engines import DEFAULT_ENGINE
 from .errors import TcpsimError, did_you_mean
 from .execute import run_all
 from .observe.results import busy, threads_named
-from .placement import place_queues
-from .results_file import ResultsFile
+from .placement import core_overrides, place_queues
+from .results_file import CORES, ResultsFile, is_label
 from .revision import revision
 from .simulate import overrides, run_model
 from .stats import mean_ci
@@ -62,6 +63,31 @@ def parse_set(text: str) -> tuple[str, str, list]:
     return section, key, values
 
 
+KERNEL_KEY = "scenario.kernel"  # the kernel axis of compare and sweep (--kernels): a point's label and override
+CORES_KEY = CORES  # sweep's core-count axis (--cores): a point's label (results_file.AXES)
+
+
+def with_axes(sections: dict, points: list[tuple[dict, dict]], kernels=None, cores=None) -> list[tuple[dict, dict]]:
+    """``points`` run on each of ``kernels`` (kernel-major; each overrides the file's [scenario] kernel) at each
+    core count of ``cores`` (placement.core_overrides: the application on the first N cores, one worker per core,
+    a queue per core up to that kernel's driver's limit; a point's own keys win); None or empty: that axis is the
+    file's (``sections``, as parsed)."""
+    out = []
+    for k in kernels or [None]:
+        limit = kernels_pkg.package(k or sections["scenario"]["kernel"]).max_queues
+        for n in cores or [None]:
+            try:
+                placed = core_overrides(sections, n, limit) if n else {}
+            except ValueError as e:
+                raise TcpsimError(f"--cores {n}: {e}; allowed: 1 to {sections['hardware']['cpus']}") from None
+            for labels, over in points:
+                merged = {s: {**placed.get(s, {}), **over.get(s, {})} for s in {*placed, *over}}
+                if k:
+                    merged["scenario"] = {**merged.get("scenario", {}), "kernel": k}
+                out.append(({**({KERNEL_KEY: k} if k else {}), **({CORES_KEY: n} if n else {}), **labels}, merged))
+    return out
+
+
 def grid(sets: list[tuple[str, str, list]]) -> list[tuple[dict, dict]]:
     """The cartesian product of the --set values: [(labels, scenario overrides)]."""
     seen = Counter((section, key) for section, key, _values in sets)
@@ -88,6 +114,7 @@ def summary(result: dict, model) -> dict:
     workers = [t["system"] for t in threads_named(result, "tcp_server{worker")]
     tasks = [t["wcpu"] for t in threads_named(result, "kernel{ix0 que")]  # where they ran: unbound in 10.0
     total_wait = sum(row["wait_total"] for row in result["lock_profile"])
+    split = {k: mean([c[k] for c in result["cpus"]]) for k in ("user", "system", "interrupt", "idle")}
     top = result["lock_profile"][0] if result["lock_profile"] else None
     app_cpus = sorted({app.accept_cpu, *app.worker_cpus} - set(qcpus))
     return {
@@ -102,9 +129,13 @@ def summary(result: dict, model) -> dict:
         "irq_spin": mean([result["cpus"][c]["spin"] for c in qcpus]),
         "app_spin": mean([result["cpus"][c]["spin"] for c in app_cpus]),
         "accept_system": accept[0]["system"] if accept else None, "worker_system": mean(workers),
+        # the whole machine's time, as mpstat's "all" line or the mean of top's CPU lines (interrupt: Linux's si)
+        "cpu_user": split["user"], "cpu_system": split["system"], "cpu_interrupt": split["interrupt"],
+        "cpu_idle": split["idle"],
         "top_site": top["name"] if top else "",
         "top_wait_share": round(top["wait_total"] / total_wait, 3) if top and total_wait else 0.0,
         "cpus": hw.cpus, "accept_cpu": app.accept_cpu, "worker_cpus": list(app.worker_cpus),
+        "kernel_name": model.kernel_name,  # the kernel it ran, whether the file or --kernels chose it
     }
 
 
@@ -172,6 +203,9 @@ def plan(path, points, variants, seed=None, seeds=None, duration_s=None, engine=
             origins = {("run", "seed"): "--seed", ("run", "duration_s"): "--duration",
                        ("scenario", "variant"): "--variants",  # errors name the option a value came from
                        **{tuple(name.split(".", 1)): f"--set {name}={value!r}" for name, value in labels.items()}}
+            if KERNEL_KEY in labels:  # a variant is a kernel's: say which kernel lacks it
+                origins[("scenario", "kernel")] = f"--kernels {labels[KERNEL_KEY]}"
+                origins[("scenario", "variant")] = f"--variants on kernel {labels[KERNEL_KEY]}"
             sections = scenario.parse(text, str(path), merged, origins)
             for s in seed_list(sections["run"]["seed"], seeds):
                 run_over = {**merged, "run": {**merged.get("run", {}), "seed": s}}
@@ -229,19 +263,27 @@ def run_points(path, points, variants, seed=None, duration_s=None, engine=DEFAUL
     return ordered
 
 
-def sweep(path, sets, variants=None, seed=None, duration_s=None, engine=DEFAULT_ENGINE, jobs=1, allow_lor=False, **kw):
-    """``sets``: [(section, key, values)] as parse_set returns; ``variants``: names, or None for the file's.
-    Keywords as run_points (seeds, scheduler, output, progress)."""
-    return run_points(path, grid(sets), variants or [None], seed, duration_s, engine, jobs, allow_lor, **kw)
+def sweep(path, sets, variants=None, seed=None, duration_s=None, engine=DEFAULT_ENGINE, jobs=1, allow_lor=False,
+          kernels=None, cores=None, **kw):
+    """``sets``: [(section, key, values)] as parse_set returns; ``variants``: names, or None for the file's;
+    ``kernels``: names to run every point on, ``cores``: core counts to run every point at (with_axes), or None
+    for the file's. Keywords as run_points (seeds, scheduler, output, progress)."""
+    points = grid(sets)
+    if kernels or cores:
+        sections = scenario.parse(tomlfile.read(path, "scenario")[1], str(path))
+        points = with_axes(sections, points, kernels, cores)
+    return run_points(path, points, variants or [None], seed, duration_s, engine, jobs, allow_lor, **kw)
 
 
 def label_keys(rows) -> list[str]:
-    """A point's --set keys among a row's columns: the ones named SECTION.KEY (no other column has a dot)."""
-    return [k for k in (rows[0] if rows else {}) if "." in k]
+    """A point's keys among a row's columns: the --set keys, named SECTION.KEY (no other column has a dot), and
+    the axes that are not scenario keys (cores)."""
+    return [k for k in (rows[0] if rows else {}) if is_label(k)]
 
 
 NUMBERS = ("goodput_cps", "offered_cps", "drops", "p99_ms", "irq_busy", "irq_interrupt", "irq_system", "que_task",
-           "irq_spin", "app_spin", "accept_system", "worker_system", "top_wait_share")
+           "irq_spin", "app_spin", "accept_system", "worker_system", "top_wait_share", "cpu_user", "cpu_system",
+           "cpu_interrupt", "cpu_idle")
 
 
 def by_point(rows) -> list[dict]:
@@ -257,8 +299,8 @@ def by_point(rows) -> list[dict]:
         first = runs[0]
         p = {k: first[k] for k in (*labels, "variant", "queues", "cpus")}
         p["seeds"] = [r["seed"] for r in runs]
-        for k in NUMBERS:
-            p[k], p[f"{k}_ci95"] = mean_ci([r[k] for r in runs])
+        for k in NUMBERS:  # (a file written before a number existed has none for it: None, shown as -)
+            p[k], p[f"{k}_ci95"] = mean_ci([r.get(k) for r in runs])
         p["top_site"], p["top_site_seeds"] = Counter(r["top_site"] for r in runs).most_common(1)[0]
         points.append(p)
     return points
@@ -290,14 +332,22 @@ COLUMNS = {"variant": ("variant", "{}"), "queues": ("queues", "{}"), "cpus": ("c
            "irq_busy": ("irq busy%", "{:.1f}"), "irq_interrupt": ("intr%", "{:.1f}"), "irq_system": ("sys%", "{:.1f}"),
            "que_task": ("que task%", "{:.1f}"), "irq_spin": ("irq spin%", "{:.1f}"), "app_spin": ("app spin%", "{:.1f}"),
            "accept_system": ("accept sys%", "{:.1f}"), "worker_system": ("workers sys%", "{:.1f}"),
-           "top_site": ("top lock site by wait_total (share of all waiting)", "{}")}
+           "top_site": ("top lock site by wait_total (share of all waiting)", "{}"),
+           "cpu_user": ("usr%", "{:.1f}"), "cpu_system": ("sys%", "{:.1f}"), "cpu_interrupt": ("intr/si%", "{:.1f}"),
+           "cpu_idle": ("idle%", "{:.1f}")}
 TABLE = ("variant", "cpus", "goodput_cps", "drops", "irq_busy", "irq_interrupt", "irq_system", "que_task", "irq_spin",
          "app_spin", "accept_system", "worker_system", "top_site")
-_LEFT = {"variant", "top_site"}
+# across kernels: the machine's CPU split (interrupt: Linux's si) in place of FreeBSD's queue task
+KERNELS_TABLE = ("variant", "cpus", "goodput_cps", "drops", "cpu_user", "cpu_system", "cpu_interrupt", "cpu_idle",
+                 "irq_busy", "irq_spin", "app_spin", "accept_system", "worker_system", "top_site")
+_LEFT = {"variant", "top_site", KERNEL_KEY}
 
 
-def format_table(points: list[dict], columns=TABLE) -> str:
-    """by_point's rows as text: one line per point and variant, numbers as mean (± 95% CI half-width)."""
+def format_table(points: list[dict], columns=None) -> str:
+    """by_point's rows as text: one line per point and variant, numbers as mean (± 95% CI half-width); the columns
+    (besides the point's keys) TABLE, or KERNELS_TABLE when the points differ by kernel."""
+    if columns is None:
+        columns = KERNELS_TABLE if any(KERNEL_KEY in p for p in points) else TABLE
     cols = [(k, k, "{}") for k in label_keys(points)] + [(k, *COLUMNS[k]) for k in columns]
     cells = [[head for _k, head, _f in cols]]
     for p in points:

@@ -6,8 +6,9 @@ import argparse
 import json
 
 from .. import capacity, scenario, witness
-from ..observe.results import (format_lock_view, format_profile_view, format_summary, format_top_view,
-                               format_vmstat_view)
+from ..observe.results import format_summary
+from ..observe.views import text_views
+from ..observe.words import words
 from ..sweep import seed_list
 from . import options
 
@@ -83,9 +84,9 @@ def cmd_capacity(args, out, err) -> int:
     views = [capacity.format_probes(cap)]
     if cap.result is not None:
         r = cap.result
-        views += [f"# at the capacity: {cap.rate:,.0f} connections/s offered, seed {seeds[0]}",
-                  format_summary(r), format_top_view(r), format_vmstat_view(r), format_lock_view(r, args.lock_rows or None)]
-        if not args.no_pmcstat:
-            views.append(format_profile_view(cap.engine_run, sorted(set(cap.engine_run.m.hardware.queue_cpus))))
+        engine = cap.engine_run  # the views in the run's kernel's words (FreeBSD's, or Linux's)
+        views += [f"# at the capacity: {cap.rate:,.0f} connections/s offered, seed {seeds[0]}", format_summary(r),
+                  *text_views(r, engine, sorted(set(engine.m.hardware.queue_cpus)), args.lock_rows or None,
+                              words(engine.m.kernel_name), pmc=not args.no_pmcstat)]
     out.write("\n\n".join(views) + "\n")
     return 0

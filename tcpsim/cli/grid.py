@@ -3,13 +3,14 @@ keys), each point over one or more seeds, as a table of means ± confidence inte
 results file that later runs resume from."""
 from __future__ import annotations
 
+import argparse
 import json
 import time
 from contextlib import closing
 from pathlib import Path
 
 from .. import scenario
-from ..errors import TcpsimError
+from ..errors import TcpsimError, did_you_mean
 from ..progress import for_terminal
 from ..results_file import check_path
 from ..rss import RSS_QUEUES
@@ -32,13 +33,15 @@ def _replications(p):
 
 
 def add_compare(sub):
-    c = sub.add_parser("compare", help="variants x queue counts on one scenario: connections/s, interrupt CPU, top lock")
+    c = sub.add_parser("compare", help="variants x queue counts (x kernels) on one scenario: connections/s, interrupt "
+                                       "CPU, top lock")
     c.add_argument("scenario")
     c.add_argument("--variants", required=True, help="comma-separated variants, each built-in names joined with +")
     c.add_argument("--queues", type=options.int_list,
                    help="comma-separated receive queue counts (default: the scenario's); interrupt threads go to CPUs "
                         "0..q-1 and the application moves after them where they would collide, growing the "
                         "machine if needed (the cpus column, and a warning)")
+    _kernels(c)
     options.common(c)
     _replications(c)
     options.allow_lor(c)
@@ -51,9 +54,41 @@ def add_sweep(sub):
                     help="a scenario key and the values to sweep, as TOML: a value or an array "
                          "(clients.rate=[50000, 54000]); repeat for a grid")
     sw.add_argument("--variants", help="comma-separated variants to run at every point (default: the scenario's)")
+    _kernels(sw)
+    sw.add_argument("--cores", type=options.int_list, metavar="N,N,...",
+                    help="comma-separated core counts to run every point at: the application on the first N CPUs, "
+                         "one worker per core, the accept thread on CPU 0, a receive queue per core up to the "
+                         "kernel's driver's limit, the CPUs past N idle (a cores column)")
     options.common(sw)
     _replications(sw)
     options.allow_lor(sw)
+
+
+# the keys a --cores count sets (placement.core_overrides)
+CORE_KEYS = (("hardware", "queues"), ("hardware", "queue_cpus"), ("app", "accept_cpu"), ("app", "worker_cpus"))
+
+
+def _kernels(p):
+    p.add_argument("--kernels", type=_kernel_names, metavar="KERNELS",
+                   help="comma-separated kernels to run every point on (e.g. freebsd10,linux310; default: the "
+                        "scenario's [scenario] kernel); each overrides the file's, its own defaults apply and each "
+                        "variant must exist for it; the table then shows the CPU split (intr/si%%: FreeBSD's interrupt "
+                        "time, Linux's softirq time)")
+
+
+def _kernel_names(text):
+    from ..kernels import MODULES as KERNELS
+
+    names = [k.strip() for k in text.split(",") if k.strip()]
+    if not names:
+        raise argparse.ArgumentTypeError(f"expected kernel names like {','.join(KERNELS)}")
+    for name in names:
+        if name not in KERNELS:
+            raise argparse.ArgumentTypeError(f"unknown kernel {name!r}{did_you_mean(name, KERNELS)}; allowed: "
+                                             f"{', '.join(KERNELS)}")
+    if len(set(names)) < len(names):
+        raise argparse.ArgumentTypeError(f"{text!r} names a kernel twice; allowed: each once")
+    return names
 
 
 def _variant_names(text):
@@ -115,7 +150,7 @@ def cmd_compare(args, out, err) -> int:
     _check_replications(args)
     return _replicated(args, err, lambda progress: compare(
         args.scenario, names, args.queues, args.seed, args.duration, args.engine, args.jobs or 1, args.allow_lor,
-        seeds=args.seeds, output=args.output, progress=progress, scheduler=args.scheduler,
+        args.kernels, seeds=args.seeds, output=args.output, progress=progress, scheduler=args.scheduler,
         across_revisions=args.resume_across_revisions), format_table, out)
 
 
@@ -131,13 +166,21 @@ def cmd_sweep(args, out, err) -> int:
         raise TcpsimError("--set scenario.variant and --variants both choose variants; allowed: one of them")
     if args.seeds is not None and any((s, k) == ("run", "seed") for s, k, _v in sets):
         raise TcpsimError("--set run.seed and --seeds both choose seeds; allowed: one of them")
+    if args.kernels and any((s, k) == ("scenario", "kernel") for s, k, _v in sets):
+        raise TcpsimError("--set scenario.kernel and --kernels both choose kernels; allowed: one of them")
+    placed = [f"{s}.{k}" for s, k, _v in sets if (s, k) in CORE_KEYS]
+    if args.cores and placed:  # the point's key would win over the core count's placement
+        raise TcpsimError(f"--set {placed[0]} and --cores both place the application; allowed: one of them")
     _check_replications(args)
     given = {}
     for section, key, values in sets:
         given.setdefault(section, {})[key] = values
     footnote = ("hardware.queues: each queue count puts its interrupt threads on CPUs 0..q-1 and moves the application "
-                "to the CPUs after them where they would collide, as compare does" if follows_queues(given) else "")
+                "to the CPUs after them where they would collide, as compare does" if follows_queues(given) else
+                "cores: N cores run the application on CPUs 0..N-1, one worker per core and the accept thread on CPU 0, "
+                "with a receive queue per core up to the kernel's driver's limit; the other CPUs idle" if args.cores
+                else "")
     return _replicated(args, err, lambda progress: sweep(
         args.scenario, sets, names, args.seed, args.duration, args.engine, args.jobs or 1, args.allow_lor,
-        seeds=args.seeds, output=args.output, progress=progress, scheduler=args.scheduler,
-        across_revisions=args.resume_across_revisions), format_table, out, footnote)
+        kernels=args.kernels, cores=args.cores, seeds=args.seeds, output=args.output, progress=progress,
+        scheduler=args.scheduler, across_revisions=args.resume_across_revisions), format_table, out, footnote)

@@ -9,16 +9,18 @@ from pathlib import Path
 from .. import witness
 from ..errors import TcpsimError
 from ..observe.clauses import Clause
-from ..observe.probes import Probes
+from ..observe.probes import Probes, names
 from ..progress import for_terminal
-from ..observe.results import (format_lock_view, format_profile_view, format_summary, format_top_view,
-                               format_vmstat_view, no_samples)
+from ..observe.results import format_summary, no_samples
+from ..observe.views import text_views
+from ..observe.words import words
 from ..simulate import run_model
 from . import options
 
 
 def add_run(sub):
-    r = sub.add_parser("run", help="run one scenario and print goodput, top -SHIPz, lock profile and pmcstat views")
+    r = sub.add_parser("run", help="run one scenario and print goodput, top -SHIPz, lock profile and pmcstat views "
+                                   "(a Linux kernel's: mpstat, top -H, /proc/lock_stat, perf report)")
     r.add_argument("scenario", help="scenario TOML file")
     options.common(r)
     r.add_argument("--warmup", type=options.schema_option("run", "warmup_s"),
@@ -32,7 +34,8 @@ def add_run(sub):
                    help="a DTrace-like clause 'PROBE [/PREDICATE/] [{ @[KEYS] = FUNC(VAR) }]' whose aggregation is "
                         "printed at the end, FUNC one of count, sum, avg, min, max, quantize, lquantize (e.g. "
                         "'tcp:::state-change /new == TIME_WAIT/ { @ = quantize(lifetime) }'); a bare PROBE pattern "
-                        "counts firings by probe and lock/site/segment (repeatable; e.g. 'lockstat:::rw-spin')")
+                        "counts firings by probe and lock/site/segment (repeatable; e.g. 'lockstat:::rw-spin'; a "
+                        "Linux kernel's run names them as Linux does, e.g. 'lock:lock_contended')")
     options.lock_rows(r)
     r.add_argument("--check", action="store_true",
                    help="test the invariants (connections, frames, CPU time, locks, lock profile) after every "
@@ -101,7 +104,9 @@ def cmd_run(args, out, err) -> int:
     cpus = _profile_cpus(args, model)
     options.output_file(args.folded, "--folded")
     options.output_file(args.speedscope, "--speedscope")
-    clauses = [Clause(text) for text in args.probe]  # every clause checked before the run
+    w = words(model.kernel_name)  # the views and the probe names speak the kernel's language
+    vocabulary = names(w["probes"]) if "probes" in w else None
+    clauses = [Clause(text, vocabulary) for text in args.probe]  # every clause checked before the run
     probes = Probes()
     for clause in clauses:
         clause.attach(probes)
@@ -119,11 +124,10 @@ def cmd_run(args, out, err) -> int:
     if args.json:
         out.write(json.dumps(result, indent=1) + "\n")
         return 0
-    views = [format_summary(result) + f"   ({result['wall_s']} s of wall time)", format_top_view(result),
-             format_vmstat_view(result), format_lock_view(result, args.lock_rows or None)]
-    if not args.no_pmcstat:
-        views.append(format_profile_view(engine, cpus))
-    views += [f"# dtrace -n '{c.describe()}'  (whole run)\n{c.aggregation.format()}" for c in clauses]
+    views = [format_summary(result) + f"   ({result['wall_s']} s of wall time)",
+             *text_views(result, engine, cpus, args.lock_rows or None, w, pmc=not args.no_pmcstat)]
+    tracer = "dtrace -n" if w["views"] == "freebsd" else "trace"  # Linux: perf/bpftrace users write the same clause
+    views += [f"# {tracer} '{c.describe()}'  (whole run)\n{c.aggregation.format()}" for c in clauses]
     out.write("\n\n".join(views) + "\n")
     return 0
 
@@ -141,7 +145,7 @@ def cmd_report(args, out, err) -> int:
     rerun = (f"to rerun: tcpsim report {shareable(args.scenario)} --seed {result['seed']} --duration {result['duration_s']} "
              f"--warmup {result['warmup_s']} --variant {result['variant']} --engine {args.engine} "
              f"--profile-cpus {','.join(map(str, cpus))}")
-    page = render(result, engine, cpus, args.lock_rows or None, command=rerun)
+    page = render(result, engine, cpus, args.lock_rows or None, command=rerun, words=words(model.kernel_name))
     options.write_text(args.output, page, "-o")
     out.write(f"wrote {args.output} ({len(page.encode()) // 1024} KiB): {result['goodput_cps']:,.0f} connections/s\n")
     return 0

@@ -17,12 +17,13 @@ from ..errors import TcpsimError
 from ..model import clients, nic, programs as op, sched, tcp
 from ..model.kernel_state import ACTIONS, CONDITIONS
 from ..model.lockclasses import CLASSES
-from ..model.rwlock import runlock_function, spin_function
+from ..model.rwlock import runlock_function, spin_frames
 from ..model.steps import (DISTRIBUTIONS, WRITE, Acquire, Act, Release, Retire, Stop, TryAcquire, When, Work,
                            executable)
 from ..model.threads import listen_sockets
 from ..model.topology import siblings, smt_extra, transfer_table
 from ..observe.probes import PROBES
+from ..observe.words import words
 
 OP = _fast.OPCODES
 W = _fast.WIDTH  # fields per instruction
@@ -68,6 +69,7 @@ def lower(model) -> dict:
     specs = kernel.thread_specs(model)
     bases = [None] + list(dict.fromkeys(s.base for s in specs if s.base is not None))
     costs = model.costs
+    spin_table = words(model.kernel_name).get("spin")  # where the kernel's spinning shows (None: FreeBSD's)
 
     # --- locks: declarations, and the fixed slots of every lock that is not a connection's ----------------------
     decls = list(model.locks.values())
@@ -137,9 +139,9 @@ def lower(model) -> dict:
             if cls in (Acquire, TryAcquire):
                 d = decl_index[step.lock]
                 site = low.sites(step.site)
-                spin = spin_function(decls[lock_decl[d]].kind, decls[lock_decl[d]].cls, step.mode)
+                spin = spin_frames(decls[lock_decl[d]].kind, decls[lock_decl[d]].cls, step.mode, spin_table)
                 sidx = stack_set(lambda b, s=step: base_of(path, b) + s.frames)
-                spin_sidx = stack_set(lambda b, s=step: base_of(path, b) + s.frames + (spin,))
+                spin_sidx = stack_set(lambda b, s=step: base_of(path, b) + s.frames + spin)
                 row = low.rows((site, decl_display[d]))
                 mode = int(step.mode == WRITE)
                 if cls is Acquire:

@@ -4,14 +4,22 @@ who wins) are ``model/rwlock.py``'s; this module keeps their time.
 """
 from __future__ import annotations
 
+from functools import cached_property
+
 from ..errors import TcpsimError
-from ..model.rwlock import Waiter, handoff_cost, spin_function
+from ..model.rwlock import Waiter, handoff_cost, spin_frames
 from ..model.steps import READ, WRITE
 from ..observe.probes import lock_provider
+from ..observe.words import words
 
 
 class LockMixin:
     """Lock acquisition and release for SimpyEngine."""
+
+    @cached_property
+    def _spin_table(self):
+        """The kernel's names of where spinning shows (observe/words.py; None: FreeBSD's)."""
+        return words(self.m.kernel_name).get("spin")
 
     def _acquire(self, th, lock, mode, site, stack, ordered=True):
         env = self.env
@@ -37,7 +45,7 @@ class LockMixin:
             raise TcpsimError(f"path {th.path!r}: {th.name} asks for {lock.display} W at {site} while it holds it R "
                               "(an rwlock cannot be upgraded: the thread would wait for itself forever)")
         first = env.now
-        spin_frames = stack + (spin_function(lock.kind, lock.cls, mode),)
+        spinning = stack + spin_frames(lock.kind, lock.cls, mode, self._spin_table)
         while True:
             w = Waiter(th, mode, env.event(), first, site, stack)
             w.preemptible = not lock.fifo  # ticket, MCS: preemption disabled while waiting
@@ -50,7 +58,7 @@ class LockMixin:
                 th.spin = w
                 outcome = yield w.event
                 th.spin = None
-                self._charge(th, w.spin_start, env.now - w.spin_start, spin_frames, False, spin=True)
+                self._charge(th, w.spin_start, env.now - w.spin_start, spinning, False, spin=True)
                 if self.probes:
                     self.probes.fire(f"lockstat:::{lock_provider(lock.kind)}-spin", env.now, lock=lock.display,
                                      mode=mode, site=site, thread=th.name, ns=env.now - w.spin_start)
@@ -92,7 +100,7 @@ class LockMixin:
         the caller for a write or a mutex (their fast path is inline), in __rw_rlock for a read (rw_rlock always
         calls it: sys/rwlock.h)."""
         if mode == READ:
-            stack = stack + (spin_function(lock.kind, lock.cls, READ),)
+            stack = stack + spin_frames(lock.kind, lock.cls, READ, self._spin_table)
         yield from self._wait_line(th, stack, wait)
 
     def _wait_line(self, th, stack, wait):

@@ -60,6 +60,7 @@ from __future__ import annotations
 
 from collections import deque
 
+from ..errors import TcpsimError
 from .lockclasses import CLASSES
 from .steps import READ, WRITE
 
@@ -74,6 +75,20 @@ CLASS_SPIN_FUNCTION = {("spin", "mtx", WRITE): "_mtx_lock_spin_cookie", ("spin",
 
 def spin_function(kind: str, cls: str, mode: str) -> str:
     return CLASS_SPIN_FUNCTION.get((cls, kind, mode)) or SPIN_FUNCTION[(kind, mode)]
+
+
+def spin_frames(kind: str, cls: str, mode: str, table: dict | None = None) -> tuple[str, ...]:
+    """The frames a waiter's spinning adds below its caller's stack: from ``table``, a kernel's words' ``spin``
+    ({(class, kind, mode): a function or a tuple of them, outermost first}; observe/words.py), or FreeBSD's
+    (spin_function) when the kernel names none."""
+    if table is None:
+        return (spin_function(kind, cls, mode),)
+    frames = table.get((cls, kind, mode))
+    if frames is None:
+        what = "read-held" if mode == READ else "write-held"
+        raise TcpsimError(f"lock class {cls}: the kernel's words name no spin function for a {what} {kind} lock; "
+                          f"allowed: (class, kind, mode) among {', '.join(map(str, table))}")
+    return (frames,) if isinstance(frames, str) else tuple(frames)
 
 
 def runlock_function(cls: str) -> str:

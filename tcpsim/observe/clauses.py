@@ -29,7 +29,7 @@ import re
 
 from ..errors import TcpsimError, did_you_mean
 from .aggregations import FUNCTIONS, Aggregation
-from .probes import NAME_VALUES, NUMERIC_ARGS, PROBE_ARGS, matching
+from .probes import NAME_VALUES, NUMERIC_ARGS, PROBE_ARGS, matching, shown
 
 # The keys a bare PROBE counts by, per provider (each one where the probe has it).
 DEFAULT_KEYS = {"tcp": ("segment", "new", "reason"), "lockstat": ("lock", "site"), "sched": ("thread",),
@@ -51,18 +51,22 @@ def _keys(keys) -> str:
 
 
 class Clause:
-    """One parsed ``--probe`` text; ``attach(probes)`` returns the Aggregation it fills during a run."""
+    """One parsed ``--probe`` text; ``attach(probes)`` returns the Aggregation it fills during a run.
+    ``vocabulary``: the kernel's probe names (probes.names(); None: the model's own), which the clause's PROBE,
+    ``probename`` and the bare form's keys are in."""
 
-    def __init__(self, text: str):
+    def __init__(self, text: str, vocabulary: dict | None = None):
         self.text = text
         m = _CLAUSE.match(text)
         if not m:
             self._error(f"not a clause; allowed: {_FORM}")
         self.probe = m["probe"]
         try:
-            self.probes = matching(self.probe)
+            self.probes = matching(self.probe, vocabulary)
         except TcpsimError as e:
             self._error(str(e))
+        # the name each model probe is shown by
+        self.shown = shown(self.probe, vocabulary) if vocabulary is not None else {p: p for p in self.probes}
         self.variables = set(BUILTINS) | set.intersection(*(set(PROBE_ARGS[p]) for p in self.probes))
         if all(p.startswith("tcp:") for p in self.probes):
             self.variables |= set(CONNECTION_VARIABLES)
@@ -148,22 +152,22 @@ class Clause:
         by_keys = {}  # the keys fire() counts by, as it builds them for each probe
         for probe in self.probes:
             keys = ("probename",) + tuple(k for k in DEFAULT_KEYS[probe.split(":", 1)[0]] if k in PROBE_ARGS[probe])
-            by_keys.setdefault(keys, []).append(probe)
+            by_keys.setdefault(keys, []).append(self.shown[probe])
         if len(by_keys) == 1:  # the pattern as the user gave it
             return f"{self.probe}{pred} {{ @{self.name}{_keys(next(iter(by_keys)))} = {action}; }}"
-        return "' -n '".join(f"{', '.join(probes)}{pred} {{ @{self.name}{_keys(keys)} = {action}; }}"
+        return "' -n '".join(f"{', '.join(dict.fromkeys(probes))}{pred} {{ @{self.name}{_keys(keys)} = {action}; }}"
                              for keys, probes in by_keys.items())
 
     def attach(self, probes) -> Aggregation:
         """Fill ``self.aggregation`` from the firings of ``probes`` during a run."""
         since = {}  # conn -> (first state change ns, last state change ns): D's start[conn] arrays
-        agg, pred, keys, value = self.aggregation, self.predicate, self.keys, self.value
+        agg, pred, keys, value, named = self.aggregation, self.predicate, self.keys, self.value, self.shown
         track = bool(self.uses & set(CONNECTION_VARIABLES))
 
         def fire(probe, now, args):
             env = args
             if track or "probename" in self.uses or "timestamp" in self.uses:
-                env = dict(args, probename=probe, timestamp=now)
+                env = dict(args, probename=named[probe], timestamp=now)
                 if track:
                     first_last = since.get(args["conn"])
                     if first_last is None:
@@ -174,12 +178,13 @@ class Clause:
                     return
             if keys is None:
                 provider = probe.split(":", 1)[0]
-                key = (probe,) + tuple(str(args[k]) for k in DEFAULT_KEYS[provider] if k in args)
+                key = (named[probe],) + tuple(str(args[k]) for k in DEFAULT_KEYS[provider] if k in args)
             else:
                 key = tuple(str(env[k]) for k in keys)
             agg.add(env[value] if value else 1, key)
 
-        probes.attach(self.probe, fire)
+        for probe in self.probes:  # by the model's names: the pattern may be in the kernel's
+            probes.attach(probe, fire)
         if track:  # attached after fire, so a state change is aggregated before it moves the connection's clock
             def state_change(probe, now, args):
                 conn = args["conn"]

@@ -22,6 +22,10 @@ Probe names follow DTrace's providers (``provider:::name``):
                                                                     found locked (ixgbe_mq_start's deferred start)
 =================================  ================================  ============================================================
 
+A kernel names these in its own words (``observe/words.py``): on Linux ``tcp:::receive`` is ``net:netif_receive_skb``,
+``lockstat:::rw-spin`` is ``lock:lock_contended`` and so on; ``names(kernel_probes)`` is the vocabulary a run's
+``--probe`` clauses use.
+
 Every callback gets ``(probe, time_ns, args_dict)``. The engine tests one flag before building any arguments,
 so a run without probes pays nothing for them.
 """
@@ -51,12 +55,40 @@ NUMERIC_ARGS = frozenset({"conn", "wait", "ns", "hold", "cpu", "queue", "eitr", 
 NAME_VALUES = {"old": STATES, "new": STATES, "segment": CLIENT_SEGMENTS + SERVER_SEGMENTS}
 
 
-def matching(pattern: str) -> list[str]:
-    """The probes a shell-style pattern names (e.g. 'lockstat:::*-block'); a pattern naming none is an error."""
-    names = [p for p in PROBES if fnmatchcase(p, pattern)]
-    if not names:
-        raise TcpsimError(f"probe {pattern!r} matches no probe; allowed: {', '.join(PROBES)} (or a pattern)")
-    return names
+def names(kernel_probes: dict | None = None) -> dict[str, tuple[str, ...]]:
+    """A kernel's probe vocabulary: each name it uses -> the model's probes that name stands for (Linux's
+    ``lock:lock_acquired`` is both rwlock and mutex acquisitions). ``kernel_probes``: the kernel's words' ``probes``
+    (model probe -> its name, or a tuple of names where one model event is several of the kernel's); None:
+    FreeBSD's, the model's own names."""
+    if kernel_probes is None:
+        return {p: (p,) for p in PROBES}
+    out: dict[str, list[str]] = {}
+    for p in PROBES:
+        given = kernel_probes.get(p, p)
+        for name in (given,) if isinstance(given, str) else given:
+            out.setdefault(name, []).append(p)
+    return {name: tuple(ps) for name, ps in out.items()}
+
+
+def matching(pattern: str, vocabulary: dict | None = None) -> list[str]:
+    """The model's probes a shell-style pattern names (e.g. 'lockstat:::*-block') in ``vocabulary`` (names();
+    None: every probe by the model's name); a pattern naming none is an error."""
+    known = vocabulary if vocabulary is not None else {p: (p,) for p in PROBES}
+    found = list(shown(pattern, known))
+    if not found:
+        raise TcpsimError(f"probe {pattern!r} matches no probe; allowed: {', '.join(known)} (or a pattern)")
+    return found
+
+
+def shown(pattern: str, vocabulary: dict) -> dict[str, str]:
+    """Each model probe ``pattern`` names in ``vocabulary`` -> the name it is shown by (the first matching one,
+    where one event has several names)."""
+    out: dict[str, str] = {}
+    for name, ps in vocabulary.items():
+        if fnmatchcase(name, pattern):
+            for p in ps:
+                out.setdefault(p, name)
+    return out
 
 
 class Probes:

@@ -13,8 +13,19 @@ from ..model.rwlock import SPIN_FUNCTION
 from .callgraph import callgraph_tree, format_callgraph, leaf_share
 from .lockprof import format_stats, per_connection
 from .top import format_header, format_top
+from .words import words
 
-SPIN_LEAVES = tuple(dict.fromkeys(SPIN_FUNCTION.values()))
+SPIN_LEAVES = tuple(dict.fromkeys(SPIN_FUNCTION.values()))  # FreeBSD's; a kernel's own: spin_leaves()
+
+
+def spin_leaves(w: dict) -> tuple[str, ...]:
+    """The functions a sample spinning on a lock lands in, in a kernel's words (observe/words.py)."""
+    table = w.get("spin")
+    if table is None:
+        return SPIN_LEAVES
+    return tuple(dict.fromkeys(f if isinstance(f, str) else f[-1] for f in table.values()))
+
+
 PMC_EVENT = "unhalted-cycles"  # the event the engine samples (pmc_sample_cycles of them per sample)
 
 
@@ -104,13 +115,14 @@ def collect(engine) -> dict:
         r["per_connection"] = round(per_conn.get(r["name"], 0.0), 4)
     lat = engine.latencies  # ascending: an engine sorts them at the end of its run (no list of a million ints)
     profile = []
+    leaves = spin_leaves(words(m.kernel_name))
     for i, samples in enumerate(engine.samples):
         total = sum(samples.values())
         if not total:
             continue
         profile.append({
             "cpu": i, "samples": total,
-            "spin_share": {leaf: round(leaf_share(samples, leaf), 4) for leaf in SPIN_LEAVES},
+            "spin_share": {leaf: round(leaf_share(samples, leaf), 4) for leaf in leaves},
             "tree": callgraph_tree(samples, max_depth=4),
         })
     link_bps = hw.link_gbps * 1e9
@@ -215,7 +227,10 @@ def _vectors(engine, secs) -> list[dict]:
     deferred transmit starts (ixgbe_deferred_mq_start) and the deepest its transmit buf_ring got (whole run)."""
     out = []
     for qi, (th, q, counts) in enumerate(zip(engine.ithreads, engine.nic, engine.nic_counts)):
-        out.append({"queue": qi, "name": th.command[len("intr{"):-1], "total": counts["interrupts"],
+        # FreeBSD's "intr{irq263: ix0:que 0}" -> "irq263: ix0:que 0"; a name in another form (Linux's
+        # "irq/64-eth0-TxRx-0") as it is
+        name = th.command[len("intr{"):-1] if th.command.startswith("intr{") else th.command
+        out.append({"queue": qi, "name": name, "total": counts["interrupts"],
                     "rate": round(counts["interrupts"] / secs), "interrupt_rate": interrupt_rate(q.eitr),
                     "task_passes": counts["task_passes"], "frames_interrupt": counts["rx_interrupt"],
                     "frames_task": counts["rx_task"], "tx_deferred": counts["tx_deferred"],
@@ -256,8 +271,11 @@ def format_summary(r: dict) -> str:
     lat = r["latency_ms"]
     drops = ", ".join(f"{k} {v}" for k, v in r["drops"].items()) or "none"
     resent = ", ".join(f"{k} {v}" for k, v in r["retransmissions"].items()) or "none"
+    kernel = r.get("kernel_name", kernels.DEFAULT_KERNEL)  # named when not the default (FreeBSD 10.0)
+    kernel = f"  kernel {kernel}" if kernel != kernels.DEFAULT_KERNEL else ""
     return "\n".join([
-        f"tcpsim {r['version']} ({r['revision']})  scenario {r['scenario']}  variant {r['variant']}  engine {r['engine']}  "
+        f"tcpsim {r['version']} ({r['revision']})  scenario {r['scenario']}{kernel}  variant {r['variant']}  "
+        f"engine {r['engine']}  "
         f"seed {r['seed']}  window {r['duration_s']} s after {r['warmup_s']} s warm-up",
         f"goodput {r['goodput_cps']:,.0f} connections/s   offered {r['offered_cps']:,.0f}/s   "
         f"latency ms p50 {latency_ms(lat['p50'])} p90 {latency_ms(lat['p90'])} p99 {latency_ms(lat['p99'])}",
