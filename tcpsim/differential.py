@@ -184,7 +184,10 @@ TRACE_EXTRAS = {
 def trace_cases() -> dict[str, tuple[str, dict]]:
     """The runs of the full-load trace comparison: {name: (scenario path, overrides)}, every shipped scenario
     as it is and TRACE_EXTRAS, all over TRACE_RUN."""
-    cases = {Path(path).stem: (path, {}) for path in shipped()}
+    # named by the file, with its folder where two folders hold the same name (paper/ and linux/)
+    stems = [Path(path).stem for path in shipped()]
+    cases = {(Path(path).stem if stems.count(Path(path).stem) == 1 else f"{Path(path).parent.name}-{Path(path).stem}"):
+             (path, {}) for path in shipped()}
     cases.update(TRACE_EXTRAS)
     return {name: (path, {**over, "run": TRACE_RUN}) for name, (path, over) in cases.items()}
 

@@ -21,7 +21,7 @@ from .observe.probes import Probes
 from .simulate import run_model
 
 ROOT = Path(__file__).resolve().parents[1]
-SCENARIO_DIRS = ("scenarios/paper", "scenarios/experiments", "scenarios/machines")
+SCENARIO_DIRS = ("scenarios/paper", "scenarios/experiments", "scenarios/machines", "scenarios/linux")
 RUN = {"warmup_s": 0.0005, "duration_s": 0.0015, "seed": 1}  # ~1,500 events: short, yet every path runs
 
 
