@@ -31,8 +31,8 @@ ACTIONS = {"state": STATES, "listen_queue_check": (), "accept_enqueue": (),
            "acceptq_check": ()}
 ABORTING_ACTIONS = ("listen_queue_check", "backlog_listen", "backlog_conn", "acceptq_check")
 DEFERRING_ACTIONS = ("backlog_listen", "backlog_conn")  # a refusal that queued the frame: its path ends, no drop
-GIVES_CONNECTION = ("accept_dequeue",)
-ON_LISTEN_SOCKET = ("own_listen", "unown_listen")  # act on the thread's listen socket, not on a connection  # the path's connection is the one this action returns
+GIVES_CONNECTION = ("accept_dequeue",)  # the path's connection is the one this action returns
+ON_LISTEN_SOCKET = ("own_listen", "unown_listen")  # act on the thread's listen socket, not on a connection
 # what an action works on besides the path's connection: tw_close_oldest the TIME-WAIT list's entry, the driver's
 # transmit work its ring; every other action needs a connection (or, accept_dequeue, a listen socket of its own)
 NEEDS_NO_CONNECTION = ("tw_close_oldest", "tx_defer", "tx_xmit", "tx_own_ring", "tx_pass_begin", "tx_reclaim")
