@@ -30,6 +30,7 @@ RX = SOFTIRQ + ("ixgbe_clean_rx_irq", "napi_gro_receive", "netif_receive_skb", "
 TV = ("ip_local_deliver", "ip_local_deliver_finish", "tcp_v4_rcv")  # below RX
 DEMUX = ("tcp_v4_early_demux", "__inet_lookup_established")  # below RX: ip_rcv_finish's early demux
 DO_RCV = TV + ("tcp_v4_do_rcv",)
+SYSCALL = ("entry_SYSCALL_64", "system_call_fastpath")  # 3.10: system_call -> system_call_fastpath
 # a segment the owner runs from its backlog: release_sock -> __release_sock -> sk_backlog_rcv = tcp_v4_do_rcv
 BACKLOG = ("release_sock", "__release_sock", "tcp_v4_do_rcv")
 
@@ -263,7 +264,7 @@ def _softirq(name: str, head: tuple, body: tuple, release: str) -> Path:
 
 def _backlog(name: str, body: tuple) -> Path:
     """The owner runs a backlogged segment in release_sock (system call context, BH off), spinlock dropped."""
-    return Path(name, "syscall", (), body)
+    return Path(name, "syscall", SYSCALL, body)
 
 
 SYN = _softirq("syn", _listener(), _syn(DO_RCV), "listen_slock")

@@ -19,9 +19,7 @@ sites table).
 from __future__ import annotations
 
 from ...model.steps import WRITE, Acquire, Act, Path, Release, Work
-from .paths import held, transmit
-
-SYSCALL = ("entry_SYSCALL_64", "system_call_fastpath")  # 3.10: system_call -> system_call_fastpath
+from .paths import SYSCALL, held, transmit
 
 
 def lock_sock(lock: str, frames: tuple) -> tuple:
