@@ -274,8 +274,8 @@ def _cross_check(where, s, data, file_checked=False):
               "leave it out, or a kernel with them")
     most = kernels.package(s["scenario"]["kernel"]).max_queues
     if hw["queues"] > most:
-        _fail(where, "hardware", "queues", f"{hw['queues']} is more than {s['scenario']['kernel']}'s NIC driver "
-              "configures", f"1 to {most}")
+        _fail(where, "hardware", "queues", f"{hw['queues']} is out of range (more than {s['scenario']['kernel']}'s "
+              "NIC driver configures)", f"1 to {most}")
     if hw["queue_cpus"] is None:
         hw["queue_cpus"] = list(range(hw["queues"]))
     hw["queue_cpus"] = _cpu_list(where, "hardware", "queue_cpus", hw["queue_cpus"], cpus)
