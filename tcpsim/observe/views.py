@@ -1,12 +1,13 @@
 """The text views of one run, in its kernel's words (``observe/words.py``): FreeBSD's ``top -SHIPz``, ``vmstat -i``,
-LOCK_PROFILING and ``pmcstat -G``, or Linux's ``mpstat -P ALL``, ``top -H``, ``/proc/lock_stat`` and
-``perf report -g``. ``tcpsim run`` prints them after the summary, ``tcpsim report`` puts them on its page.
+LOCK_PROFILING and ``pmcstat -G``, or Linux's ``mpstat -P ALL``, ``top -H``, ``/proc/interrupts``,
+``/proc/lock_stat`` and ``perf report -g``. ``tcpsim run`` prints them after the summary, ``tcpsim report`` puts them on its page.
 
 The Linux views are computed from the same run as FreeBSD's: the CPU shares (interrupt time is softirq time),
 the threads, the lock profile's nanosecond counters (per class instead of per site) and the sampled stacks.
 """
 from __future__ import annotations
 
+from .interrupts import format_interrupts
 from .lockstat import format_lock_stat, lock_stat_rows, site_functions
 from .mpstat import format_mpstat
 from .perf import format_perf_report
@@ -57,8 +58,11 @@ def sections(r: dict, engine, cpus, lock_rows: int | None, w: dict, pmc: bool = 
     profile's heading is the sampling tool's name."""
     if w["views"] == "linux":
         hidden = {th.name for th in engine.threads if th.kind in w.get("not_tasks", ())}
+        hw = engine.m.hardware
         out = {"cpus": ("CPUs (mpstat -P ALL, top -H)",
                         format_mpstat_view(r, w) + "\n\n" + format_linux_top_view(r, w, hidden)),
+               "interrupts": ("Interrupts (/proc/interrupts)", "$ cat /proc/interrupts   (measured window; the NIC's "
+                              "vectors)\n" + format_interrupts(r["interrupts"], hw.queue_cpus, hw.cpus).rstrip("\n")),
                "locks": ("Lock statistics (/proc/lock_stat)", format_lock_stat_view(engine, w, lock_rows))}
         if pmc:
             out["profile"] = ("perf", format_perf_view(engine, cpus, w))

@@ -4,7 +4,8 @@ A kernel package (``tcpsim/kernels``) carries ``words``, a dict; ``words(name)``
 below, so a package only states what differs. The keys:
 
 * ``views``: ``"freebsd"`` (``top -SHIPz``, ``vmstat -i``, LOCK_PROFILING, ``pmcstat -G``, DTrace probe names) or
-  ``"linux"`` (``mpstat -P ALL``, ``top -H``, ``/proc/lock_stat``, ``perf report -g``, tracepoint names);
+  ``"linux"`` (``mpstat -P ALL``, ``top -H``, ``/proc/interrupts``, ``/proc/lock_stat``, ``perf report -g``,
+  tracepoint names);
 * ``release``: the kernel release the views name (``uname -r``);
 * ``lock_stat``: the ``/proc/lock_stat`` version, which fixes its columns (observe/lockstat.py);
 * ``perf_event``: the event ``perf record`` samples;
