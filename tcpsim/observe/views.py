@@ -1,6 +1,7 @@
 """The text views of one run, in its kernel's words (``observe/words.py``): FreeBSD's ``top -SHIPz``, ``vmstat -i``,
 LOCK_PROFILING and ``pmcstat -G``, or Linux's ``mpstat -P ALL``, ``top -H``, ``/proc/interrupts``,
-``/proc/lock_stat`` and ``perf report -g``. ``tcpsim run`` prints them after the summary, ``tcpsim report`` puts them on its page.
+``/proc/lock_stat`` and ``perf report -g``. ``tcpsim run`` prints them after the summary, ``tcpsim report`` puts
+them on its page.
 
 The Linux views are computed from the same run as FreeBSD's: the CPU shares (interrupt time is softirq time),
 the threads, the lock profile's nanosecond counters (per class instead of per site) and the sampled stacks.
