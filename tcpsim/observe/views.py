@@ -20,7 +20,7 @@ __all__ = ["format_lock_stat_view", "format_mpstat_view", "format_perf_view", "f
 
 
 def format_mpstat_view(r: dict, w: dict) -> str:
-    return "$ mpstat -P ALL   (measured window)\n" + format_mpstat(r["cpus"], w["release"], r["scenario"])
+    return "$ mpstat -P ALL   (measured window)\n" + format_mpstat(r["cpus"], w["release"], r["scenario"]).rstrip("\n")
 
 
 def format_linux_top_view(r: dict, w: dict, hidden=()) -> str:
@@ -28,7 +28,7 @@ def format_linux_top_view(r: dict, w: dict, hidden=()) -> str:
     Linux does not run as a task (softirq on the back of an interrupt: its time shows as si, on no thread)."""
     threads = [t for t in r["threads"] if t["name"] not in hidden]
     return "$ top -H -b -n 1   (1: every CPU; measured window)\n" + format_linux_top(
-        r["cpus"], threads, r["warmup_s"] + r["duration_s"])
+        r["cpus"], threads, r["warmup_s"] + r["duration_s"]).rstrip("\n")
 
 
 def format_lock_stat_view(engine, w: dict, limit: int | None = 12) -> str:
