@@ -102,6 +102,20 @@ def test_mpstat_shows_a_split_hard_irq_share():
     assert line.split()[6:8] == ["1.50", "94.60"]  # %irq, %soft
 
 
+# --- /proc/interrupts -----------------------------------------------------------------------------------------
+
+def test_proc_interrupts_layout():
+    from tcpsim.observe.interrupts import format_interrupts
+
+    vectors = [{"queue": 0, "name": "irq/64-eth0-TxRx-0", "total": 12345}, {"queue": 1, "name": "irq/65-eth0-TxRx-1",
+                                                                           "total": 7}]
+    assert format_interrupts(vectors, [0, 2], 3).split("\n") == [
+        "           CPU0       CPU1       CPU2",
+        " 64:      12345          0          0   PCI-MSI-edge      eth0-TxRx-0",
+        " 65:          0          0          7   PCI-MSI-edge      eth0-TxRx-1",
+        ""]
+
+
 # --- top -H -----------------------------------------------------------------------------------------------------
 
 def _t(pid, wcpu, command, state="CPU0", pri=120, time_s=1.0, name=None):
@@ -295,7 +309,8 @@ def test_run_prints_the_linux_views_and_spins_in_linux_functions(tmp_path, linux
                  "--probe", "lock:lock_contended { @[lock] = count() }"], out, io.StringIO()) == 0
     text = out.getvalue()
     assert text.splitlines()[0].startswith("tcpsim 0.1.0 (") and "scenario small  kernel wordskernel  variant" in text
-    for heading in ("$ mpstat -P ALL", "Average:     CPU    %usr", "$ top -H", "%Cpu0  :", "$ cat /proc/lock_stat",
+    for heading in ("$ mpstat -P ALL", "Average:     CPU    %usr", "$ top -H", "%Cpu0  :", "$ cat /proc/interrupts",
+                    "$ cat /proc/lock_stat",
                     "lock_stat version 0.3", "# perf record -C 0 -g", "# Overhead", "# trace 'lock:lock_contended"):
         assert heading in text, heading
     for freebsd in ("top -SHIPz", "vmstat -i", "debug.lock.prof.stats", "pmcstat", "dtrace -n"):
@@ -320,7 +335,12 @@ def test_the_views_are_the_run_numbers(tmp_path, linux_words_kernel):
 
     r, engine = run_model(scenario.load(_scenario(tmp_path)), "fast")
     views = sections(r, engine, [0], None, LINUX_310)
-    assert list(views) == ["cpus", "locks", "profile"]
+    assert list(views) == ["cpus", "interrupts", "locks", "profile"]
+    # /proc/interrupts: each vector's interrupts in the window, on its queue's CPU
+    rows = views["interrupts"][1].splitlines()[2:]
+    for v, row in zip(r["interrupts"], rows):
+        cells = row.split(":", 1)[1].split()
+        assert int(cells[engine.m.hardware.queue_cpus[v["queue"]]]) == v["total"] > 0
     mpstat = {line.split()[1]: line.split()[2:] for line in views["cpus"][1].splitlines()
               if line.startswith("Average:") and "CPU" not in line}
     for c in r["cpus"]:
@@ -349,6 +369,7 @@ def test_report_page_speaks_the_kernels_words(tmp_path, linux_words_kernel):
                 io.StringIO()) == 0
     page = out.read_text()
     for view in ("<h2>CPUs (mpstat -P ALL, top -H)</h2>", "$ mpstat -P ALL", "$ top -H", "lock_stat version 0.3",
+                 "<h2>Interrupts (/proc/interrupts)</h2>", "PCI-MSI-edge",
                  "<h2>Lock statistics (/proc/lock_stat)</h2>", "spend their cycles (perf)</h2>", "# Overhead"):
         assert view in page, view
     for freebsd in ("top -SHIPz", "vmstat -i", "debug.lock.prof.stats", "pmcstat"):

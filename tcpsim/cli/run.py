@@ -20,7 +20,7 @@ from . import options
 
 def add_run(sub):
     r = sub.add_parser("run", help="run one scenario and print goodput, top -SHIPz, lock profile and pmcstat views "
-                                   "(a Linux kernel's: mpstat, top -H, /proc/lock_stat, perf report)")
+                                   "(a Linux kernel's: mpstat, top -H, /proc/interrupts, /proc/lock_stat, perf report)")
     r.add_argument("scenario", help="scenario TOML file")
     options.common(r)
     r.add_argument("--warmup", type=options.schema_option("run", "warmup_s"),

@@ -1,12 +1,14 @@
 """The text views of one run, in its kernel's words (``observe/words.py``): FreeBSD's ``top -SHIPz``, ``vmstat -i``,
-LOCK_PROFILING and ``pmcstat -G``, or Linux's ``mpstat -P ALL``, ``top -H``, ``/proc/lock_stat`` and
-``perf report -g``. ``tcpsim run`` prints them after the summary, ``tcpsim report`` puts them on its page.
+LOCK_PROFILING and ``pmcstat -G``, or Linux's ``mpstat -P ALL``, ``top -H``, ``/proc/interrupts``,
+``/proc/lock_stat`` and ``perf report -g``. ``tcpsim run`` prints them after the summary, ``tcpsim report`` puts
+them on its page.
 
 The Linux views are computed from the same run as FreeBSD's: the CPU shares (interrupt time is softirq time),
 the threads, the lock profile's nanosecond counters (per class instead of per site) and the sampled stacks.
 """
 from __future__ import annotations
 
+from .interrupts import format_interrupts
 from .lockstat import format_lock_stat, lock_stat_rows, site_functions
 from .mpstat import format_mpstat
 from .perf import format_perf_report
@@ -18,7 +20,7 @@ __all__ = ["format_lock_stat_view", "format_mpstat_view", "format_perf_view", "f
 
 
 def format_mpstat_view(r: dict, w: dict) -> str:
-    return "$ mpstat -P ALL   (measured window)\n" + format_mpstat(r["cpus"], w["release"], r["scenario"])
+    return "$ mpstat -P ALL   (measured window)\n" + format_mpstat(r["cpus"], w["release"], r["scenario"]).rstrip("\n")
 
 
 def format_linux_top_view(r: dict, w: dict, hidden=()) -> str:
@@ -26,7 +28,7 @@ def format_linux_top_view(r: dict, w: dict, hidden=()) -> str:
     Linux does not run as a task (softirq on the back of an interrupt: its time shows as si, on no thread)."""
     threads = [t for t in r["threads"] if t["name"] not in hidden]
     return "$ top -H -b -n 1   (1: every CPU; measured window)\n" + format_linux_top(
-        r["cpus"], threads, r["warmup_s"] + r["duration_s"])
+        r["cpus"], threads, r["warmup_s"] + r["duration_s"]).rstrip("\n")
 
 
 def format_lock_stat_view(engine, w: dict, limit: int | None = 12) -> str:
@@ -57,8 +59,11 @@ def sections(r: dict, engine, cpus, lock_rows: int | None, w: dict, pmc: bool = 
     profile's heading is the sampling tool's name."""
     if w["views"] == "linux":
         hidden = {th.name for th in engine.threads if th.kind in w.get("not_tasks", ())}
+        hw = engine.m.hardware
         out = {"cpus": ("CPUs (mpstat -P ALL, top -H)",
                         format_mpstat_view(r, w) + "\n\n" + format_linux_top_view(r, w, hidden)),
+               "interrupts": ("Interrupts (/proc/interrupts)", "$ cat /proc/interrupts   (measured window; the NIC's "
+                              "vectors)\n" + format_interrupts(r["interrupts"], hw.queue_cpus, hw.cpus).rstrip("\n")),
                "locks": ("Lock statistics (/proc/lock_stat)", format_lock_stat_view(engine, w, lock_rows))}
         if pmc:
             out["profile"] = ("perf", format_perf_view(engine, cpus, w))

@@ -4,7 +4,8 @@ A kernel package (``tcpsim/kernels``) carries ``words``, a dict; ``words(name)``
 below, so a package only states what differs. The keys:
 
 * ``views``: ``"freebsd"`` (``top -SHIPz``, ``vmstat -i``, LOCK_PROFILING, ``pmcstat -G``, DTrace probe names) or
-  ``"linux"`` (``mpstat -P ALL``, ``top -H``, ``/proc/lock_stat``, ``perf report -g``, tracepoint names);
+  ``"linux"`` (``mpstat -P ALL``, ``top -H``, ``/proc/interrupts``, ``/proc/lock_stat``, ``perf report -g``,
+  tracepoint names);
 * ``release``: the kernel release the views name (``uname -r``);
 * ``lock_stat``: the ``/proc/lock_stat`` version, which fixes its columns (observe/lockstat.py);
 * ``perf_event``: the event ``perf record`` samples;
@@ -41,8 +42,8 @@ Linux 3.10.0's names, each read in that version's source (``ghosteyezz/my-study-
 Tracepoints of 3.10 (include/trace/events/: ``net.h``, ``napi.h``, ``irq.h``, ``lock.h``, ``skb.h``, ``sched.h``;
 neither 3.10.0 nor 4.4.1 has a ``tcp.h`` there, nor ``lock:contention_begin/end``, which came later): a state
 change is a kprobe on ``tcp_set_state`` (net/ipv4/tcp.c:1945; ``perf probe -a tcp_set_state`` names it
-``probe:tcp_set_state``); a frame received ``net:netif_receive_skb``, sent ``net:net_dev_xmit``, dropped ``skb:kfree_skb``; lockdep's
-(CONFIG_LOCK_STAT) ``lock:lock_acquired`` when a lock is obtained, ``lock:lock_contended`` for a contended wait
+``probe:tcp_set_state``); a frame received ``net:netif_receive_skb``, sent ``net:net_dev_xmit``, dropped
+``skb:kfree_skb``; lockdep's (CONFIG_LOCK_STAT) ``lock:lock_acquired`` when a lock is obtained, ``lock:lock_contended`` for a contended wait
 (the model fires it when the wait ends, with its length), ``lock:lock_release``; ``sched:sched_switch`` when a
 thread gets a CPU; the NIC vector's ``irq:irq_handler_entry``, which is also ``irq:softirq_raise`` (its handler,
 ixgbe_msix_clean_rings, schedules NAPI, which raises NET_RX); a NAPI poll's end ``napi:napi_poll``; the vector
