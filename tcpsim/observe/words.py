@@ -57,7 +57,7 @@ from __future__ import annotations
 from ..kernels import package
 from ..model.steps import READ, WRITE
 
-__all__ = ["FREEBSD", "LINUX_310", "LINUX_PROBES", "words"]
+__all__ = ["FREEBSD", "LINUX_310", "LINUX_44", "LINUX_PROBES", "words"]
 
 FREEBSD = {"views": "freebsd", "release": "10.0-RELEASE"}
 
@@ -94,8 +94,12 @@ LINUX_310 = {
     "switch_stack": ("schedule", "__schedule"),
 }
 
+# Linux 4.4 (kernels/linux44.py): the same names (its spinlocks are the qspinlock's, class mcs, above), the
+# release, and /proc/lock_stat version 0.4 (4.4.1 kernel/locking/lockdep_proc.c: the average columns)
+LINUX_44 = {**LINUX_310, "release": "4.4.1", "lock_stat": "0.4"}
+
 # What a package's words are laid over, by kernel name; a kernel not named here gets FreeBSD's.
-DEFAULTS = {"freebsd10": FREEBSD, "linux310": LINUX_310}
+DEFAULTS = {"freebsd10": FREEBSD, "linux310": LINUX_310, "linux44": LINUX_44}
 
 
 def words(kernel_name: str) -> dict:
