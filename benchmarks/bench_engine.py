@@ -22,7 +22,7 @@ from measure import PAPER, RunFailed, fresh
 from tcpsim.differential import REFERENCE
 from tcpsim.engines import ENGINES
 
-SCENARIOS = ("fig2_1queue", "fig3_4queues", "rlock_4queues")
+SCENARIOS = ("fig2_1queue", "fig3_4queues", "rlock_4queues", "linux/fig3_4queues")  # a name with a folder: under scenarios/
 DEFAULT_DURATION = {"simpy": 0.05, "fast": 1.0}  # any other engine: the SimPy engine's
 MIN_REPEAT = 3  # medians of fewer runs are not worth quoting
 
@@ -66,7 +66,7 @@ def main():
     window = durations(args.duration, engines)
     print(f"# medians of {args.repeat} runs; windows: " + ", ".join(f"{e} {window[e]} s" for e in engines)
           + ("" if args.repeat >= MIN_REPEAT else f"  (fewer than {MIN_REPEAT} runs: a smoke test, not a measurement)"))
-    print(f"{'scenario':<14} {'engine':<7} {'window s':>8} {'wall s':>8} {'packets/wall s':>15} {'sim/real':>9} "
+    print(f"{'scenario':<19} {'engine':<7} {'window s':>8} {'wall s':>8} {'packets/wall s':>15} {'sim/real':>9} "
           f"{'peak RSS MiB':>13} {'(run adds)':>10} {'speed vs ' + engines[0]:>16}")
     failed = 0
     for name in args.scenarios.split(","):
@@ -74,19 +74,20 @@ def main():
         for _ in range(args.repeat):
             for e in engines:
                 try:
-                    runs[e].append(fresh(PAPER / f"{name}.toml", e, {"run": {"duration_s": window[e]}}))
+                    path = PAPER / f"{name}.toml" if "/" not in name else PAPER.parent / f"{name}.toml"
+                    runs[e].append(fresh(path, e, {"run": {"duration_s": window[e]}}))
                 except RunFailed as err:
                     print(f"# {err}", file=sys.stderr)
                     failed += 1
         rates = {e: statistics.median(r["packets"] / r["wall"] for r in runs[e]) for e in engines if runs[e]}
         for e in engines:
             if not runs[e]:
-                print(f"{name:<14} {e:<7} (every run failed)")
+                print(f"{name:<19} {e:<7} (every run failed)")
                 continue
             med = {k: statistics.median(r[k] for r in runs[e]) for k in ("wall", "rss_peak_mib", "rss_start_mib")}
             simulated = runs[e][0]["simulated"]
             ratio = f"{rates[e] / rates[engines[0]]:>15.2f}x" if engines[0] in rates else f"{'-':>16}"
-            print(f"{name:<14} {e:<7} {window[e]:>8g} {med['wall']:>8.3f} {rates[e]:>15,.0f} "
+            print(f"{name:<19} {e:<7} {window[e]:>8g} {med['wall']:>8.3f} {rates[e]:>15,.0f} "
                   f"{simulated / med['wall']:>9.4f} {med['rss_peak_mib']:>13.1f} "
                   f"{med['rss_peak_mib'] - med['rss_start_mib']:>10.1f} {ratio}", flush=True)
     return 1 if failed else 0
