@@ -224,10 +224,21 @@ class Case:
 
 
 def _overrides(path: str, variant: str, queues: int) -> dict:
-    """The scenario overrides of a case: the variant, and the queue count placed as compare and sweeps place
-    it (``placement.queue_overrides``: interrupt CPUs 0..q-1, the application moved off them)."""
+    """The scenario overrides of a case: the variant, and the queue count: the scenario's own placement at its
+    own count; else placed as compare and sweeps place it (``placement.queue_overrides``: interrupt CPUs 0..q-1,
+    the application moved off them), or, where the application shares the queues' CPUs by design, the queues
+    alone moved."""
     sections = scenario.parse(tomlfile.read(ROOT / path, "scenario")[1], path)
-    return {**queue_overrides(sections, queues), "scenario": {"variant": variant}}
+    hw, app = sections["hardware"], sections["app"]
+    if queues == hw["queues"]:  # the scenario's own placement
+        placed = {}
+    elif set(hw["queue_cpus"]) & {app["accept_cpu"], *app["worker_cpus"]}:
+        # the application shares the queues' CPUs by design (a Linux server, one worker per core): the queues move,
+        # the application stays (compare's placement would grow a machine file's machine, which it refuses)
+        placed = {"hardware": {"queues": queues, "queue_cpus": list(range(queues))}}
+    else:
+        placed = queue_overrides(sections, queues)
+    return {**placed, "scenario": {"variant": variant}}
 
 
 def _identity(path: str, variant: str, queues: int) -> str:
