@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from ..errors import TcpsimError, did_you_mean
+from ..rss import MAX_QUEUES
 
 DEFAULT_KERNEL = "freebsd10"
 # name -> module defining PACKAGE; imported on first use (a package imports the model, the model this registry)
@@ -38,7 +39,7 @@ class KernelPackage:
     backlog_paths_for: Callable | None = None
     defaults: dict = field(default_factory=dict)  # {"section.key": value}: this kernel's default for a scenario key
     words: dict = field(default_factory=dict)  # the views' vocabulary where it differs from FreeBSD's
-    max_queues: int = 8  # receive queues its NIC driver configures at most (FreeBSD 10's ixgbe: 8)
+    max_queues: int = MAX_QUEUES  # receive queues its NIC driver configures at most (FreeBSD 10's ixgbe: 8)
 
     def word(self, key: str, freebsd):
         """This kernel's name for something the engines or views print (``freebsd``: FreeBSD's, the default):
